@@ -1,0 +1,14 @@
+"""The one error type for bad user input: says which file, which field, what was expected."""
+
+
+class InputError(Exception):
+    """Bad input from a user: a scenario file, a command-line value, a parameter.
+
+    The message is a single line, ``<file>: <field>: expected <what>, got <value>``, so the
+    command line can print it as is and exit with status 2.
+    """
+
+    def __init__(self, source: str, field: str, expected: str, got: object = None):
+        self.source, self.field, self.expected, self.got = source, field, expected, got
+        got_text = "" if got is None else f", got {got!r}"
+        super().__init__(f"{source}: {field}: expected {expected}{got_text}")
