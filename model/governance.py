@@ -29,19 +29,21 @@ class GovernanceModel(mesa.Model):
         rng: seed for the model's random generator; every draw comes from it.
         overrides: base-parameter values applied on top of the scenario's (validated).
         snapshot_months: months at which to keep a resident-level DataFrame snapshot.
+        population_cls: the resident implementation; the per-agent reference in
+            benchmarks/ swaps in its own to show both give the same results.
     """
 
     def __init__(self, scenario: Scenario | str | None = None, *, rng: int | None = None,
-                 overrides: dict[str, Any] | None = None, snapshot_months: Iterable[int] = ()):
+                 overrides: dict[str, Any] | None = None, snapshot_months: Iterable[int] = (),
+                 population_cls: type[Population] = Population):
         super().__init__(rng=rng)
         if scenario is None:
             scenario = Scenario(name="defaults")
         elif not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
-        merged = {**scenario.parameters, **(overrides or {})}
-        changed = {k: v for k, v in merged.items() if k in merged}
         self.spec = scenario
-        self.p: dict[str, Any] = validate_parameters(changed, source="overrides", prefix="")
+        merged = {**scenario.parameters, **(overrides or {})}
+        self.p: dict[str, Any] = validate_parameters(merged, source="overrides", prefix="")
         p = self.p
         self.seed = rng
         self.n_communities = p["n_streets"] * p["communities_per_street"]
@@ -50,7 +52,7 @@ class GovernanceModel(mesa.Model):
         self.pending_reforms = list(scenario.reforms)
         self.applied_reforms: list[tuple[int, str]] = []
 
-        self.population = Population(p, self.rng, self.n_communities)
+        self.population = population_cls(p, self.rng, self.n_communities)
         cps = p["communities_per_street"]
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
         self.streets = [StreetOffice(self, s, self.committees[s * cps:(s + 1) * cps])

@@ -147,10 +147,6 @@ def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> 
     if not isinstance(raw_reforms, list):
         raise InputError(source, "reforms", "an array of tables ([[reforms]])", raw_reforms)
     reforms = [validate_reform(r, source, f"reforms[{i}]") for i, r in enumerate(raw_reforms)]
-    kinds = [r.kind for r in reforms]
-    for kind in set(kinds):
-        if kinds.count(kind) > 1 and kind in ("election",):
-            pass  # a later election reform may change the mode; allowed
     return Scenario(name=name, parameters=params, reforms=sorted(reforms, key=lambda r: r.start_month),
                     title_en=data.get("title_en", ""), title_zh=data.get("title_zh", ""),
                     about=dict(about), path=source)
