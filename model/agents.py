@@ -107,7 +107,7 @@ class StreetOffice(mesa.Agent):
         self.inspections_this_month = 0
 
     def step(self) -> None:
-        m, p, pol = self.model, self.model.p, self.model.policy
+        m, pol = self.model, self.model.policy
         for c in self.committees:
             c.incoming = int(m.pushed_by_community[c.index])
         self.inspections_this_month = int(m.rng.poisson(pol.inspections_per_year / 12.0))

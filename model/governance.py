@@ -120,7 +120,7 @@ class GovernanceModel(mesa.Model):
             c.plan_month(queue[c.index], self.vulnerable_households[c.index], self.streets[c.street])
         point_cap = (pol.point_capacity_per_1000 * p["residents_per_community"] / 1000 * p["scale"]
                      if pol.service_points else 0.0)
-        quality = np.array([0.2 + 0.6 * c.resolution for c in self.committees])
+        quality = np.array([0.2 + 0.5 * c.resolution for c in self.committees])
         quality += 0.1 * min(1.0, pol.facilities_level) + 0.05 * pol.open_affairs
         outcome = pop.serve(self.month, np.array([c.capacity for c in self.committees]),
                             self.centre.capacity if self.centre else 0.0,

@@ -77,7 +77,7 @@ _ENTRIES = [
     _p("push_intercept", 0.85, "logit", -5.0, 5.0, "Pushdown propensity with no pressure, cost or monitoring", "无压力无成本时下派倾向", "SF7"),
     _p("push_pressure_weight", 1.2, "logit", 0.0, 10.0, "Effect of department overload on pushdown", "部门超负荷对下派的影响", "SF10"),
     _p("push_cost_weight", 1.0, "logit", 0.0, 10.0, "Effect of what a pushed-down task costs the department", "下派成本对下派的影响", "SF10"),
-    _p("push_monitoring_weight", 1.5, "logit", 0.0, 10.0, "Effect of offloading monitoring on pushdown", "减负监督对下派的影响", "SF10"),
+    _p("push_monitoring_weight", 1.0, "logit", 0.0, 10.0, "Effect of offloading monitoring on pushdown", "减负监督对下派的影响", "SF10"),
     _p("push_formal_weight", 1.5, "logit", 0.0, 10.0, "Effect of formally transferred responsibility on pushdown", "职能正式移交对下派的影响", "seed report"),
     _p("push_adjust_rate", 0.15, "1/month", 0.01, 1.0, "Speed at which departments adapt their pushdown share", "部门调整下派比例的速度", "assumption"),
     _p("backlog_clear_months", 6.0, "months", 1.0, 60.0, "Months over which a department plans to clear its backlog", "部门计划清理积压的月数", "assumption"),

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Shequ command line: run reform scenarios and write results, figures and a report.
+
+Examples:
+  python run.py                               the default study: every scenario in scenarios/
+  python run.py list                          the scenarios, with what each represents
+  python run.py run baseline burden_reduction --replications 10 --steps 120
+  python run.py run my_scenario.toml --out results/mine
+  python run.py params                        every parameter with unit, range and source
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_REPLICATIONS = 5
+DEFAULT_STEPS = 120
+DEFAULT_SEED = 20021
+RESULTS = ROOT / "results"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def bounded_int(name: str, low: int, high: int):
+    def parse(text: str) -> int:
+        from model.errors import InputError
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise InputError("command line", name, f"an integer in [{low}, {high}]", text)
+        return value
+    return parse
+
+
+def bounded_float(name: str, low: float, high: float):
+    def parse(text: str) -> float:
+        from model.errors import InputError
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise InputError("command line", name, f"a number in [{low:g}, {high:g}]", text)
+        return value
+    return parse
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replications", type=bounded_int("--replications", 1, 1000), default=DEFAULT_REPLICATIONS,
+                   help=f"replications per scenario, each with its own seed (default {DEFAULT_REPLICATIONS})")
+    p.add_argument("--steps", type=bounded_int("--steps", 1, 1200), default=DEFAULT_STEPS,
+                   help=f"months to simulate after the warm-up (default {DEFAULT_STEPS} = 10 years)")
+    p.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
+                   help=f"master seed; replication seeds are derived from it (default {DEFAULT_SEED})")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default results/<study name>)")
+    p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=None,
+                   help="parallel processes (default: all cores); results do not depend on it")
+    p.add_argument("--scale", type=bounded_float("--scale", 0.001, 1.0), default=None,
+                   help="share of real residents simulated, overriding the scenarios (1 = 1:1)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser, metavar="COMMAND")
+    run = sub.add_parser("run", help="run one or more scenarios (names from `list`, or .toml paths)",
+                         description="Run scenarios x replications and write results/<name>/.")
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                     help="a scenario name from scenarios/ or a path to a .toml file")
+    run.add_argument("--name", default=None, help="study name for the output folder (default: scenario names)")
+    add_run_options(run)
+    sub.add_parser("list", help="list the scenarios in scenarios/ with their titles")
+    params = sub.add_parser("params", help="print the parameter registry")
+    params.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
+    study = sub.add_parser("study", help="the default study (same as no command): every scenario")
+    add_run_options(study)
+    add_run_options(parser)
+    return parser
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for pkg in ("shequ", "mesa", "numpy", "pandas", "scipy", "matplotlib", "networkx", "tqdm"):
+        try:
+            found[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            found[pkg] = "not installed"
+    return found
+
+
+def run_and_write(scenarios, name: str, args) -> Path:
+    from model.experiment import run_study
+    from model.report import plot_final, plot_timeseries, write_report
+
+    out = (args.out or RESULTS / name).resolve()
+    overrides = {"scale": args.scale} if args.scale is not None else None
+    if overrides:
+        from model.scenario import validate_parameters
+        for s in scenarios:
+            validate_parameters({**s.parameters, **overrides}, source=s.path or s.name, prefix="")
+    started = time.time()
+    print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), "
+          f"{args.steps} months -> {out}", file=sys.stderr)
+    result = run_study(scenarios, args.replications, args.steps, args.seed, args.workers, overrides)
+    out.mkdir(parents=True, exist_ok=True)
+    result.timeseries.to_csv(out / "timeseries.csv", index=False, float_format="%.6g")
+    result.communities.to_csv(out / "communities.csv", index=False, float_format="%.6g")
+    summary = result.summary()
+    summary.to_csv(out / "summary.csv", index=False, float_format="%.6g")
+    plot_timeseries(result.timeseries, out / "timeseries.png")
+    plot_final(summary, out / "final_comparison.png")
+    scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
+    write_report(out, scenarios, summary, steps=args.steps, replications=args.replications,
+                 master_seed=args.seed, scale=scale)
+    manifest = {
+        "study": name,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "wall_seconds": round(time.time() - started, 2),
+        "command": sys.argv,
+        "git_commit": git_commit(),
+        "versions": versions(),
+        "master_seed": args.seed,
+        "replication_seeds": result.seeds,
+        "steps": args.steps,
+        "replications": args.replications,
+        "overrides": overrides or {},
+        "scenarios": [
+            {**s.as_dict(), "parameters": {**s.parameters, **(overrides or {})}} for s in scenarios
+        ],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"Done in {time.time() - started:.1f} s. Open {out / 'report.md'}", file=sys.stderr)
+    return out
+
+
+def cmd_list() -> None:
+    from model.scenario import list_scenarios, load_scenario
+    for path in list_scenarios():
+        s = load_scenario(path)
+        print(f"{s.name:28s} {s.title_en}")
+        print(f"{'':28s} {s.title_zh}")
+
+
+def cmd_params(lang: str) -> None:
+    from model.parameters import as_table
+    for row in as_table():
+        label = row["label_en"] if lang == "en" else row["label_zh"]
+        print(f"{row['name']:48s} {row['default']!s:>10s}  {row['unit']:28s} {row['range']:16s} "
+              f"{row['source']:12s} {label}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from model.errors import InputError
+    from model.scenario import list_scenarios, load_scenario
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "list":
+            cmd_list()
+        elif args.command == "params":
+            cmd_params(args.lang)
+        elif args.command == "run":
+            scenarios = [load_scenario(s) for s in args.scenarios]
+            names = [s.name for s in scenarios]
+            if len(set(names)) != len(names):
+                raise InputError("command line", "SCENARIO", "each scenario once", ", ".join(names))
+            if args.name is not None:
+                from model.scenario import NAME_PATTERN
+                if not NAME_PATTERN.match(args.name):
+                    raise InputError("command line", "--name",
+                                     "lower-case letters, digits, '_' or '-' (at most 64)", args.name)
+            name = args.name or ("+".join(names) if len(names) <= 3 else f"{len(names)}_scenarios")
+            run_and_write(scenarios, name, args)
+        else:
+            scenarios = [load_scenario(p) for p in list_scenarios()]
+            run_and_write(scenarios, "default_study", args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
