@@ -3,6 +3,7 @@ tidy result tables and final-step summaries with 95% confidence intervals."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -72,7 +73,9 @@ def run_study(scenarios: list[Scenario], replications: int = 5, steps: int = 120
             results.append(_run_job(job))
             bar.update()
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # forkserver: children start clean instead of forking a multi-threaded parent
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             results = []
             for res in pool.map(_run_job, jobs):   # map keeps the job order
                 results.append(res)

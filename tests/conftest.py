@@ -1,0 +1,41 @@
+"""Shared fixtures: small districts (6 communities x 500 residents) run once per session."""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from model import GovernanceModel  # noqa: E402
+
+SEEDS = (11, 12, 13, 14, 15)
+SMALL = {"n_streets": 2, "communities_per_street": 3}
+STEPS = 120
+
+
+@lru_cache(maxsize=None)
+def _run(scenario: str, seed: int, steps: int = STEPS) -> tuple[pd.DataFrame, dict]:
+    model = GovernanceModel(scenario, rng=seed, overrides=SMALL).run(steps)
+    return model.district_frame(), model.task_ledger()
+
+
+@pytest.fixture(scope="session")
+def district():
+    """district(scenario, seed) -> district metrics frame of a small 10-year run (cached)."""
+    return lambda scenario, seed: _run(scenario, seed)[0]
+
+
+@pytest.fixture(scope="session")
+def ledger():
+    return lambda scenario, seed: _run(scenario, seed)[1]
+
+
+def window_mean(frames: list[pd.DataFrame], metric: str, first: int, last: int) -> list[float]:
+    """Per seed: mean of ``metric`` over months first..last (inclusive)."""
+    return [float(f.loc[(f["step"] >= first) & (f["step"] <= last), metric].mean()) for f in frames]

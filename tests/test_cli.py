@@ -1,0 +1,116 @@
+"""The command line: the study files, reproducibility and every error path (exit 2, one line)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model import METRIC_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ["--steps", "6", "--replications", "2", "--workers", "1", "--scale", "0.005"]
+
+
+def cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_help_and_list_and_params():
+    h = cli("--help")
+    assert h.returncode == 0 and "run.py run baseline" in h.stdout and h.stderr == ""
+    assert cli("run", "--help").returncode == 0
+    listing = cli("list")
+    assert listing.returncode == 0
+    assert "burden_reduction" in listing.stdout and "减负" in listing.stdout
+    params = cli("params", "--lang", "zh")
+    assert params.returncode == 0 and "台账数" in params.stdout and "SF8" in params.stdout
+
+
+def test_run_writes_every_output_and_is_reproducible(tmp_path):
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"r{i}"
+        r = cli("run", "baseline", "burden_reduction", *SMALL, "--seed", "7", "--out", out)
+        assert r.returncode == 0, r.stderr
+        outs.append(out)
+    for name in ("timeseries.csv", "communities.csv", "summary.csv", "timeseries.png",
+                 "final_comparison.png", "report.md", "manifest.json"):
+        assert (outs[0] / name).stat().st_size > 0, name
+        if name != "manifest.json":
+            assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    ts = pd.read_csv(outs[0] / "timeseries.csv")
+    assert list(ts.columns) == ["scenario", "replication", "seed", "step", *METRIC_NAMES]
+    assert len(ts) == 2 * 2 * 6
+    comm = pd.read_csv(outs[0] / "communities.csv")
+    assert list(comm.columns)[:7] == ["scenario", "replication", "seed", "step", "street", "community",
+                                      METRIC_NAMES[0]]
+    summary = pd.read_csv(outs[0] / "summary.csv")
+    assert list(summary.columns)[:6] == ["scenario", "metric", "step", "mean", "ci_low", "ci_high"]
+    assert len(summary) == 2 * len(METRIC_NAMES)
+    manifest = json.loads((outs[0] / "manifest.json").read_text())
+    assert manifest["master_seed"] == 7 and len(manifest["replication_seeds"]) == 2
+    assert manifest["versions"]["mesa"].startswith("3.")
+    assert manifest["scenarios"][1]["reforms"][0]["kind"] == "burden_reduction"
+    assert manifest["scenarios"][0]["parameters"]["scale"] == 0.005
+    assert "git_commit" in manifest
+    assert (ts["seed"].unique().tolist() == manifest["replication_seeds"])
+    report = (outs[0] / "report.md").read_text()
+    assert "![Key metrics over time](timeseries.png)" in report and "admin_share" in report
+
+
+def test_run_accepts_a_path_and_stays_inside_results(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text("name = 'mine'\n", encoding="utf-8")
+    target = ROOT / "results" / "mine_cli_test"
+    path.write_text("name = 'mine_cli_test'\n", encoding="utf-8")
+    try:
+        r = cli("run", path, *SMALL, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert (target / "summary.csv").exists()     # results/<scenario name>/, not next to the file
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["run", "no_such_scenario"], "no_such_scenario.toml: file: expected a scenario name"),
+    (["run", "baseline", "--steps", "0"], "command line: --steps: expected an integer in [1, 1200], got '0'"),
+    (["run", "baseline", "--steps", "ten"], "--steps: expected an integer"),
+    (["run", "baseline", "--replications", "-3"], "--replications: expected an integer"),
+    (["run", "baseline", "--scale", "2"], "--scale: expected a number in [0.001, 1]"),
+    (["run", "baseline", "--name", "../../escape"], "--name: expected lower-case letters"),
+    (["run", "baseline", "baseline"], "SCENARIO: expected each scenario once"),
+    (["run", "baseline", "--colour", "red"], "unrecognized arguments: --colour"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["run"], "the following arguments are required: SCENARIO"),
+])
+def test_bad_command_lines_exit_2_with_one_line(args, needle):
+    r = cli(*args)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert needle in lines[0], lines[0]
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("[parameters]\nledgers = 'many'\n", "bad.toml: parameters.ledgers: expected an integer in [0, 200]"),
+    ("[[reforms]]\nkind = 'lottery'\nstart_month = 1\n", "bad.toml: reforms[0].kind: expected one of"),
+    ("[parameters\n", "bad.toml: TOML: expected valid TOML"),
+    ("unknown = 1\n", "bad.toml: unknown: expected one of"),
+    ("[parameters]\nscale = 9\n", "bad.toml: parameters.scale: expected a number in [0.001, 1]"),
+])
+def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    r = cli("run", path, *SMALL, "--out", tmp_path / "out")
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], r.stderr
+    assert not (tmp_path / "out").exists()          # nothing half-written

@@ -1,0 +1,121 @@
+"""Mechanism tests: direction and rough size of each effect against the baseline, over
+five seeds. Reforms in the scenario files start at month 24."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SEEDS, window_mean
+
+from model import METRIC_NAMES, list_scenarios
+
+SCENARIOS = [p.stem for p in list_scenarios()]
+
+
+def frames(district, scenario):
+    return [district(scenario, s) for s in SEEDS]
+
+
+def test_burden_reduction_lowers_admin_share_and_raises_resolution(district):
+    base, reform = frames(district, "baseline"), frames(district, "burden_reduction")
+    for metric, sign, size in (("admin_share", -1, 0.1), ("requests_resolved_share", +1, 0.2)):
+        b = window_mean(base, metric, 30, 72)
+        r = window_mean(reform, metric, 30, 72)
+        diffs = sign * (np.array(r) - np.array(b))
+        assert (diffs > 0).all(), (metric, b, r)          # every seed, same direction
+        assert diffs.mean() > size, (metric, diffs)        # and a sizeable effect
+
+
+def test_burden_reduction_paradox_emerges_when_funding_does_not_follow(district):
+    """SF10: offloading dips after the reform, then departments push work back down."""
+    for f in frames(district, "burden_reduction"):
+        before = f.loc[f["step"].between(12, 23), "offloaded_tasks_per_worker"].mean()
+        dip = f.loc[f["step"].between(25, 30), "offloaded_tasks_per_worker"].mean()
+        later = f.loc[f["step"].between(72, 96), "offloaded_tasks_per_worker"].mean()
+        assert dip < before - 1.0, (before, dip)
+        assert later > dip + 2.0, (dip, later)
+
+
+def test_funded_transfer_keeps_admin_share_below_unfunded_five_years_on(district):
+    funded = window_mean(frames(district, "function_transfer_funded"), "admin_share", 80, 88)
+    unfunded = window_mean(frames(district, "function_transfer_unfunded"), "admin_share", 80, 88)
+    gaps = np.array(unfunded) - np.array(funded)
+    assert (gaps > 0.15).all(), gaps
+
+
+def test_unfunded_transfer_relief_erodes(district):
+    """Without funding, the first relief in admin_share is mostly lost within five years."""
+    for f in frames(district, "function_transfer_unfunded"):
+        first = f.loc[f["step"].between(25, 30), "admin_share"].mean()
+        later = f.loc[f["step"].between(80, 88), "admin_share"].mean()
+        assert later > first + 0.03, (first, later)
+
+
+def test_household_elections_turnout_exceeds_personal_turnout(district):
+    for f in frames(district, "direct_election_household"):
+        after = f[f["step"] >= 24]
+        assert (after["turnout"] > after["personal_turnout"] + 0.3).all()
+        assert after["turnout"].mean() > 0.9             # SF4: often above 90%
+
+
+def test_resident_direct_election_turnout_near_sf4(district):
+    turnout = window_mean(frames(district, "direct_election_resident"), "turnout", 24, 119)
+    personal = window_mean(frames(district, "direct_election_resident"), "personal_turnout", 24, 119)
+    assert np.allclose(turnout, personal)                 # no proxies: every ballot in person
+    assert 0.70 <= np.mean(turnout) <= 0.90, turnout      # SF4: 855 / 1,071 = 80%
+
+
+def test_deliberation_raises_participation_and_resident_agenda(district):
+    base, delib = frames(district, "baseline"), frames(district, "deliberation")
+    for metric, size in (("deliberation_participation", 0.05), ("resident_agenda_share", 0.1)):
+        diffs = np.array(window_mean(delib, metric, 48, 119)) - np.array(window_mean(base, metric, 48, 119))
+        assert (diffs > size).all(), (metric, diffs)
+
+
+def test_workforce_reform_lowers_turnover():
+    from model import GovernanceModel, Reform, Scenario, load_scenario
+    from model.parameters import reform_defaults
+
+    base = load_scenario("baseline")
+    reform = Scenario(name="workforce", parameters=dict(base.parameters),
+                      reforms=[Reform("workforce", 0, reform_defaults("workforce"))])
+    diffs = []
+    for seed in SEEDS:
+        b = GovernanceModel(base, rng=seed, overrides={"n_streets": 2}).run(48).district_frame()
+        r = GovernanceModel(reform, rng=seed, overrides={"n_streets": 2}).run(48).district_frame()
+        diffs.append(b["worker_turnover"].iloc[-12:].mean() - r["worker_turnover"].iloc[-12:].mean())
+    assert np.mean(diffs) > 0.05, diffs
+
+
+def test_baseline_matches_stylized_facts(district):
+    base = frames(district, "baseline")
+    admin = np.mean(window_mean(base, "admin_share", 0, 59))
+    per_day = np.mean(window_mean(base, "offloaded_tasks_per_worker", 0, 59)) * 6 / 30
+    exits = np.mean(window_mean(base, "worker_turnover", 12, 59))
+    assert 0.65 <= admin <= 0.90, admin                  # SF7: administrative work dominates
+    assert 3.5 <= per_day <= 6.5, per_day                # SF6: about five work items a day
+    assert 0.12 <= exits <= 0.30, exits                  # SF9: nearly one fifth quit
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_tasks_are_conserved(ledger, scenario):
+    for seed in SEEDS[:2]:
+        t = ledger(scenario, seed)
+        assert t["generated"] > 0
+        assert t["generated"] == pytest.approx(t["done"] + t["pending"] + t["transferred"], rel=1e-9)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_metrics_are_finite_and_shares_bounded(district, scenario):
+    from model.metrics import METRICS
+
+    for seed in SEEDS[:2]:
+        f = district(scenario, seed)
+        assert list(f.columns) == ["step", *METRIC_NAMES]
+        assert np.isfinite(f[list(METRIC_NAMES)].to_numpy()).all()
+        for m in METRICS:
+            if m.unit == "share" or m.unit.startswith("index"):
+                lo, hi = (-1, 1) if m.group == "equity" else (0, 1)
+                assert f[m.name].between(lo, hi).all(), m.name
+            else:
+                assert (f[m.name] >= 0).all(), m.name

@@ -1,0 +1,101 @@
+"""Structure, reproducibility, the Resident view agent and community-level output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import METRIC_NAMES, GovernanceModel
+from model.agents import AcceptanceCentre, Committee, Department, Resident, StreetOffice
+from model.experiment import replication_seeds, run_study, summarise
+from model.scenario import load_scenario
+
+SMALL = {"n_streets": 2, "communities_per_street": 3}
+
+
+def test_default_structure_follows_sf2_and_sf3():
+    m = GovernanceModel(rng=1, overrides={"warmup_months": 0})
+    assert len(m.agents_by_type[StreetOffice]) == 10
+    assert len(m.agents_by_type[Committee]) == 60
+    assert len(m.agents_by_type[Department]) == 10
+    assert all(c.skill.size == 6 for c in m.committees)
+    assert m.population.size == round(10000 * m.p["scale"])
+    assert len(m.agents_by_type[Resident]) == m.population.n
+    assert AcceptanceCentre not in m.agents_by_type
+    # households nest in communities, residents in households
+    pop = m.population
+    assert (np.diff(pop.household) >= 0).all()
+    assert (pop.hh_community[pop.household] == pop.community).all()
+
+
+def test_acceptance_centre_appears_only_when_a_reform_creates_it():
+    m = GovernanceModel("seed_district_package", rng=3, overrides=SMALL).run(50)
+    assert len(m.agents_by_type[AcceptanceCentre]) == 1
+    assert m.task_ledger()["transferred"] > 0
+
+
+def test_resident_agent_is_a_view_onto_the_arrays():
+    m = GovernanceModel(rng=2, overrides=SMALL)
+    r = m.agents_by_type[Resident].select(lambda a: a.row == 7).to_list()[0]
+    assert r.trust == pytest.approx(float(m.population.trust[7]))
+    r.trust = 0.99
+    assert m.population.trust[7] == pytest.approx(0.99)
+    mean_trust = np.mean(m.agents_by_type[Resident].get("trust"))
+    assert mean_trust == pytest.approx(float(m.population.trust.mean()), rel=1e-5)
+
+
+def test_same_seed_same_result_and_different_seed_differs():
+    a = GovernanceModel("burden_reduction", rng=5, overrides=SMALL).run(36)
+    b = GovernanceModel("burden_reduction", rng=5, overrides=SMALL).run(36)
+    c = GovernanceModel("burden_reduction", rng=6, overrides=SMALL).run(36)
+    pd.testing.assert_frame_equal(a.district_frame(), b.district_frame())
+    pd.testing.assert_frame_equal(a.community_frame(), b.community_frame())
+    assert not a.district_frame().equals(c.district_frame())
+
+
+def test_serial_and_parallel_studies_are_identical():
+    scenarios = [load_scenario("baseline"), load_scenario("deliberation")]
+    serial = run_study(scenarios, replications=2, steps=12, master_seed=9, workers=1,
+                       overrides=SMALL, progress=False)
+    parallel = run_study(scenarios, replications=2, steps=12, master_seed=9, workers=2,
+                         overrides=SMALL, progress=False)
+    pd.testing.assert_frame_equal(serial.timeseries, parallel.timeseries)
+    pd.testing.assert_frame_equal(serial.communities, parallel.communities)
+
+
+def test_replication_seeds_are_independent_and_reproducible():
+    seeds = replication_seeds(42, 10)
+    assert seeds == replication_seeds(42, 10)
+    assert len(set(seeds)) == 10
+    assert seeds[:3] == replication_seeds(42, 3)
+    assert seeds != replication_seeds(43, 10)
+
+
+def test_community_frame_has_every_metric_for_every_community_every_tick():
+    m = GovernanceModel("direct_election_household", rng=4, overrides=SMALL).run(30)
+    cf = m.community_frame()
+    assert len(cf) == 30 * 6
+    assert list(cf.columns) == ["step", "street", "community", *METRIC_NAMES]
+    assert np.isfinite(cf[list(METRIC_NAMES)].to_numpy()).all()
+    # district requests_resolved_share pools the communities' counts
+    assert m.district_frame()["turnout"].iloc[-1] == pytest.approx(cf[cf["step"] == 29]["turnout"].mean())
+
+
+def test_snapshots_only_at_requested_months():
+    m = GovernanceModel(rng=1, overrides=SMALL, snapshot_months=[5, 10]).run(12)
+    assert sorted(m.snapshots) == [5, 10]
+    assert len(m.snapshots[5]) == m.population.n
+
+
+def test_summary_ci_brackets_the_mean():
+    scenarios = [load_scenario("baseline")]
+    result = run_study(scenarios, replications=3, steps=6, master_seed=1, workers=1,
+                       overrides=SMALL, progress=False)
+    s = summarise(result.timeseries)
+    assert set(s["metric"]) == set(METRIC_NAMES)
+    assert (s["ci_low"] <= s["mean"] + 1e-12).all() and (s["mean"] <= s["ci_high"] + 1e-12).all()
+    admin = s[s["metric"] == "admin_share"].iloc[0]
+    finals = result.timeseries[result.timeseries["step"] == 5]["admin_share"]
+    assert admin["mean"] == pytest.approx(finals.mean())
+    assert admin["ci_high"] > admin["ci_low"]

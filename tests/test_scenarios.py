@@ -1,0 +1,99 @@
+"""Scenario files and the parameter registry: content, validation and every error path."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from model import PARAMETERS, REFORM_KINDS, InputError, list_scenarios, load_scenario
+from model.parameters import check_value
+
+REQUIRED = {"baseline", "burden_reduction", "function_transfer_unfunded", "function_transfer_funded",
+            "direct_election_household", "direct_election_resident", "deliberation", "seed_district_package"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_required_scenarios_exist_and_explain_themselves_in_both_languages():
+    found = {p.stem for p in list_scenarios()}
+    assert REQUIRED <= found
+    for path in list_scenarios():
+        s = load_scenario(path)
+        assert s.name == path.stem
+        assert s.title_en and CJK.search(s.title_zh)
+        for key in ("en", "notice_en"):
+            assert len(s.about.get(key, "")) > 80, (path.name, key)
+        for key in ("zh", "notice_zh"):
+            assert CJK.search(s.about.get(key, "")), (path.name, key)
+
+
+def test_seed_package_uses_every_reform_kind_staged():
+    s = load_scenario("seed_district_package")
+    assert {r.kind for r in s.reforms} == set(REFORM_KINDS)
+    assert len({r.start_month for r in s.reforms}) >= 3
+    ft = next(r for r in s.reforms if r.kind == "function_transfer")
+    assert ft.params["funding_follows_tasks"] and ft.params["acceptance_centre"]
+
+
+def test_registry_entries_are_complete():
+    sources = re.compile(r"^(SF\d{1,2}|seed report|assumption)$")
+    for name, p in PARAMETERS.items():
+        assert p.label_en and CJK.search(p.label_zh), name
+        assert p.unit, name
+        assert sources.match(p.source), (name, p.source)
+        assert check_value(name, p.default) is None, name
+        if p.kind in (int, float):
+            assert p.low <= p.default <= p.high, name
+
+
+def write(tmp_path, text, name="custom.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("text", "field", "expected"), [
+    ("colour = 'red'\n", "colour", "one of"),
+    ("[parameters]\nledgrs = 3\n", "parameters.ledgrs", "known parameter"),
+    ("[parameters]\nledgers = 'many'\n", "parameters.ledgers", "an integer in [0, 200]"),
+    ("[parameters]\nledgers = 2.5\n", "parameters.ledgers", "an integer"),
+    ("[parameters]\nscale = 5.0\n", "parameters.scale", "a number in [0.001, 1]"),
+    ("[parameters]\nledgers_in_evaluation = 1\n", "parameters.ledgers_in_evaluation", "true or false"),
+    ("[[reforms]]\nkind = 'abolish_streets'\nstart_month = 3\n", "reforms[0].kind", "one of burden_reduction"),
+    ("[[reforms]]\nkind = 'election'\n", "reforms[0].start_month", "an integer month"),
+    ("[[reforms]]\nkind = 'election'\nstart_month = -1\n", "reforms[0].start_month", "an integer month"),
+    ("[[reforms]]\nkind = 'election'\nstart_month = 1\nmode = 'lottery'\n", "reforms[0].mode", "one of 'appointed'"),
+    ("[[reforms]]\nkind = 'election'\nstart_month = 1\nshare = 0.5\n", "reforms[0].share", "a parameter of election"),
+    ("[[reforms]]\nkind = 'function_transfer'\nstart_month = 1\nshare = 1.5\n", "reforms[0].share", "[0, 1]"),
+    ("reforms = 3\n", "reforms", "an array of tables"),
+    ("name = '../../etc'\n", "name", "lower-case letters"),
+    ("[about]\nfr = 'bonjour'\n", "about.fr", "one of"),
+    ("[parameters]\nresidents_per_community = 100\nscale = 0.01\n", "parameters.scale", "simulated residents"),
+])
+def test_bad_scenario_gives_one_line_error_naming_file_field_and_expectation(tmp_path, text, field, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: {field}: expected"), message
+    assert expected in message, message
+
+
+def test_malformed_toml_and_missing_file(tmp_path):
+    path = write(tmp_path, "[parameters\nledgers = 3\n")
+    with pytest.raises(InputError, match=r"custom\.toml: TOML: expected valid TOML"):
+        load_scenario(path)
+    with pytest.raises(InputError, match=r"no_such\.toml: file: expected an existing scenario file"):
+        load_scenario(tmp_path / "no_such.toml")
+    with pytest.raises(InputError, match=r"file: expected a scenario name from `run.py list`"):
+        load_scenario("no_such_scenario")
+
+
+def test_valid_custom_scenario_overrides_parameters_and_reform_defaults(tmp_path):
+    path = write(tmp_path, "name = 'mine'\n[parameters]\nledgers = 40\n"
+                           "[[reforms]]\nkind = 'burden_reduction'\nstart_month = 6\nledgers = 10\n")
+    s = load_scenario(path)
+    assert s.parameters["ledgers"] == 40
+    assert s.reforms[0].params["ledgers"] == 10
+    assert s.reforms[0].params["plaques"] == PARAMETERS["burden_reduction.plaques"].default
