@@ -78,7 +78,10 @@ class Department(mesa.Agent):
         generated = m.rng.poisson(self.volume() / m.n_communities, m.n_communities)
         self.pushed = m.rng.binomial(generated, self.push_share)
         kept = int(generated.sum() - self.pushed.sum())
-        to_centre = int(m.rng.binomial(kept, pol.transfer_share)) if pol.acceptance_centre else 0
+        to_centre = 0
+        if pol.acceptance_centre:   # transferred functions go to the centre while it has room
+            room = int(pol.centre_task_capacity * m.n_communities * self.weight)
+            to_centre = min(int(m.rng.binomial(kept, pol.transfer_share)), room)
         own = kept - to_centre
         work = self.backlog + own + self.returned
         done = min(self.capacity, work)

@@ -132,10 +132,14 @@ class GovernanceModel(mesa.Model):
         for d in self.departments:
             d.returned = returned * d.weight
         # (6) residents take part and update attitudes
-        funding = np.array([c.funding for c in self.committees]) / max(p["funding_base"], 1e-9)
+        # event seats scale with the committee's budget: funding plus any economic income
+        income = p["economic_income"] if pol.economic_activity else 0.0
+        budget = (np.array([c.funding for c in self.committees]) + income) / max(
+            p["funding_base"] + p["economic_income"], 1e-9)
         seats = (p["event_seats_per_1000"] * pop.size / 1000
-                 * (1 + pol.seats_boost * pol.facilities_level) * funding)
+                 * (1 + pol.seats_boost * pol.facilities_level) * budget)
         bonus = p["procedural_trust"] * (pol.open_affairs + pol.resident_appraisal) / 2
+        self.event_seats = seats
         pop.participate(self.month, np.array([c.recruitment for c in self.committees]), seats,
                         self.deliberation_events, np.array([c.agenda_share for c in self.committees]),
                         np.full(self.n_communities, bonus))

@@ -24,6 +24,7 @@ class Policy:
     transfer_payment: float = 0.0
     acceptance_centre: bool = False
     centre_capacity_per_1000: float = 0.0
+    centre_task_capacity: float = 0.0
     # elections
     election_mode: str = "appointed"
     term_months: int = 36

@@ -40,6 +40,7 @@ def function_transfer(model: GovernanceModel, r: dict[str, Any]) -> None:
     if r["acceptance_centre"]:
         pol.acceptance_centre = True
         pol.centre_capacity_per_1000 = r["centre_capacity_per_1000"]
+        pol.centre_task_capacity = r["centre_task_capacity"]
         model.open_acceptance_centre()
 
 

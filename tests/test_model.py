@@ -35,6 +35,29 @@ def test_acceptance_centre_appears_only_when_a_reform_creates_it():
     assert m.task_ledger()["transferred"] > 0
 
 
+def test_acceptance_centre_processes_no_more_than_its_task_capacity():
+    from model.parameters import PARAMETERS
+
+    m = GovernanceModel("seed_district_package", rng=3, overrides=SMALL).run(72)
+    room = PARAMETERS["function_transfer.centre_task_capacity"].default * m.n_communities
+    months_open = 72 - 48
+    transferred = m.task_ledger()["transferred"]
+    assert 0.5 * room * months_open < transferred <= room * months_open
+
+
+def test_ending_economic_activity_frees_hours_but_costs_event_seats():
+    from model import Reform, Scenario, load_scenario
+
+    base = load_scenario("baseline")
+    reform = Scenario(name="no_econ", parameters=dict(base.parameters),
+                      reforms=[Reform("no_economic_activity", 0, {"enabled": True})])
+    b = GovernanceModel(base, rng=8, overrides=SMALL).run(3)
+    r = GovernanceModel(reform, rng=8, overrides=SMALL).run(3)
+    assert r.committees[0].hours["economy"] == 0 < b.committees[0].hours["economy"]
+    assert r.committees[0].hours["service"] > b.committees[0].hours["service"]
+    assert r.event_seats.mean() < 0.9 * b.event_seats.mean()
+
+
 def test_resident_agent_is_a_view_onto_the_arrays():
     m = GovernanceModel(rng=2, overrides=SMALL)
     r = m.agents_by_type[Resident].select(lambda a: a.row == 7).to_list()[0]
