@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Shequ command line: run reform scenarios and write results, figures and a report.
 
+Each study writes results/<name>/: timeseries.csv (district metrics every month),
+communities.csv (every community), summary.csv (final-month mean and 95% CI),
+timeseries.png and final_comparison.png, report.md (read this first) and
+manifest.json (versions, seeds, full parameters). One step is one month.
+
 Examples:
   python run.py                               the default study: every scenario in scenarios/
   python run.py list                          the scenarios, with what each represents
@@ -60,18 +65,22 @@ def bounded_float(name: str, low: float, high: float):
     return parse
 
 
-def add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--replications", type=bounded_int("--replications", 1, 1000), default=DEFAULT_REPLICATIONS,
+def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None:
+    """The study options. Sub-commands leave unset options alone, so an option given before
+    the command (``run.py --steps 6 run baseline``) is not reset by the sub-command's default."""
+    default = (lambda value: value) if top_level else (lambda value: argparse.SUPPRESS)
+    p.add_argument("--replications", type=bounded_int("--replications", 1, 1000),
+                   default=default(DEFAULT_REPLICATIONS),
                    help=f"replications per scenario, each with its own seed (default {DEFAULT_REPLICATIONS})")
-    p.add_argument("--steps", type=bounded_int("--steps", 1, 1200), default=DEFAULT_STEPS,
+    p.add_argument("--steps", type=bounded_int("--steps", 1, 1200), default=default(DEFAULT_STEPS),
                    help=f"months to simulate after the warm-up (default {DEFAULT_STEPS} = 10 years)")
-    p.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
+    p.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=default(DEFAULT_SEED),
                    help=f"master seed; replication seeds are derived from it (default {DEFAULT_SEED})")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=Path, default=default(None),
                    help="output folder (default results/<study name>)")
-    p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=None,
+    p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=default(None),
                    help="parallel processes (default: all cores); results do not depend on it")
-    p.add_argument("--scale", type=bounded_float("--scale", 0.001, 1.0), default=None,
+    p.add_argument("--scale", type=bounded_float("--scale", 0.001, 1.0), default=default(None),
                    help="share of real residents simulated, overriding the scenarios (1 = 1:1)")
 
 
@@ -90,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
     study = sub.add_parser("study", help="the default study (same as no command): every scenario")
     add_run_options(study)
-    add_run_options(parser)
+    add_run_options(parser, top_level=True)
     return parser
 
 

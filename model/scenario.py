@@ -160,10 +160,18 @@ def resolve_path(name_or_path: str) -> Path:
     return SCENARIO_DIR / f"{name_or_path}.toml"
 
 
+def _display(path: Path) -> str:
+    """The path as the user will recognise it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load and validate a scenario by name (from scenarios/) or by path."""
     path = resolve_path(str(name_or_path))
-    source = str(path)
+    source = _display(path)
     if not path.is_file():
         hint = "an existing scenario file"
         if path.parent == SCENARIO_DIR:

@@ -65,6 +65,13 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path):
     assert "![Key metrics over time](timeseries.png)" in report and "admin_share" in report
 
 
+def test_options_before_the_command_are_not_reset(tmp_path):
+    r = cli("--steps", "3", "--replications", "1", "--scale", "0.002", "run", "baseline", "--out", tmp_path)
+    assert r.returncode == 0, r.stderr
+    ts = pd.read_csv(tmp_path / "timeseries.csv")
+    assert ts["step"].max() == 2 and ts["replication"].nunique() == 1
+
+
 def test_run_accepts_a_path_and_stays_inside_results(tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text("name = 'mine'\n", encoding="utf-8")
