@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +19,7 @@ SMALL = {"n_streets": 2, "communities_per_street": 3}
 STEPS = 120
 
 
-@lru_cache(maxsize=None)
+@cache
 def _run(scenario: str, seed: int, steps: int = STEPS) -> tuple[pd.DataFrame, dict]:
     model = GovernanceModel(scenario, rng=seed, overrides=SMALL).run(steps)
     return model.district_frame(), model.task_ledger()
