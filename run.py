@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the scenarios in scenarios/ with their titles")
     params = sub.add_parser("params", help="print the parameter registry")
     params.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
+    cal = sub.add_parser("calibrate", help="compare the model with the stylized facts (SF4, SF6, SF7, SF9, SF10)")
+    cal.add_argument("--replications", type=bounded_int("--replications", 2, 100), default=5,
+                     help="seeds per scenario (default 5)")
+    cal.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
+                     help=f"master seed (default {DEFAULT_SEED})")
     study = sub.add_parser("study", help="the default study (same as no command): every scenario")
     add_run_options(study)
     add_run_options(parser, top_level=True)
@@ -186,6 +191,15 @@ def cmd_params(lang: str) -> None:
               f"{row['source']:12s} {label}")
 
 
+def cmd_calibrate(replications: int, seed: int) -> None:
+    from model.calibration import calibrate
+    table = calibrate(replications, seed)
+    for r in table.itertuples():
+        verdict = "ok " if r.in_range else "OFF"
+        print(f"{verdict} {r.key:5s} {r.mean:8.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]  target {r.target:12s} "
+              f"{r.measure}  ({r.fact})")
+
+
 def main(argv: list[str] | None = None) -> int:
     from model.errors import InputError
     from model.scenario import list_scenarios, load_scenario
@@ -197,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd_list()
         elif args.command == "params":
             cmd_params(args.lang)
+        elif args.command == "calibrate":
+            cmd_calibrate(args.replications, args.seed)
         elif args.command == "run":
             scenarios = [load_scenario(s) for s in args.scenarios]
             names = [s.name for s in scenarios]

@@ -65,6 +65,16 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path):
     assert "![Key metrics over time](timeseries.png)" in report and "admin_share" in report
 
 
+def test_calibration_lands_in_every_stylized_fact_range():
+    """`run.py calibrate` (docs/ODD.md §10): SF4, SF6, SF7, SF9 and SF10 measures in range."""
+    r = cli("calibrate", "--replications", "3")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 7
+    assert {line.split()[1] for line in lines} == {"SF4", "SF6", "SF7", "SF9", "SF10"}
+    assert all(line.startswith("ok ") for line in lines), r.stdout
+
+
 def test_options_before_the_command_are_not_reset(tmp_path):
     r = cli("--steps", "3", "--replications", "1", "--scale", "0.002", "run", "baseline", "--out", tmp_path)
     assert r.returncode == 0, r.stderr
