@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the scenarios in scenarios/ with their titles")
     params = sub.add_parser("params", help="print the parameter registry")
     params.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
+    params.add_argument("--markdown", action="store_true",
+                        help="print a Markdown table with both labels (docs/parameters.md is made this way)")
     cal = sub.add_parser("calibrate", help="compare the model with the stylized facts (SF4, SF6, SF7, SF9, SF10)")
     cal.add_argument("--replications", type=bounded_int("--replications", 2, 100), default=5,
                      help="seeds per scenario (default 5)")
@@ -183,8 +185,11 @@ def cmd_list() -> None:
         print(f"{'':28s} {s.title_zh}")
 
 
-def cmd_params(lang: str) -> None:
-    from model.parameters import as_table
+def cmd_params(lang: str, markdown: bool = False) -> None:
+    from model.parameters import as_markdown, as_table
+    if markdown:
+        print(as_markdown(), end="")
+        return
     for row in as_table():
         label = row["label_en"] if lang == "en" else row["label_zh"]
         print(f"{row['name']:48s} {row['default']!s:>10s}  {row['unit']:28s} {row['range']:16s} "
@@ -210,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             cmd_list()
         elif args.command == "params":
-            cmd_params(args.lang)
+            cmd_params(args.lang, args.markdown)
         elif args.command == "calibrate":
             cmd_calibrate(args.replications, args.seed)
         elif args.command == "run":
