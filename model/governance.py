@@ -52,7 +52,7 @@ class GovernanceModel(mesa.Model):
         self.pending_reforms = list(scenario.reforms)
         self.applied_reforms: list[tuple[int, str]] = []
 
-        self.population = population_cls(p, self.rng, self.n_communities)
+        self.population = population_cls(p, self.rng, self.n_communities, model=self)
         cps = p["communities_per_street"]
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
         self.streets = [StreetOffice(self, s, self.committees[s * cps:(s + 1) * cps])

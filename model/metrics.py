@@ -76,10 +76,8 @@ def measure(model: GovernanceModel, out: ServiceOutcome) -> tuple[np.ndarray, np
     last_any = np.maximum(np.maximum(pop.last_event, pop.last_volunteer),
                           np.maximum(pop.last_deliberation, pop.last_vote))
     active = month - last_any < 12
-    by_age = np.bincount(pop.community.astype(np.int64) * 3 + pop.age_group, weights=active,
-                         minlength=3 * C).reshape(C, 3)
-    n_age = np.bincount(pop.community.astype(np.int64) * 3 + pop.age_group,
-                        minlength=3 * C).reshape(C, 3)
+    by_age = np.bincount(pop.community_age, weights=active, minlength=3 * C).reshape(C, 3)
+    n_age = pop.n_community_age
     vul_hh = model.vulnerable_households
     covered = pop.per_community_hh(pop.hh_vulnerable & (pop.hh_last_contact >= month - 2))
 

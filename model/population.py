@@ -41,7 +41,9 @@ class ServiceOutcome:
 class Population:
     """All residents of the district: attributes, attitudes, requests, participation."""
 
-    def __init__(self, p: dict, rng: np.random.Generator, n_communities: int):
+    def __init__(self, p: dict, rng: np.random.Generator, n_communities: int, model=None):
+        """``model`` is the owning model, for implementations that create agents of their own
+        (the per-agent reference in benchmarks/); the vectorised rules do not need it."""
         self.p, self.rng, self.C = p, rng, n_communities
         size = max(20, int(round(p["residents_per_community"] * p["scale"])))
         self.size = size
@@ -69,6 +71,9 @@ class Population:
         laid_off = rng.random(n) < p["laid_off_share"]
         self.employment = np.where(self.age_group == OLD, RETIRED,
                                    np.where(laid_off, LAID_OFF, EMPLOYED)).astype(np.int8)
+        # community x age group, fixed: for age-group shares per community
+        self.community_age = self.community.astype(np.intp) * 3 + self.age_group
+        self.n_community_age = np.bincount(self.community_age, minlength=3 * n_communities).reshape(-1, 3)
         self.registered = rng.random(n) < p["registered_share"]
         self.heterogeneity = rng.uniform(p["heterogeneity_low"], p["heterogeneity_high"],
                                          n_communities).astype(F)
@@ -88,6 +93,10 @@ class Population:
                            + (local[:, None] + offset) % size).astype(np.int32)
         self.tie_mask = np.arange(MAX_TIES)[None, :] < self.ties[:, None]
         self.ties_safe = np.maximum(self.ties, 1).astype(F)
+        # The same slots column by column, unknown slots pointing at row n of a scratch flag
+        # buffer that is always False (see neighbour_share; the network is fixed from here).
+        self._nbr_cols = np.ascontiguousarray(np.where(self.tie_mask, self.neighbours, n).T, dtype=np.intp)
+        self._flag_buf = np.zeros(n + 1, dtype=bool)
 
         # Attitudes.
         self.trust = np.clip(rng.normal(p["initial_trust"], 0.15, n), 0, 1).astype(F)
@@ -132,9 +141,22 @@ class Population:
         """How many of the residents ``idx`` live in each community."""
         return np.bincount(self.community[idx], minlength=self.C).astype(np.float64)
 
+    def expand(self, values: np.ndarray) -> np.ndarray:
+        """Per-community values, one per resident (``values[self.community]``, faster)."""
+        return np.repeat(values, self.size)
+
+    def in_communities(self, values: np.ndarray, held: np.ndarray) -> np.ndarray:
+        """The rows of communities ``held`` (ascending) of a per-resident array, block by block."""
+        return values.reshape(self.C, self.size)[held].ravel()
+
     def neighbour_share(self, flags: np.ndarray) -> np.ndarray:
         """Share of each resident's known neighbours for whom ``flags`` is true."""
-        hits = (flags[self.neighbours] & self.tie_mask).sum(axis=1, dtype=np.int16)
+        buf = self._flag_buf
+        buf[:-1] = flags
+        buf = buf.view(np.uint8)
+        hits = buf[self._nbr_cols[0]]
+        for col in self._nbr_cols[1:]:
+            hits += buf[col]
         return hits.astype(F) / self.ties_safe
 
     # ---------------------------------------------------------------- (4) needs
@@ -220,7 +242,7 @@ class Population:
 
         # Satisfaction: drift toward the community's service level, or toward experience.
         rate = np.full(self.n, p["satisfaction_drift"], dtype=F)
-        target = quality.astype(F)[self.community]
+        target = self.expand(quality.astype(F))
         for idx, value in ((still, 0.3), (unmet, 0.25), (dropped, 0.0), (served, 0.7), (fresh, 0.9)):
             target[idx] = value
             rate[idx] = p["satisfaction_rate"]
@@ -234,7 +256,8 @@ class Population:
         """Committees visit vulnerable households; ``visits`` per community (simulated)."""
         vul_hh = self.per_community_hh(self.hh_vulnerable)
         chance = np.minimum(1.0, visits / np.maximum(vul_hh, 1e-9))
-        hit = self.hh_vulnerable & (self.rng.random(self.n_households) < chance[self.hh_community])
+        hit = self.hh_vulnerable & (self.rng.random(self.n_households)
+                                    < np.repeat(chance, np.diff(self.hh_comm_start)))
         self.hh_last_contact[hit] = month
 
     # ---------------------------------------------------------------- (6) participation
@@ -253,12 +276,12 @@ class Population:
         nbr = self.neighbour_share(self.active_last_month)
         logit = (self.static_logit + F(p["event_intercept"])
                  + F(p["engagement_weight"]) * engagement
-                 + F(p["recruitment_weight"]) * recruitment.astype(F)[comm]
+                 + F(p["recruitment_weight"]) * self.expand(recruitment.astype(F))
                  + F(p["habit_weight"]) * self.habit + F(p["neighbour_weight"]) * nbr)
         prob = sigmoid(logit)
         expected = self.per_community(prob)
         cap = np.minimum(1.0, seats / np.maximum(expected, 1e-9)).astype(F)
-        joined = rng.random(self.n, dtype=F) < prob * cap[comm]
+        joined = rng.random(self.n, dtype=F) < prob * self.expand(cap)
         joiners = np.flatnonzero(joined)
         vol = joiners[rng.random(joiners.size) < sigmoid(
             p["volunteer_intercept"] + 2.0 * (self.civic_skill[joiners] - 0.5) + self.habit[joiners])]
@@ -267,11 +290,12 @@ class Population:
 
         attended = np.zeros(self.n, dtype=bool)
         if deliberation_events.any():
-            rows = np.flatnonzero(deliberation_events[comm] > 0)
-            per_event = sigmoid(p["deliberation_intercept"] + self.static_logit[rows]
-                                + p["engagement_weight"] * engagement[rows]
-                                + p["habit_weight"] * self.habit[rows])
-            n_ev = deliberation_events[comm[rows]]
+            held = np.flatnonzero(deliberation_events > 0)
+            rows = (self.start[held][:, None] + np.arange(self.size)).ravel()
+            per_event = sigmoid(p["deliberation_intercept"] + self.in_communities(self.static_logit, held)
+                                + p["engagement_weight"] * self.in_communities(engagement, held)
+                                + p["habit_weight"] * self.in_communities(self.habit, held))
+            n_ev = np.repeat(deliberation_events[held], self.size)
             went = rows[rng.random(rows.size) < 1 - (1 - per_event) ** n_ev]
             attended[went] = True
             self.last_deliberation[went] = month
@@ -280,24 +304,24 @@ class Population:
 
         active = joined | attended
         self.active_last_month = active
-        self.last_contact[active] = month
+        np.putmask(self.last_contact, active, month)
         self.aware |= active
-        self.hh_last_contact[self.household[active]] = month
+        self.hh_last_contact[self.household[np.flatnonzero(active)]] = month
 
         # Adaptive habit: participants compare the outcome with their aspiration level.
-        outcome = F(0.5) * self.trust + F(0.5) * agenda_share.astype(F)[comm]
+        outcome = F(0.5) * self.trust + F(0.5) * self.expand(agenda_share.astype(F))
         step = np.where(active, outcome - F(p["aspiration"]), -F(0.1) * self.habit)
         self.habit = np.clip(self.habit + F(p["habit_rate"]) * step, 0, 1)
 
         # Trust follows satisfaction (performance); open affairs and deliberation add a
         # procedural bonus per community.
-        self.trust += F(p["trust_rate"]) * (self.satisfaction - self.trust) + trust_bonus.astype(F)[comm]
+        self.trust += F(p["trust_rate"]) * (self.satisfaction - self.trust) + self.expand(trust_bonus.astype(F))
         np.clip(self.trust, 0, 1, out=self.trust)
 
         # Awareness: word of mouth within the community, forgetting without contact.
         aware_share = self.per_community(self.aware) / self.size
         u = rng.random(self.n, dtype=F)
-        learn = ~self.aware & (u < F(p["word_of_mouth"]) * aware_share.astype(F)[comm])
+        learn = ~self.aware & (u < F(p["word_of_mouth"]) * self.expand(aware_share.astype(F)))
         forget = self.aware & (month - self.last_contact > 12) & (u > 1 - F(p["forget_rate"]))
         self.aware = (self.aware | learn) & ~forget
 
@@ -308,8 +332,8 @@ class Population:
                        + p["vote_ties_weight"] * (self.ties / MAX_TIES - 0.5)
                        + p["vote_trust_weight"] * (self.trust - 0.5)
                        + self.habit - 0.2 + 0.5 * (self.aware - 1.0)
-                       + p["vote_mobilisation"] * mobilisation[self.community]
-                       - p["heterogeneity_weight"] * (self.heterogeneity[self.community] - 0.5))
+                       + p["vote_mobilisation"] * self.expand(mobilisation)
+                       - p["heterogeneity_weight"] * (self.expand(self.heterogeneity) - 0.5))
 
     def hold_election(self, month: int, mode: str, proxy: bool,
                       mobilisation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
