@@ -1,0 +1,326 @@
+"""The per-agent reference: the resident rules written the classic Mesa way.
+
+``ReferencePopulation`` is a drop-in replacement for ``model.population.Population``::
+
+    GovernanceModel(scenario, rng=seed, overrides={"resident_agents": False},
+                    population_cls=ReferencePopulation)
+
+It builds the initial population with ``Population.__init__`` (so for a given seed both
+implementations start from the very same residents), then creates one ``ClassicResident``
+Mesa agent per resident that holds its own state as Python attributes. Every monthly
+resident rule (needs, the per-resident part of service, participation, elections) is a
+method on the agent, run over all residents with ``AgentSet.shuffle_do``; each agent makes
+its own draws from the model's ``random`` (one draw per agent per decision). Community
+totals the rules need (the queue per channel, expected event demand, the share of aware
+residents, ballots) are summed over the agents between the phases, as a classic Mesa model
+would do in ``Model.step``. The equations are those of ``Population``; the draws differ,
+so the two agree statistically, not bit for bit (tests/test_docking.py).
+
+After the resident phases the agents' state is copied back into the population arrays
+that the metrics and the snapshots read (the classic equivalent of agent reporters).
+Households and committees stay as they are in the model: households are not agents, and
+``visit_vulnerable`` (committees visiting households) is inherited unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from model.population import CENTRE, COMMITTEE, MAX_TIES, SERVICE_POINT, Population, ServiceOutcome
+
+# Population arrays refreshed from the agents after the monthly resident phases.
+SYNCED = ("trust", "efficacy", "habit", "satisfaction", "aware", "req_age", "req_channel", "last_event",
+          "last_volunteer", "last_deliberation", "last_vote", "last_contact", "active_last_month")
+# Attributes each agent copies from its row at the start.
+COPIED = ("community", "household", "age_group", "employment", "vulnerable", "registered", "civic_skill",
+          "free_time", "ties", "trust", "efficacy", "habit", "satisfaction", "aware", "req_age", "req_channel",
+          "last_event", "last_volunteer", "last_deliberation", "last_vote", "last_contact", "active_last_month",
+          "need_prob", "static_logit")
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+class ClassicResident(mesa.Agent):
+    """A resident with its own state and its own monthly rules (one method per phase)."""
+
+    def __init__(self, model: mesa.Model, pop: ReferencePopulation, row: int, values: dict):
+        super().__init__(model)
+        self.pop, self.row = pop, row
+        for name in COPIED:
+            setattr(self, name, values[name])
+        self.heterogeneity = float(pop.heterogeneity[self.community])
+        self.known: list[ClassicResident] = []    # the neighbours this resident knows (filled later)
+        self.active_now = False
+        self.new_request = self.unmet_now = False
+        self.engagement = self.prob = 0.0
+
+    # ------------------------------------------------------------------ (4) needs
+    def step_need(self, centre_open: bool, points_open: bool) -> None:
+        pop = self.pop
+        p = pop.p
+        self.new_request = self.unmet_now = False
+        if self.req_age >= 0 or self.random.random() >= self.need_prob:
+            return
+        admin = self.random.random() < p["admin_need_share"]
+        bring = self.aware and self.random.random() < sigmoid(
+            p["bring_intercept"] + p["bring_trust_weight"] * (self.trust - 0.5))
+        channel = COMMITTEE if bring else -1
+        if admin and centre_open:
+            channel = CENTRE
+        elif admin and points_open:
+            channel = SERVICE_POINT
+        if channel >= 0:
+            self.req_age, self.req_channel, self.new_request = 0, channel, True
+            pop.new_rows.append(self.row)
+        else:
+            self.unmet_now = True
+            pop.unmet_rows.append(self.row)
+
+    def queue_key(self) -> int:
+        C = self.pop.C
+        if self.req_channel == CENTRE:
+            return 2 * C
+        if self.req_channel == SERVICE_POINT:
+            return C + self.community
+        return self.community
+
+    # ------------------------------------------------------------------ (5) service
+    def step_serve(self, month: int, chance: list[float], quality: list[float]) -> None:
+        pop, c = self.pop, self.community
+        p = pop.p
+        target, rate = quality[c], p["satisfaction_drift"]
+        if self.req_age >= 0:
+            rate = p["satisfaction_rate"]
+            key = self.queue_key()
+            if self.random.random() < chance[key]:
+                age = self.req_age
+                fresh = age == 0
+                acc = pop.acc
+                acc["served"][c] += 1
+                acc["wait_days"][c] += 30.0 * age + 15.0
+                if key == 2 * pop.C:
+                    acc["centre_served"][0] += 1
+                elif self.req_channel == SERVICE_POINT:
+                    acc["point_served"][c] += 1
+                if fresh:
+                    acc["resolved_30"][c] += 1
+                    acc["eq_res"][self.vulnerable][c] += 1
+                self.req_age = -1
+                target = 0.9 if fresh else 0.7
+                self.last_contact = month
+                self.aware = True
+                pop.hh_last_contact[self.household] = month
+            else:
+                self.req_age += 1
+                if self.req_age > p["max_wait_months"]:
+                    self.req_age = -1
+                    pop.acc["abandoned"][c] += 1
+                    target = 0.0
+                else:
+                    target = 0.3
+        elif self.unmet_now:
+            target, rate = 0.25, p["satisfaction_rate"]
+        if self.new_request:
+            pop.acc["eq_req"][self.vulnerable][c] += 1
+        self.satisfaction += rate * (target - self.satisfaction)
+
+    # ------------------------------------------------------------------ (6) participation
+    def step_intend(self, recruitment: list[float]) -> None:
+        """How much this resident wants to join an event this month (before seats are known)."""
+        p = self.pop.p
+        self.engagement = (self.trust + self.efficacy) * 0.5
+        nbr = sum(1 for n in self.known if n.active_last_month) / max(self.ties, 1)
+        self.prob = sigmoid(self.static_logit + p["event_intercept"]
+                            + p["engagement_weight"] * self.engagement
+                            + p["recruitment_weight"] * recruitment[self.community]
+                            + p["habit_weight"] * self.habit + p["neighbour_weight"] * nbr)
+        self.pop.expected[self.community] += self.prob
+
+    def step_participate(self, month: int, cap: list[float], events: list[int], agenda: list[float],
+                         bonus: list[float]) -> None:
+        p, c = self.pop.p, self.community
+        joined = self.random.random() < self.prob * cap[c]
+        if joined:
+            self.last_event = month
+            if self.random.random() < sigmoid(p["volunteer_intercept"] + 2.0 * (self.civic_skill - 0.5)
+                                              + self.habit):
+                self.last_volunteer = month
+        attended = False
+        if events[c] > 0:
+            per_event = sigmoid(p["deliberation_intercept"] + self.static_logit
+                                + p["engagement_weight"] * self.engagement + p["habit_weight"] * self.habit)
+            if self.random.random() < 1 - (1 - per_event) ** events[c]:
+                attended = True
+                self.last_deliberation = month
+                self.efficacy += p["efficacy_rate"] * (agenda[c] - self.efficacy)
+        self.active_now = joined or attended
+        if self.active_now:
+            self.last_contact = month
+            self.aware = True
+            self.pop.hh_last_contact[self.household] = month
+        # Adaptive habit, then trust (performance plus the procedural bonus).
+        outcome = 0.5 * self.trust + 0.5 * agenda[c]
+        step = outcome - p["aspiration"] if self.active_now else -0.1 * self.habit
+        self.habit = min(1.0, max(0.0, self.habit + p["habit_rate"] * step))
+        self.trust += p["trust_rate"] * (self.satisfaction - self.trust) + bonus[c]
+        self.trust = min(1.0, max(0.0, self.trust))
+
+    def step_awareness(self, month: int, aware_share: list[float]) -> None:
+        """Word of mouth and forgetting; this month's activity becomes last month's."""
+        p = self.pop.p
+        u = self.random.random()
+        if not self.aware:
+            self.aware = u < p["word_of_mouth"] * aware_share[self.community]
+        elif month - self.last_contact > 12 and u > 1 - p["forget_rate"]:
+            self.aware = False
+        self.active_last_month = self.active_now
+
+    # ------------------------------------------------------------------ (7) elections
+    def vote_propensity(self, mobilisation: list[float]) -> float:
+        p = self.pop.p
+        return sigmoid(p["vote_intercept"]
+                       + p["vote_ties_weight"] * (self.ties / MAX_TIES - 0.5)
+                       + p["vote_trust_weight"] * (self.trust - 0.5)
+                       + self.habit - 0.2 + 0.5 * (float(self.aware) - 1.0)
+                       + p["vote_mobilisation"] * mobilisation[self.community]
+                       - p["heterogeneity_weight"] * (self.heterogeneity - 0.5))
+
+    def go_vote(self, month: int) -> None:
+        self.last_vote = self.last_contact = month
+        self.aware = True
+        self.pop.in_person[self.community] += 1
+
+    def step_vote(self, month: int, mode: str, proxy: bool, mobilisation: list[float]) -> None:
+        """Resident mode: vote in person, or by proxy. Household mode: the first willing
+        member of a household (in this month's random order) goes for the household."""
+        pop = self.pop
+        if not self.registered:
+            return
+        would = self.random.random() < self.vote_propensity(mobilisation)
+        if mode == "resident":
+            if would:
+                self.go_vote(month)
+                pop.ballots[self.community] += 1
+            elif proxy and self.random.random() < pop.p["proxy_rate"]:
+                pop.ballots[self.community] += 1
+        elif would:
+            pop.hh_votes[self.household] = True
+            if not pop.hh_in_person[self.household]:
+                pop.hh_in_person[self.household] = True
+                self.go_vote(month)
+
+    def step_ballot(self) -> None:
+        """Household mode: every registered member of a household that voted has a ballot."""
+        if self.registered and self.pop.hh_votes[self.household]:
+            self.pop.ballots[self.community] += 1
+
+
+class ReferencePopulation(Population):
+    """Population whose monthly resident rules run per agent (classic Mesa)."""
+
+    agent_cls = ClassicResident
+
+    def __init__(self, p: dict, rng: np.random.Generator, n_communities: int, model: mesa.Model | None = None):
+        super().__init__(p, rng, n_communities, model)
+        # The residents' own copy of the parameters: a test can change one coefficient of the
+        # resident rules alone (the committees and departments read the model's).
+        self.p = dict(p)
+        model = model or mesa.Model(rng=rng)
+        self.model = model
+        columns = {name: getattr(self, name).tolist() for name in COPIED}
+        self.agents_in_order = [self.agent_cls(model, self, row, {k: v[row] for k, v in columns.items()})
+                                for row in range(self.n)]
+        for agent, nbrs, k in zip(self.agents_in_order, self.neighbours.tolist(), self.ties.tolist(), strict=True):
+            agent.known = [self.agents_in_order[j] for j in nbrs[:k]]
+        self.residents = model.agents_by_type[self.agent_cls]
+        self.new_rows: list[int] = []
+        self.unmet_rows: list[int] = []
+
+    def _rows(self, rows: list[int]) -> np.ndarray:
+        return np.array(sorted(rows), dtype=np.int64)
+
+    def sync(self, fields=SYNCED) -> None:
+        """Copy the agents' state into the population arrays (metrics and snapshots read these)."""
+        agents = self.agents_in_order
+        for name in fields:
+            array = getattr(self, name)
+            array[:] = [getattr(a, name) for a in agents]
+
+    # ---------------------------------------------------------------- (4) needs
+    def raise_needs(self, centre_open: bool, points_open: bool):
+        self.new_rows, self.unmet_rows = [], []
+        self.residents.shuffle_do("step_need", centre_open, points_open)
+        requests = self._rows(self.new_rows)
+        return requests, self._rows(self.unmet_rows), self.counts(requests)
+
+    def committee_queue(self) -> np.ndarray:
+        queue = [0] * self.C
+        for a in self.residents:
+            if a.req_age >= 0 and a.req_channel == COMMITTEE:
+                queue[a.community] += 1
+        return np.array(queue, dtype=np.float64)
+
+    # ---------------------------------------------------------------- (5) service
+    def serve(self, month, committee_capacity, centre_capacity, point_capacity, unmet, new_requests,
+              quality) -> ServiceOutcome:
+        C = self.C
+        queue = [0] * (2 * C + 1)
+        for a in self.residents:
+            if a.req_age >= 0:
+                queue[a.queue_key()] += 1
+        capacity = np.concatenate([committee_capacity, point_capacity, [centre_capacity]])
+        chance = np.minimum(1.0, capacity / np.maximum(np.array(queue, dtype=float), 1e-9)).tolist()
+        self.acc = {k: [0] * C for k in ("served", "resolved_30", "point_served", "abandoned")}
+        self.acc.update(wait_days=[0.0] * C, centre_served=[0], eq_req=[[0] * C, [0] * C], eq_res=[[0] * C, [0] * C])
+        self.residents.shuffle_do("step_serve", month, chance, np.asarray(quality, dtype=float).tolist())
+        acc = self.acc
+        decay = 11.0 / 12.0
+        for g in (0, 1):
+            self.eq_req[g] = decay * self.eq_req[g] + np.array(acc["eq_req"][g], dtype=float)
+            self.eq_res[g] = decay * self.eq_res[g] + np.array(acc["eq_res"][g], dtype=float)
+        f = lambda key: np.array(acc[key], dtype=np.float64)  # noqa: E731
+        return ServiceOutcome(new=self.counts(new_requests), resolved_30=f("resolved_30"), served=f("served"),
+                              wait_days=f("wait_days"), unmet=self.counts(unmet), abandoned=f("abandoned"),
+                              centre_served=int(acc["centre_served"][0]), point_served=f("point_served"))
+
+    # ---------------------------------------------------------------- (6) participation
+    def participate(self, month, recruitment, seats, deliberation_events, agenda_share, trust_bonus) -> None:
+        C = self.C
+        self.expected = [0.0] * C
+        self.residents.shuffle_do("step_intend", np.asarray(recruitment, dtype=float).tolist())
+        cap = np.minimum(1.0, seats / np.maximum(np.array(self.expected), 1e-9)).tolist()
+        self.residents.shuffle_do("step_participate", month, cap, np.asarray(deliberation_events).tolist(),
+                                  np.asarray(agenda_share, dtype=float).tolist(),
+                                  np.asarray(trust_bonus, dtype=float).tolist())
+        aware = [0] * C
+        for a in self.residents:
+            aware[a.community] += a.aware
+        self.residents.shuffle_do("step_awareness", month, [k / self.size for k in aware])
+        self.sync()
+
+    # ---------------------------------------------------------------- (7) elections
+    def hold_election(self, month, mode, proxy, mobilisation):
+        if mode == "representative":        # no resident votes: the inherited rule draws per community
+            return super().hold_election(month, mode, proxy, mobilisation)
+        C, H = self.C, self.n_households
+        n_eligible = np.maximum(self.per_community(self.registered), 1.0)
+        self.ballots, self.in_person = [0] * C, [0] * C
+        self.hh_votes, self.hh_in_person = [False] * H, [False] * H
+        self.residents.shuffle_do("step_vote", month, mode, proxy, np.asarray(mobilisation, dtype=float).tolist())
+        if mode == "household":
+            if proxy:
+                rate = self.p["proxy_rate"]
+                for h in range(H):
+                    if self.model.random.random() < rate:
+                        self.hh_votes[h] = True
+            self.residents.do("step_ballot")
+        self.sync(("last_vote", "last_contact", "aware"))
+        return np.array(self.ballots) / n_eligible, np.array(self.in_person) / n_eligible

@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""Speed and scale benchmark: python benchmarks/run.py [--quick] [--out FILE].
+
+Runs every case in a fresh Python process (so each peak RSS is that case's own), prints a
+table and writes the same figures to benchmarks/results.json. All model cases run the
+full reform package (scenarios/seed_district_package.toml) at 1:1 scale (scale = 1.0).
+See benchmarks/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(HERE)]
+
+PACKAGE = str(ROOT / "scenarios" / "seed_district_package.toml")
+STEPS = 120
+# the per-agent reference runs on one community of each size, for fewer months
+REFERENCE_CASES = (("community_3000", 3000, 12), ("community_10000", 10000, 6))
+TARGETS = {"district_wall_s": 10.0, "district_rss_mib": 2048.0, "flatness": 1.5, "reference_speedup": 100.0,
+           "floor_ratio": 5.0, "study_wall_s": 60.0}
+
+
+def structure(streets: int, communities: int, residents: int) -> dict:
+    return {"n_streets": streets, "communities_per_street": communities, "residents_per_community": residents,
+            "scale": 1.0}
+
+
+# name -> (what it is, overrides, steps, in --quick)
+MODEL_CASES: dict[str, tuple[str, dict, int, bool]] = {
+    "community": ("one community of 3,000 (the seed report's direct-election community)",
+                  {**structure(1, 1, 3000), "resident_agents": False}, STEPS, True),
+    "street": ("one street: 6 communities x 3,000", {**structure(1, 6, 3000), "resident_agents": False}, STEPS, True),
+    "scale_30k": ("3 communities x 10,000", {**structure(1, 3, 10000), "resident_agents": False}, STEPS, True),
+    "scale_60k": ("a street at 1:1: 6 x 10,000", {**structure(1, 6, 10000), "resident_agents": False}, STEPS, True),
+    "scale_120k": ("2 streets x 6 x 10,000", {**structure(2, 6, 10000), "resident_agents": False}, STEPS, True),
+    "scale_300k": ("5 streets x 6 x 10,000", {**structure(5, 6, 10000), "resident_agents": False}, STEPS, False),
+    "district": ("the district at 1:1: 10 streets x 6 x 10,000",
+                 {**structure(10, 6, 10000), "resident_agents": False}, STEPS, False),
+    "district_agents": ("the district at 1:1 with a Mesa Resident view agent per resident",
+                        {**structure(10, 6, 10000), "resident_agents": True}, STEPS, False),
+}
+FLATNESS_CASES = ("scale_30k", "scale_60k", "scale_120k", "scale_300k", "district")
+
+
+# ----------------------------------------------------------------------------- child side
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux: KiB
+
+
+def current_rss_mib() -> float | None:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def timed_population(base):
+    """A subclass of ``base`` that adds up the time spent in the resident rules."""
+    methods = ("raise_needs", "committee_queue", "serve", "visit_vulnerable", "participate", "hold_election")
+
+    def wrap(name):
+        inner = getattr(base, name)
+
+        def method(self, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return inner(self, *args, **kwargs)
+            finally:
+                self.rules_s += time.perf_counter() - started
+        return method
+
+    return type("Timed" + base.__name__, (base,), {"rules_s": 0.0, **{m: wrap(m) for m in methods}})
+
+
+def warm_up() -> None:
+    """Pay the one-off costs (lazy imports, first numpy calls, scenario parsing) before timing."""
+    from model.governance import GovernanceModel
+
+    GovernanceModel(PACKAGE, rng=0, overrides={**structure(1, 1, 200), "resident_agents": False,
+                                                "warmup_months": 0}).run(2)
+
+
+def run_model(overrides: dict, steps: int, population_cls=None) -> dict:
+    from model.governance import GovernanceModel
+    from model.population import Population
+
+    cls = timed_population(population_cls or Population)
+    started = time.perf_counter()
+    model = GovernanceModel(PACKAGE, rng=1, overrides=overrides, population_cls=cls)
+    built = time.perf_counter()
+    model.pop_rules_before = model.population.rules_s     # spent in the warm-up months
+    rss_built = current_rss_mib()
+    model.run(steps)
+    done = time.perf_counter()
+    rss_end = current_rss_mib()
+    n = model.population.n
+    return {"residents": n, "steps": steps, "communities": model.n_communities,
+            "resident_agents": bool(overrides.get("resident_agents", True)),
+            "implementation": "reference" if population_cls else "vectorised",
+            "build_s": built - started, "step_s": done - built, "wall_s": done - started,
+            "rules_s": model.population.rules_s - model.pop_rules_before,
+            "us_per_resident_step": (done - built) / (n * steps) * 1e6,
+            "resident_steps_per_s": n * steps / (done - started),
+            "rss_after_build_mib": rss_built, "rss_after_run_mib": rss_end}
+
+
+def best_of(repeats: int, *args) -> dict:
+    """The fastest of ``repeats`` runs in this process (other load only ever slows a run down)."""
+    runs = [run_model(*args) for _ in range(repeats)]
+    best = min(runs, key=lambda r: r["wall_s"])
+    best["wall_s_runs"] = [round(r["wall_s"], 3) for r in runs]
+    return best
+
+
+def repeats_for(overrides: dict) -> int:
+    n = overrides["n_streets"] * overrides["communities_per_street"] * overrides["residents_per_community"]
+    return 3 if n <= 150_000 else 1 if overrides.get("resident_agents") else 2
+
+
+def child_model(name: str) -> dict:
+    _, overrides, steps, _ = MODEL_CASES[name]
+    warm_up()
+    return run_model(overrides, steps)
+
+
+def child_reference() -> dict:
+    """Vectorised and per-agent residents on the same community, in one process."""
+    from reference import ReferencePopulation
+
+    warm_up()
+    out = {}
+    for label, residents, ref_steps in REFERENCE_CASES:
+        community = {**structure(1, 1, residents), "resident_agents": False}
+        out[label] = {"vectorised": best_of(3, community, STEPS),
+                      "reference": best_of(2, community, ref_steps, ReferencePopulation)}
+    return out
+
+
+def child_floor(name: str) -> dict:
+    from floor import FloorProbe
+
+    _, overrides, steps, _ = MODEL_CASES[name]
+    started = time.perf_counter()
+    probe = FloorProbe(overrides)
+    built = time.perf_counter()
+    step_s = probe.run(steps)
+    n = probe.population.n
+    return {"residents": n, "steps": steps, "build_s": built - started, "step_s": step_s,
+            "wall_s": built - started + step_s, "bytes_per_step": probe.bytes_per_step,
+            "us_per_resident_step": step_s / (n * steps) * 1e6,
+            "resident_steps_per_s": n * steps / step_s}
+
+
+def child(args) -> None:
+    kind, _, name = args.case.partition(":")
+    if kind == "model":
+        out = child_model(name)
+    elif kind == "reference":
+        out = child_reference()
+    elif kind == "floor":
+        out = child_floor(name)
+    else:
+        raise SystemExit(f"unknown case {args.case}")
+    out["peak_rss_mib"] = peak_rss_mib()
+    print(json.dumps(out))
+
+
+# ----------------------------------------------------------------------------- parent side
+def in_subprocess(case: str) -> dict:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--case", case],
+                          capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"case {case} failed")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["process_s"] = time.perf_counter() - started
+    return out
+
+
+def default_study() -> dict:
+    """Time `python run.py` (no arguments: the default study, written to results/default_study)."""
+    script = ROOT / "run.py"
+    if not script.exists():
+        return {"case": "default_study", "available": False, "note": "run.py not available"}
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        # run.py spawns its own worker processes; measure from a wrapper so that the
+        # children's peak RSS (largest single process) is this study's alone
+        wrapper = ("import resource, subprocess, sys; "
+                   "rc = subprocess.run([sys.executable, 'run.py']).returncode; "
+                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(rc)")
+        proc = subprocess.run([sys.executable, "-c", wrapper], cwd=ROOT, stdout=log, stderr=subprocess.PIPE,
+                              text=True)
+        wall = time.perf_counter() - started
+    lines = proc.stderr.strip().splitlines()
+    if proc.returncode != 0:
+        return {"case": "default_study", "available": False,
+                "note": f"run.py exited with {proc.returncode}: {lines[-2] if len(lines) > 1 else ''}"}
+    out = {"case": "default_study", "available": True, "command": "python run.py", "wall_s": round(wall, 2),
+           "cores": os.cpu_count(), "peak_rss_mib": round(int(lines[-1]) / 1024.0, 1),
+           "note": "peak RSS of the largest single process; "
+                   + next((ln.strip() for ln in lines if ln.strip().startswith("Done in")), "")}
+    try:   # what the study ran, from its manifest
+        manifest = json.loads((ROOT / "results" / "default_study" / "manifest.json").read_text(encoding="utf-8"))
+        sizes = {round(s["parameters"]["residents_per_community"] * s["parameters"]["scale"])
+                 * s["parameters"]["n_streets"] * s["parameters"]["communities_per_street"]
+                 for s in manifest["scenarios"]}
+        runs = len(manifest["scenarios"]) * manifest["replications"]
+        residents = sizes.pop() if len(sizes) == 1 else None
+        out.update(runs=runs, residents=residents, steps=manifest["steps"],
+                   resident_agents=all(s["parameters"].get("resident_agents", True) for s in manifest["scenarios"]),
+                   resident_steps_per_s=round(runs * residents * manifest["steps"] / wall) if residents else None)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return out
+
+
+def case_record(name: str, r: dict) -> dict:
+    what, overrides, _, _ = MODEL_CASES[name]
+    return {"case": name, "what": what, "implementation": "vectorised", "residents": r["residents"],
+            "communities": r["communities"], "resident_agents": r["resident_agents"], "scale": overrides["scale"],
+            "steps": r["steps"], "wall_s": round(r["wall_s"], 3), "build_s": round(r["build_s"], 3),
+            "step_s": round(r["step_s"], 3), "resident_rules_s": round(r["rules_s"], 3),
+            "wall_s_runs": r["wall_s_runs"],
+            "resident_steps_per_s": round(r["resident_steps_per_s"]),
+            "us_per_resident_step": round(r["us_per_resident_step"], 4),
+            "peak_rss_mib": round(r["peak_rss_mib"], 1), "process_s": round(r["process_s"], 2),
+            "rss_after_build_mib": round(r["rss_after_build_mib"] or 0, 1),
+            "rss_after_run_mib": round(r["rss_after_run_mib"] or 0, 1)}
+
+
+def reference_summary(ref: dict, district: dict | None) -> dict:
+    def per_rs(r, key):
+        return r[key] / (r["residents"] * r["steps"]) * 1e6
+
+    out = {}
+    for label, _, _ in REFERENCE_CASES:
+        v, a = ref[label]["vectorised"], ref[label]["reference"]
+        out[label] = {
+            "residents": v["residents"], "vectorised_steps": v["steps"], "reference_steps": a["steps"],
+            "vectorised_us_per_resident_step": round(per_rs(v, "step_s"), 4),
+            "reference_us_per_resident_step": round(per_rs(a, "step_s"), 3),
+            "speedup": round(per_rs(a, "step_s") / per_rs(v, "step_s"), 1),
+            "speedup_resident_rules": round(per_rs(a, "rules_s") / per_rs(v, "rules_s"), 1),
+            "reference_build_s": round(a["build_s"], 2),
+        }
+    out["speedup"] = out["community_3000"]["speedup"]
+    if district:
+        ref_rs = out["community_10000"]["reference_us_per_resident_step"]
+        out["district_vs_reference_speedup"] = round(ref_rs / district["us_per_resident_step"], 1)
+        out["reference_district_estimate_h"] = round(ref_rs * 600_000 * STEPS / 1e6 / 3600, 2)
+    out["peak_rss_mib"] = round(ref["peak_rss_mib"], 1)
+    out["target"] = TARGETS["reference_speedup"]
+    return out
+
+
+def fmt_table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    line = lambda r: "  ".join(str(x).rjust(w) if i else str(x).ljust(w)  # noqa: E731
+                               for i, (x, w) in enumerate(zip(r, widths, strict=True)))
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="skip the 300k/600k cases and the default study")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json", help="where to write the figures")
+    parser.add_argument("--case", help=argparse.SUPPRESS)      # internal: run one case in this process
+    args = parser.parse_args()
+    if args.case:
+        child(args)
+        return 0
+
+    names = [n for n, spec in MODEL_CASES.items() if spec[3] or not args.quick]
+    records = []
+    for name in names:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        # each run in its own process (peak RSS is that run's); the fastest of a few counts
+        runs = [in_subprocess(f"model:{name}") for _ in range(repeats_for(MODEL_CASES[name][1]))]
+        best = min(runs, key=lambda r: r["wall_s"])
+        best["wall_s_runs"] = [round(r["wall_s"], 3) for r in runs]
+        best["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
+        records.append(case_record(name, best))
+    by_name = {r["case"]: r for r in records}
+
+    print("running reference (per-agent) comparison ...", file=sys.stderr, flush=True)
+    ref = in_subprocess("reference")
+    district = by_name.get("district")
+    reference = reference_summary(ref, district)
+
+    floor_case = "district" if district else names[-1]
+    print(f"running floor probe at {floor_case} ...", file=sys.stderr, flush=True)
+    fl = in_subprocess(f"floor:{floor_case}")
+    full = by_name[floor_case]
+    floor = {"case": floor_case, "residents": fl["residents"], "steps": fl["steps"],
+             "floor_step_s": round(fl["step_s"], 3), "model_step_s": full["step_s"],
+             "floor_us_per_resident_step": round(fl["us_per_resident_step"], 4),
+             "model_us_per_resident_step": full["us_per_resident_step"],
+             "mib_touched_per_step": round(fl["bytes_per_step"] / 2**20, 1),
+             "ratio": round(full["step_s"] / fl["step_s"], 1), "target": TARGETS["floor_ratio"]}
+
+    flat = [by_name[n]["us_per_resident_step"] for n in FLATNESS_CASES if n in by_name]
+    flatness = {"cases": [n for n in FLATNESS_CASES if n in by_name],
+                "us_per_resident_step": flat, "max_over_min": round(max(flat) / min(flat), 2),
+                "target": TARGETS["flatness"]}
+
+    study = ({"case": "default_study", "available": False, "note": "skipped with --quick"} if args.quick
+             else (print("running the default study (python run.py) ...", file=sys.stderr, flush=True)
+                   or default_study()))
+
+    # ---- print
+    header = ["case", "residents", "agents", "steps", "wall_s", "build_s", "step_s", "us/res-step",
+              "res-steps/s", "peak_RSS_MiB"]
+    rows = [[r["case"], f"{r['residents']:,}", "views" if r["resident_agents"] else "no", r["steps"],
+             f"{r['wall_s']:.2f}", f"{r['build_s']:.2f}", f"{r['step_s']:.2f}", f"{r['us_per_resident_step']:.3f}",
+             f"{r['resident_steps_per_s'] / 1e6:.1f}M", f"{r['peak_rss_mib']:.0f}"] for r in records]
+    for label, _, _ in REFERENCE_CASES:
+        for impl in ("vectorised", "reference"):
+            r = ref[label][impl]
+            rows.append([f"{label}:{impl}", f"{r['residents']:,}", "classic" if impl == "reference" else "no",
+                         r["steps"], f"{r['wall_s']:.2f}",
+                         f"{r['build_s']:.2f}", f"{r['step_s']:.2f}", f"{r['us_per_resident_step']:.3f}",
+                         f"{r['resident_steps_per_s'] / 1e6:.3f}M", f"{ref['peak_rss_mib']:.0f}"])
+    rows.append([f"floor:{floor_case}", f"{fl['residents']:,}", "-", fl["steps"], f"{fl['wall_s']:.2f}",
+                 f"{fl['build_s']:.2f}", f"{fl['step_s']:.2f}", f"{fl['us_per_resident_step']:.3f}",
+                 f"{fl['resident_steps_per_s'] / 1e6:.0f}M", f"{fl['peak_rss_mib']:.0f}"])
+    if study.get("available"):
+        res, runs = study.get("residents"), study.get("runs")
+        agents = "views" if study.get("resident_agents") else "no" if "resident_agents" in study else "-"
+        rows.append([f"default_study ({runs} runs)" if runs else "default_study", f"{res:,}" if res else "-", agents,
+                     study.get("steps", "-"), f"{study['wall_s']:.1f}", "-", "-", "-",
+                     f"{study['resident_steps_per_s'] / 1e6:.1f}M" if study.get("resident_steps_per_s") else "-",
+                     f"{study['peak_rss_mib']:.0f}"])
+    print(fmt_table(rows, header))
+    print()
+    c = reference["community_3000"]
+    print(f"reference (per-agent, shuffle_do) vs vectorised on one community of {c['residents']:,}: "
+          f"{c['reference_us_per_resident_step']:.2f} vs {c['vectorised_us_per_resident_step']:.3f} us per "
+          f"resident-step = {c['speedup']}x (resident rules alone: {c['speedup_resident_rules']}x); "
+          f"target >= {TARGETS['reference_speedup']:.0f}x")
+    s = reference["community_10000"]
+    print(f"  on one community of {s['residents']:,} (1:1): {s['reference_us_per_resident_step']:.2f} vs "
+          f"{s['vectorised_us_per_resident_step']:.3f} us = {s['speedup']}x "
+          f"(resident rules alone: {s['speedup_resident_rules']}x)")
+    if "district_vs_reference_speedup" in reference:
+        print(f"  vectorised district (600k) per resident-step vs reference: "
+              f"{reference['district_vs_reference_speedup']}x; the reference would need about "
+              f"{reference['reference_district_estimate_h']} h for the district's 120 months")
+    print(f"floor probe ({floor['mib_touched_per_step']} MiB read+written per step) at {floor['residents']:,}: "
+          f"model {floor['model_step_s']:.2f} s vs floor {floor['floor_step_s']:.2f} s for {floor['steps']} steps "
+          f"= {floor['ratio']}x (target <= {TARGETS['floor_ratio']:.0f}x)")
+    print(f"time per resident-step over {', '.join(flatness['cases'])}: max/min = {flatness['max_over_min']} "
+          f"(target <= {TARGETS['flatness']})")
+    if district:
+        print(f"district 1:1, 120 steps: {district['wall_s']:.2f} s wall (target <= {TARGETS['district_wall_s']:.0f}),"
+              f" {district['peak_rss_mib']:.0f} MiB peak RSS (target <= {TARGETS['district_rss_mib']:.0f}); "
+              f"RSS {district['rss_after_build_mib']:.0f} MiB after building, "
+              f"{district['rss_after_run_mib']:.0f} MiB after the 120 months")
+    if study.get("available"):
+        print(f"default study (python run.py) on {study['cores']} cores: {study['wall_s']:.1f} s wall "
+              f"(target <= {TARGETS['study_wall_s']:.0f})")
+    else:
+        print(f"default study (python run.py): not available ({study['note']})")
+
+    result = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "quick": args.quick,
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count()},
+        "scenario": "scenarios/seed_district_package.toml", "targets": TARGETS,
+        "cases": records + ([study] if study.get("available") else []),
+        "reference_speedup": reference, "floor_ratio": floor, "flatness": flatness, "default_study": study,
+    }
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
