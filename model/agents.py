@@ -77,7 +77,8 @@ class Department(mesa.Agent):
         m, p, pol = self.model, self.model.p, self.model.policy
         generated = m.rng.poisson(self.volume() / m.n_communities, m.n_communities)
         self.pushed = m.rng.binomial(generated, self.push_share)
-        kept = int(generated.sum() - self.pushed.sum())
+        n_generated, n_pushed = int(generated.sum()), int(self.pushed.sum())
+        kept = n_generated - n_pushed
         to_centre = 0
         if pol.acceptance_centre:   # transferred functions go to the centre while it has room
             room = int(pol.centre_task_capacity * m.n_communities * self.weight)
@@ -86,7 +87,7 @@ class Department(mesa.Agent):
         work = self.backlog + own + self.returned
         done = min(self.capacity, work)
         self.backlog = work - done
-        self.generated_total += int(generated.sum())
+        self.generated_total += n_generated
         self.done_total += done
         self.centre_total += to_centre
 
@@ -98,7 +99,7 @@ class Department(mesa.Agent):
                          - p["push_formal_weight"] * pol.transfer_share)
         self.push_share += p["push_adjust_rate"] * (target - self.push_share)
         self.spending = (self.capacity * p["department_cost_per_task"]
-                         + self.pushed.sum() * pol.transfer_payment)
+                         + n_pushed * pol.transfer_payment)
 
 
 class StreetOffice(mesa.Agent):

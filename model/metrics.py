@@ -71,12 +71,13 @@ def measure(model: GovernanceModel, out: ServiceOutcome) -> tuple[np.ndarray, np
     cms = model.committees
 
     def recent(stamps) -> np.ndarray:
-        return pop.per_community(month - stamps < 12)
+        return pop.per_community(stamps > month - 12)
 
     last_any = np.maximum(np.maximum(pop.last_event, pop.last_volunteer),
                           np.maximum(pop.last_deliberation, pop.last_vote))
-    active = month - last_any < 12
-    by_age = np.bincount(pop.community_age, weights=active, minlength=3 * C).reshape(C, 3)
+    active = last_any > month - 12
+    active_old = pop.count_in_group(active, pop.is_old)
+    active_young = pop.count_in_group(active, pop.is_young)
     n_age = pop.n_community_age
     vul_hh = model.vulnerable_households
     covered = pop.per_community_hh(pop.hh_vulnerable & (pop.hh_last_contact >= month - 2))
@@ -110,11 +111,11 @@ def measure(model: GovernanceModel, out: ServiceOutcome) -> tuple[np.ndarray, np
         "trust": pop.per_community(pop.trust) / size,
         "awareness": pop.per_community(pop.aware) / size,
         "service_equity_gap": eq_rate[0] - eq_rate[1],
-        "participation_age_gap": _ratio(by_age[:, OLD], n_age[:, OLD]) - _ratio(by_age[:, YOUNG], n_age[:, YOUNG]),
+        "participation_age_gap": _ratio(active_old, n_age[:, OLD]) - _ratio(active_young, n_age[:, YOUNG]),
         "cost_per_resolved": _ratio(spend, resolved_real),
         "department_cost": np.full(C, dept_total / C),
         "worker_turnover": np.array([c.turnover for c in cms]),
-        "worker_skill": np.array([c.skill.mean() for c in cms]),
+        "worker_skill": np.array([c.skill for c in cms]).mean(axis=1),
     }
     community = np.column_stack([comm[name] for name in METRIC_NAMES])
 
@@ -125,8 +126,8 @@ def measure(model: GovernanceModel, out: ServiceOutcome) -> tuple[np.ndarray, np
         "vulnerable_coverage": _ratio(covered.sum(), vul_hh.sum()),
         "service_equity_gap": (_ratio(pop.eq_res[0].sum(), pop.eq_req[0].sum())
                                - _ratio(pop.eq_res[1].sum(), pop.eq_req[1].sum())),
-        "participation_age_gap": (_ratio(by_age[:, OLD].sum(), n_age[:, OLD].sum())
-                                  - _ratio(by_age[:, YOUNG].sum(), n_age[:, YOUNG].sum())),
+        "participation_age_gap": (_ratio(active_old.sum(), n_age[:, OLD].sum())
+                                  - _ratio(active_young.sum(), n_age[:, YOUNG].sum())),
         "cost_per_resolved": _ratio(spend.sum(), resolved_real.sum()),
         "department_cost": dept_total,
     }

@@ -71,9 +71,10 @@ class Population:
         laid_off = rng.random(n) < p["laid_off_share"]
         self.employment = np.where(self.age_group == OLD, RETIRED,
                                    np.where(laid_off, LAID_OFF, EMPLOYED)).astype(np.int8)
-        # community x age group, fixed: for age-group shares per community
-        self.community_age = self.community.astype(np.intp) * 3 + self.age_group
-        self.n_community_age = np.bincount(self.community_age, minlength=3 * n_communities).reshape(-1, 3)
+        self.is_old, self.is_young = self.age_group == OLD, self.age_group == YOUNG
+        # residents per community and age group (fixed): denominators of age-group shares
+        self.n_community_age = np.bincount(self.community.astype(np.intp) * 3 + self.age_group,
+                                           minlength=3 * n_communities).reshape(-1, 3)
         self.registered = rng.random(n) < p["registered_share"]
         self.heterogeneity = rng.uniform(p["heterogeneity_low"], p["heterogeneity_high"],
                                          n_communities).astype(F)
@@ -130,8 +131,11 @@ class Population:
 
     # ---------------------------------------------------------------- helpers
     def per_community(self, values) -> np.ndarray:
-        """Sum of a per-resident array within each community."""
-        return np.add.reduceat(np.asarray(values, dtype=np.float64), self.start[:-1])
+        """Sum of a per-resident array within each community (counts for a boolean array)."""
+        values = np.asarray(values)
+        if values.dtype == bool:
+            return np.count_nonzero(values.reshape(self.C, self.size), axis=1).astype(np.float64)
+        return np.add.reduceat(values.astype(np.float64, copy=False), self.start[:-1])
 
     def per_community_hh(self, values) -> np.ndarray:
         """Sum of a per-household array within each community."""
@@ -140,6 +144,10 @@ class Population:
     def counts(self, idx: np.ndarray) -> np.ndarray:
         """How many of the residents ``idx`` live in each community."""
         return np.bincount(self.community[idx], minlength=self.C).astype(np.float64)
+
+    def count_in_group(self, flags: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Per community: residents for whom both ``flags`` and ``group`` hold."""
+        return np.count_nonzero((flags & group).reshape(self.C, self.size), axis=1).astype(np.float64)
 
     def expand(self, values: np.ndarray) -> np.ndarray:
         """Per-community values, one per resident (``values[self.community]``, faster)."""
