@@ -39,30 +39,26 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def bounded(convert: type, name: str, low: float, high: float):
+    """An argparse type: ``convert`` the text and check it lies in [low, high], else a
+    one-line InputError naming the option."""
+    noun = "an integer" if convert is int else "a number"
+
+    def parse(text: str):
+        from model.errors import InputError
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            shown = f"[{low}, {high}]" if convert is int else f"[{low:g}, {high:g}]"
+            raise InputError("command line", name, f"{noun} in {shown}", text)
+        return value
+    return parse
+
+
 def bounded_int(name: str, low: int, high: int):
-    def parse(text: str) -> int:
-        from model.errors import InputError
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise InputError("command line", name, f"an integer in [{low}, {high}]", text)
-        return value
-    return parse
-
-
-def bounded_float(name: str, low: float, high: float):
-    def parse(text: str) -> float:
-        from model.errors import InputError
-        try:
-            value = float(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise InputError("command line", name, f"a number in [{low:g}, {high:g}]", text)
-        return value
-    return parse
+    return bounded(int, name, low, high)
 
 
 def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None:
@@ -80,7 +76,7 @@ def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None
                    help="output folder (default results/<study name>)")
     p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=default(None),
                    help="parallel processes (default: all cores); results do not depend on it")
-    p.add_argument("--scale", type=bounded_float("--scale", 0.001, 1.0), default=default(None),
+    p.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=default(None),
                    help="share of real residents simulated, overriding the scenarios (1 = 1:1)")
 
 
