@@ -45,12 +45,11 @@ class GovernanceModel(mesa.Model):
         merged = {**scenario.parameters, **(overrides or {})}
         self.p: dict[str, Any] = validate_parameters(merged, source="overrides", prefix="")
         p = self.p
-        self.seed = rng
         self.n_communities = p["n_streets"] * p["communities_per_street"]
         self.policy = Policy.from_parameters(p)
         self.month = -p["warmup_months"]
         self.pending_reforms = list(scenario.reforms)
-        self.applied_reforms: list[tuple[int, str]] = []
+        self.applied_reforms: list[tuple[int, str]] = []   # (month, kind), a log for readers
 
         self.population = population_cls(p, self.rng, self.n_communities, model=self)
         cps = p["communities_per_street"]
@@ -67,9 +66,9 @@ class GovernanceModel(mesa.Model):
         self.vulnerable_households = self.population.per_community_hh(self.population.hh_vulnerable)
         self.pushed_by_community = np.zeros(C, dtype=np.int64)
         self.deliberation_events = np.zeros(C, dtype=np.int64)
+        self.event_seats = np.zeros(C)
         self.turnout = np.zeros(C)
         self.personal_turnout = np.zeros(C)
-        self.elections_held = 0
         self.months: list[int] = []
         self._district: list[np.ndarray] = []
         self._community: list[np.ndarray] = []
@@ -154,7 +153,6 @@ class GovernanceModel(mesa.Model):
                 np.array([c.recruitment for c in self.committees]))
             for c, sat in zip(self.committees, satisfaction, strict=True):
                 c.election_satisfaction = float(sat)
-            self.elections_held += 1
             pol.next_election = self.month + pol.term_months
         # (8) workers leave and are replaced; skill moves
         self.agents_by_type[Committee].do("workforce_step")

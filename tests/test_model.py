@@ -33,6 +33,8 @@ def test_acceptance_centre_appears_only_when_a_reform_creates_it():
     m = GovernanceModel("seed_district_package", rng=3, overrides=SMALL).run(50)
     assert len(m.agents_by_type[AcceptanceCentre]) == 1
     assert m.task_ledger()["transferred"] > 0
+    assert [r for r in m.applied_reforms if r[1] == "function_transfer"] == [(48, "function_transfer")]
+    assert all(month >= 0 for month, _ in m.applied_reforms)
 
 
 def test_acceptance_centre_processes_no_more_than_its_task_capacity():
