@@ -291,7 +291,11 @@ class AcceptanceCentre(mesa.Agent):
 
 
 class Resident(mesa.Agent):
-    """A resident, as a view onto row ``row`` of the population arrays (no state of its own)."""
+    """A resident, as a view onto row ``row`` of the population arrays (no state of its own).
+
+    Each name in FIELDS is a property that reads or writes the population array of that
+    name at this row, so ``resident.trust`` and ``agents.get("trust")`` work as usual.
+    """
 
     FIELDS = ("community", "household", "age_group", "employment", "vulnerable", "registered",
               "free_time", "civic_skill", "ties", "trust", "efficacy", "habit", "satisfaction",
@@ -301,13 +305,16 @@ class Resident(mesa.Agent):
         super().__init__(model)
         self.row = row
 
-    def __getattr__(self, name: str):
-        if name in Resident.FIELDS:
-            return getattr(self.model.population, name)[self.row].item()
-        raise AttributeError(name)
 
-    def __setattr__(self, name: str, value) -> None:
-        if name in Resident.FIELDS:
-            getattr(self.model.population, name)[self.row] = value
-        else:
-            super().__setattr__(name, value)
+def _row_property(name: str) -> property:
+    def get(self: Resident):
+        return getattr(self.model.population, name)[self.row].item()
+
+    def set_(self: Resident, value) -> None:
+        getattr(self.model.population, name)[self.row] = value
+
+    return property(get, set_, doc=f"This resident's ``{name}`` (population array row).")
+
+
+for _name in Resident.FIELDS:
+    setattr(Resident, _name, _row_property(_name))
