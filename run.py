@@ -128,6 +128,19 @@ def versions() -> dict[str, str]:
     return found
 
 
+def ensure_writable(out: Path) -> None:
+    """Create the output folder and check a file can be written there, or fail in one line."""
+    from model.errors import InputError
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError("command line", "--out", f"a folder that can be written ({exc.strerror})",
+                         str(out)) from None
+
+
 def run_and_write(scenarios, name: str, args) -> Path:
     from model.experiment import run_study
     from model.report import plot_final, plot_timeseries, write_report
@@ -138,11 +151,11 @@ def run_and_write(scenarios, name: str, args) -> Path:
         from model.scenario import validate_parameters
         for s in scenarios:
             validate_parameters({**s.parameters, **overrides}, source=s.path or s.name, prefix="")
+    ensure_writable(out)      # before the runs, so no finished work is lost to a bad folder
     started = time.time()
     print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), "
           f"{args.steps} months -> {out}", file=sys.stderr)
     result = run_study(scenarios, args.replications, args.steps, args.seed, args.workers, overrides)
-    out.mkdir(parents=True, exist_ok=True)
     result.timeseries.to_csv(out / "timeseries.csv", index=False, float_format="%.6g")
     result.communities.to_csv(out / "communities.csv", index=False, float_format="%.6g")
     summary = result.summary()

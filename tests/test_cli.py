@@ -116,6 +116,15 @@ def test_bad_command_lines_exit_2_with_one_line(args, needle):
     assert "Traceback" not in r.stderr
 
 
+def test_unwritable_output_folder_fails_before_running(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    r = cli("run", "baseline", *SMALL, "--out", blocker / "out")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "--out: expected a folder that can be written" in r.stderr
+    assert "Running" not in r.stderr
+
+
 @pytest.mark.parametrize(("text", "needle"), [
     ("[parameters]\nledgers = 'many'\n", "bad.toml: parameters.ledgers: expected an integer in [0, 200]"),
     ("[[reforms]]\nkind = 'lottery'\nstart_month = 1\n", "bad.toml: reforms[0].kind: expected one of"),
