@@ -103,7 +103,8 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
         if s.title_zh:
             lines += [f"*{s.title_zh}*", ""]
         for key in ("notice_en", "notice_zh"):
-            text = " ".join(s.about.get(key, "").split())
+            lines_of_text = [line.strip() for line in s.about.get(key, "").splitlines() if line.strip()]
+            text = ("" if key.endswith("zh") else " ").join(lines_of_text)   # Chinese has no spaces
             if text:
                 lines += [text, ""]
     lines += ["## Over time", "", "![Key metrics over time](timeseries.png)", "",
