@@ -73,8 +73,10 @@ def run_study(scenarios: list[Scenario], replications: int = 5, steps: int = 120
             results.append(_run_job(job))
             bar.update()
     else:
-        # forkserver: children start clean instead of forking a multi-threaded parent
-        context = multiprocessing.get_context("forkserver")
+        # forkserver (spawn where there is none): children start clean instead of forking a
+        # multi-threaded parent
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             results = []
             for res in pool.map(_run_job, jobs):   # map keeps the job order
