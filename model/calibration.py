@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from .experiment import confidence_interval, replication_seeds
 from .governance import GovernanceModel
@@ -62,7 +63,8 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def calibrate(replications: int = 5, master_seed: int = 1, steps: int = 120) -> pd.DataFrame:
+def calibrate(replications: int = 5, master_seed: int = 1, steps: int = 120,
+              progress: bool = True) -> pd.DataFrame:
     """Run every check; one row per check with mean, 95% CI and whether the mean is in range."""
     cache: dict[tuple[str, int], pd.DataFrame] = {}
 
@@ -76,7 +78,7 @@ def calibrate(replications: int = 5, master_seed: int = 1, steps: int = 120) -> 
 
     seeds = replication_seeds(master_seed, replications)
     rows = []
-    for check in CHECKS:
+    for check in tqdm(CHECKS, desc="stylized-fact checks", unit="check", disable=not progress):
         mean, low, high = confidence_interval([check.read(runs_for(s)) for s in seeds])
         rows.append({"key": check.key, "fact": check.fact, "measure": check.measure,
                      "target": f"[{check.low:g}, {check.high:g}]", "mean": mean, "ci_low": low,
