@@ -63,7 +63,6 @@ class GovernanceModel(mesa.Model):
                 Resident(self, row)
 
         C = self.n_communities
-        self.vulnerable_households = self.population.per_community_hh(self.population.hh_vulnerable)
         self.pushed_by_community = np.zeros(C, dtype=np.int64)
         self.deliberation_events = np.zeros(C, dtype=np.int64)
         self.event_seats = np.zeros(C)
@@ -116,7 +115,7 @@ class GovernanceModel(mesa.Model):
         queue = pop.committee_queue()
         # (5) committees split hours and serve; queues carry over
         for c in self.committees:
-            c.plan_month(queue[c.index], self.vulnerable_households[c.index], self.streets[c.street])
+            c.plan_month(queue[c.index], self.population.vulnerable_households[c.index], self.streets[c.street])
         point_cap = (pol.point_capacity_per_1000 * p["residents_per_community"] / 1000 * p["scale"]
                      if pol.service_points else 0.0)
         quality = np.array([0.2 + 0.5 * c.resolution for c in self.committees])

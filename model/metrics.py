@@ -79,7 +79,7 @@ def measure(model: GovernanceModel, out: ServiceOutcome) -> tuple[np.ndarray, np
     active_old = pop.count_in_group(active, pop.is_old)
     active_young = pop.count_in_group(active, pop.is_young)
     n_age = pop.n_community_age
-    vul_hh = model.vulnerable_households
+    vul_hh = pop.vulnerable_households
     covered = pop.per_community_hh(pop.hh_vulnerable & (pop.hh_last_contact >= month - 2))
 
     total_hours = np.array([c.hours["total"] for c in cms])

@@ -62,6 +62,7 @@ class Population:
         self.hh_comm_start = np.searchsorted(self.hh_community, np.arange(n_communities + 1))
         self.hh_vulnerable = rng.random(self.n_households) < p["vulnerable_household_share"]
         self.vulnerable = self.hh_vulnerable[self.household]
+        self.vulnerable_households = self.per_community_hh(self.hh_vulnerable)   # fixed
         self.hh_last_contact = np.full(self.n_households, NEVER, dtype=np.int32)
 
         # Who the residents are.
@@ -262,8 +263,7 @@ class Population:
 
     def visit_vulnerable(self, month: int, visits: np.ndarray) -> None:
         """Committees visit vulnerable households; ``visits`` per community (simulated)."""
-        vul_hh = self.per_community_hh(self.hh_vulnerable)
-        chance = np.minimum(1.0, visits / np.maximum(vul_hh, 1e-9))
+        chance = np.minimum(1.0, visits / np.maximum(self.vulnerable_households, 1e-9))
         hit = self.hh_vulnerable & (self.rng.random(self.n_households)
                                     < np.repeat(chance, np.diff(self.hh_comm_start)))
         self.hh_last_contact[hit] = month
