@@ -212,8 +212,7 @@ def default_study() -> dict:
                 "note": f"run.py exited with {proc.returncode}: {lines[-2] if len(lines) > 1 else ''}"}
     out = {"case": "default_study", "available": True, "command": "python run.py", "wall_s": round(wall, 2),
            "cores": os.cpu_count(), "peak_rss_mib": round(int(lines[-1]) / 1024.0, 1),
-           "note": "peak RSS of the largest single process; "
-                   + next((ln.strip() for ln in lines if ln.strip().startswith("Done in")), "")}
+           "note": "peak RSS of the largest single process"}
     try:   # what the study ran, from its manifest
         manifest = json.loads((ROOT / "results" / "default_study" / "manifest.json").read_text(encoding="utf-8"))
         sizes = {round(s["parameters"]["residents_per_community"] * s["parameters"]["scale"])
