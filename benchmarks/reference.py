@@ -106,10 +106,6 @@ class ClassicResident(mesa.Agent):
                 acc = pop.acc
                 acc["served"][c] += 1
                 acc["wait_days"][c] += 30.0 * age + 15.0
-                if key == 2 * pop.C:
-                    acc["centre_served"][0] += 1
-                elif self.req_channel == SERVICE_POINT:
-                    acc["point_served"][c] += 1
                 if fresh:
                     acc["resolved_30"][c] += 1
                     acc["eq_res"][self.vulnerable][c] += 1
@@ -122,7 +118,6 @@ class ClassicResident(mesa.Agent):
                 self.req_age += 1
                 if self.req_age > p["max_wait_months"]:
                     self.req_age = -1
-                    pop.acc["abandoned"][c] += 1
                     target = 0.0
                 else:
                     target = 0.3
@@ -259,7 +254,7 @@ class ReferencePopulation(Population):
         self.new_rows, self.unmet_rows = [], []
         self.residents.shuffle_do("step_need", centre_open, points_open)
         requests = self._rows(self.new_rows)
-        return requests, self._rows(self.unmet_rows), self.counts(requests)
+        return requests, self._rows(self.unmet_rows)
 
     def committee_queue(self) -> np.ndarray:
         queue = [0] * self.C
@@ -278,8 +273,8 @@ class ReferencePopulation(Population):
                 queue[a.queue_key()] += 1
         capacity = np.concatenate([committee_capacity, point_capacity, [centre_capacity]])
         chance = np.minimum(1.0, capacity / np.maximum(np.array(queue, dtype=float), 1e-9)).tolist()
-        self.acc = {k: [0] * C for k in ("served", "resolved_30", "point_served", "abandoned")}
-        self.acc.update(wait_days=[0.0] * C, centre_served=[0], eq_req=[[0] * C, [0] * C], eq_res=[[0] * C, [0] * C])
+        self.acc = {k: [0] * C for k in ("served", "resolved_30")}
+        self.acc.update(wait_days=[0.0] * C, eq_req=[[0] * C, [0] * C], eq_res=[[0] * C, [0] * C])
         self.residents.shuffle_do("step_serve", month, chance, np.asarray(quality, dtype=float).tolist())
         acc = self.acc
         decay = 11.0 / 12.0
@@ -288,8 +283,7 @@ class ReferencePopulation(Population):
             self.eq_res[g] = decay * self.eq_res[g] + np.array(acc["eq_res"][g], dtype=float)
         f = lambda key: np.array(acc[key], dtype=np.float64)  # noqa: E731
         return ServiceOutcome(new=self.counts(new_requests), resolved_30=f("resolved_30"), served=f("served"),
-                              wait_days=f("wait_days"), unmet=self.counts(unmet), abandoned=f("abandoned"),
-                              centre_served=int(acc["centre_served"][0]), point_served=f("point_served"))
+                              wait_days=f("wait_days"))
 
     # ---------------------------------------------------------------- (6) participation
     def participate(self, month, recruitment, seats, deliberation_events, agenda_share, trust_bonus) -> None:

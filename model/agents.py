@@ -142,7 +142,7 @@ class Committee(mesa.Agent):
         self.exits: deque[int] = deque(maxlen=12)
         self.cohorts: list[int] = []   # undone tasks by month of arrival, oldest first
         self.incoming = 0
-        self.returned = self.returned_total = 0
+        self.returned = 0
         self.funding = p["funding_base"]
         self.completion = 1.0          # smoothed share of assigned tasks done
         self.appraisal = 0.5           # residents' mean satisfaction, as appraised
@@ -247,7 +247,6 @@ class Committee(mesa.Agent):
         deadline = self.model.p["task_deadline_months"]
         self.returned = sum(cohorts[:-deadline]) if len(cohorts) > deadline else 0
         self.cohorts = cohorts[-deadline:]
-        self.returned_total += self.returned
 
     @property
     def backlog(self) -> int:

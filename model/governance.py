@@ -111,7 +111,7 @@ class GovernanceModel(mesa.Model):
         # (3) street offices pass tasks on, hold meetings and inspections, rank and fund
         self.agents_by_type[StreetOffice].do("step")
         # (4) needs arise; residents choose where to take them
-        requests, unmet, _ = pop.raise_needs(self.centre is not None, pol.service_points)
+        requests, unmet = pop.raise_needs(self.centre is not None, pol.service_points)
         queue = pop.committee_queue()
         # (5) committees split hours and serve; queues carry over
         for c in self.committees:

@@ -32,10 +32,6 @@ class ServiceOutcome:
     resolved_30: np.ndarray      # new requests resolved within 30 days
     served: np.ndarray           # requests served (any age)
     wait_days: np.ndarray        # summed wait of served requests, days
-    unmet: np.ndarray            # needs not brought anywhere
-    abandoned: np.ndarray        # requests dropped after max_wait_months
-    centre_served: int           # requests served by the acceptance centre
-    point_served: np.ndarray     # requests served at department service points
 
 
 class Population:
@@ -169,11 +165,10 @@ class Population:
         return hits.astype(F) / self.ties_safe
 
     # ---------------------------------------------------------------- (4) needs
-    def raise_needs(self, centre_open: bool, points_open: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def raise_needs(self, centre_open: bool, points_open: bool) -> tuple[np.ndarray, np.ndarray]:
         """Needs arise; each resident takes a new need to a channel or leaves it unmet.
 
-        Returns the indices of new requests, of unmet needs, and a per-community count of
-        new requests.
+        Returns the indices of new requests and of unmet needs.
         """
         p, rng = self.p, self.rng
         free = self.req_age < 0
@@ -191,7 +186,7 @@ class Population:
         requests, unmet = new[taken], new[~taken]
         self.req_age[requests] = 0
         self.req_channel[requests] = channel[taken]
-        return requests, unmet, self.counts(requests)
+        return requests, unmet
 
     def committee_queue(self) -> np.ndarray:
         """Pending committee requests per community (simulated residents)."""
@@ -229,9 +224,6 @@ class Population:
             new=n_new, resolved_30=resolved_30, served=self.counts(served),
             wait_days=np.bincount(self.community[served], weights=30.0 * age_served + 15.0,
                                   minlength=C),
-            unmet=self.counts(unmet), abandoned=np.zeros(C),
-            centre_served=int(np.count_nonzero(key[served_mask] == 2 * C)),
-            point_served=np.bincount(comm[served_mask & (ch == SERVICE_POINT)], minlength=C).astype(float),
         )
         # Equity counters (rolling 12 months).
         decay = 11.0 / 12.0
@@ -246,7 +238,6 @@ class Population:
         self.req_age[waiting] += 1
         dropped = waiting[self.req_age[waiting] > p["max_wait_months"]]
         self.req_age[dropped] = -1
-        outcome.abandoned = self.counts(dropped)
         still = waiting[self.req_age[waiting] >= 0]
 
         # Satisfaction: drift toward the community's service level, or toward experience.
