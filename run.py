@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
     params.add_argument("--markdown", action="store_true",
                         help="print a Markdown table with both labels (docs/parameters.md is made this way)")
+    params.add_argument("--json", action="store_true",
+                        help="print the whole registry as a JSON list (every field of every entry)")
     cal = sub.add_parser("calibrate", help="compare the model with the stylized facts (SF4, SF6, SF7, SF9, SF10)")
     cal.add_argument("--replications", type=bounded_int("--replications", 2, 100), default=5,
                      help="seeds per scenario (default 5)")
@@ -194,15 +196,18 @@ def cmd_list() -> None:
         print(f"{'':28s} {s.title_zh}")
 
 
-def cmd_params(lang: str, markdown: bool = False) -> None:
-    from model.parameters import as_markdown, as_table
+def cmd_params(lang: str, markdown: bool = False, as_json: bool = False) -> None:
+    from model.parameters import as_json_records, as_markdown, as_table
     if markdown:
         print(as_markdown(), end="")
+        return
+    if as_json:
+        print(json.dumps(as_json_records(), indent=1, ensure_ascii=False))
         return
     for row in as_table():
         label = row["label_en"] if lang == "en" else row["label_zh"]
         print(f"{row['name']:48s} {row['default']!s:>10s}  {row['unit']:28s} {row['range']:16s} "
-              f"{row['source']:12s} {label}")
+              f"{row['plausible']:16s} {row['role']:11s} {row['source_kind']:10s} {label}")
 
 
 def cmd_calibrate(replications: int, seed: int) -> None:
@@ -224,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             cmd_list()
         elif args.command == "params":
-            cmd_params(args.lang, args.markdown)
+            cmd_params(args.lang, args.markdown, args.json)
         elif args.command == "calibrate":
             cmd_calibrate(args.replications, args.seed)
         elif args.command == "run":

@@ -29,7 +29,11 @@ import math
 import mesa
 import numpy as np
 
-from model.population import CENTRE, COMMITTEE, MAX_TIES, SERVICE_POINT, Population, ServiceOutcome
+from model.constants import DAYS_PER_MONTH, EPSILON, MAX_TIES, MIDPOINT
+from model.population import Population, ServiceOutcome
+from model.states import Channel
+
+CENTRE, COMMITTEE, SERVICE_POINT = Channel.CENTRE, Channel.COMMITTEE, Channel.SERVICE_POINT
 
 # Population arrays refreshed from the agents after the monthly resident phases.
 SYNCED = ("trust", "efficacy", "habit", "satisfaction", "aware", "req_age", "req_channel", "last_event",
@@ -63,7 +67,7 @@ class ClassicResident(mesa.Agent):
         self.engagement = self.prob = 0.0
 
     # ------------------------------------------------------------------ (4) needs
-    def step_need(self, centre_open: bool, points_open: bool) -> None:
+    def step_need(self, centre_open: list[bool], points_open: list[bool]) -> None:
         pop = self.pop
         p = pop.p
         self.new_request = self.unmet_now = False
@@ -71,11 +75,11 @@ class ClassicResident(mesa.Agent):
             return
         admin = self.random.random() < p["admin_need_share"]
         bring = self.aware and self.random.random() < sigmoid(
-            p["bring_intercept"] + p["bring_trust_weight"] * (self.trust - 0.5))
+            p["bring_intercept"] + p["bring_trust_weight"] * (self.trust - MIDPOINT))
         channel = COMMITTEE if bring else -1
-        if admin and centre_open:
+        if admin and centre_open[self.community]:
             channel = CENTRE
-        elif admin and points_open:
+        elif admin and points_open[self.community]:
             channel = SERVICE_POINT
         if channel >= 0:
             self.req_age, self.req_channel, self.new_request = 0, channel, True
@@ -105,12 +109,12 @@ class ClassicResident(mesa.Agent):
                 fresh = age == 0
                 acc = pop.acc
                 acc["served"][c] += 1
-                acc["wait_days"][c] += 30.0 * age + 15.0
+                acc["wait_days"][c] += DAYS_PER_MONTH * age + DAYS_PER_MONTH / 2
                 if fresh:
                     acc["resolved_30"][c] += 1
                     acc["eq_res"][self.vulnerable][c] += 1
                 self.req_age = -1
-                target = 0.9 if fresh else 0.7
+                target = p["satisfaction_served_fresh"] if fresh else p["satisfaction_served_late"]
                 self.last_contact = month
                 self.aware = True
                 pop.hh_last_contact[self.household] = month
@@ -118,11 +122,11 @@ class ClassicResident(mesa.Agent):
                 self.req_age += 1
                 if self.req_age > p["max_wait_months"]:
                     self.req_age = -1
-                    target = 0.0
+                    target = p["satisfaction_abandoned"]
                 else:
-                    target = 0.3
+                    target = p["satisfaction_waiting"]
         elif self.unmet_now:
-            target, rate = 0.25, p["satisfaction_rate"]
+            target, rate = p["satisfaction_unmet"], p["satisfaction_rate"]
         if self.new_request:
             pop.acc["eq_req"][self.vulnerable][c] += 1
         self.satisfaction += rate * (target - self.satisfaction)
@@ -131,7 +135,7 @@ class ClassicResident(mesa.Agent):
     def step_intend(self, recruitment: list[float]) -> None:
         """How much this resident wants to join an event this month (before seats are known)."""
         p = self.pop.p
-        self.engagement = (self.trust + self.efficacy) * 0.5
+        self.engagement = (self.trust + self.efficacy) / 2
         nbr = sum(1 for n in self.known if n.active_last_month) / max(self.ties, 1)
         self.prob = sigmoid(self.static_logit + p["event_intercept"]
                             + p["engagement_weight"] * self.engagement
@@ -145,8 +149,9 @@ class ClassicResident(mesa.Agent):
         joined = self.random.random() < self.prob * cap[c]
         if joined:
             self.last_event = month
-            if self.random.random() < sigmoid(p["volunteer_intercept"] + 2.0 * (self.civic_skill - 0.5)
-                                              + self.habit):
+            if self.random.random() < sigmoid(p["volunteer_intercept"]
+                                              + p["volunteer_skill_weight"] * (self.civic_skill - MIDPOINT)
+                                              + p["volunteer_habit_weight"] * self.habit):
                 self.last_volunteer = month
         attended = False
         if events[c] > 0:
@@ -162,8 +167,9 @@ class ClassicResident(mesa.Agent):
             self.aware = True
             self.pop.hh_last_contact[self.household] = month
         # Adaptive habit, then trust (performance plus the procedural bonus).
-        outcome = 0.5 * self.trust + 0.5 * agenda[c]
-        step = outcome - p["aspiration"] if self.active_now else -0.1 * self.habit
+        w = p["habit_outcome_trust_weight"]
+        outcome = w * self.trust + (1 - w) * agenda[c]
+        step = outcome - p["aspiration"] if self.active_now else -p["habit_decay"] * self.habit
         self.habit = min(1.0, max(0.0, self.habit + p["habit_rate"] * step))
         self.trust += p["trust_rate"] * (self.satisfaction - self.trust) + bonus[c]
         self.trust = min(1.0, max(0.0, self.trust))
@@ -174,7 +180,7 @@ class ClassicResident(mesa.Agent):
         u = self.random.random()
         if not self.aware:
             self.aware = u < p["word_of_mouth"] * aware_share[self.community]
-        elif month - self.last_contact > 12 and u > 1 - p["forget_rate"]:
+        elif month - self.last_contact > p["forget_after_months"] and u > 1 - p["forget_rate"]:
             self.aware = False
         self.active_last_month = self.active_now
 
@@ -182,40 +188,43 @@ class ClassicResident(mesa.Agent):
     def vote_propensity(self, mobilisation: list[float]) -> float:
         p = self.pop.p
         return sigmoid(p["vote_intercept"]
-                       + p["vote_ties_weight"] * (self.ties / MAX_TIES - 0.5)
-                       + p["vote_trust_weight"] * (self.trust - 0.5)
-                       + self.habit - 0.2 + 0.5 * (float(self.aware) - 1.0)
+                       + p["vote_ties_weight"] * (self.ties / MAX_TIES - MIDPOINT)
+                       + p["vote_trust_weight"] * (self.trust - MIDPOINT)
+                       + p["vote_habit_weight"] * (self.habit - p["vote_habit_reference"])
+                       - p["vote_unaware_penalty"] * (not self.aware)
                        + p["vote_mobilisation"] * mobilisation[self.community]
-                       - p["heterogeneity_weight"] * (self.heterogeneity - 0.5))
+                       - p["heterogeneity_weight"] * (self.heterogeneity - MIDPOINT))
 
     def go_vote(self, month: int) -> None:
         self.last_vote = self.last_contact = month
         self.aware = True
         self.pop.in_person[self.community] += 1
 
-    def step_vote(self, month: int, mode: str, proxy: bool, mobilisation: list[float]) -> None:
+    def step_vote(self, month: int, household_mode: list[bool], proxy: list[bool], due: list[bool],
+                  mobilisation: list[float]) -> None:
         """Resident mode: vote in person, or by proxy. Household mode: the first willing
         member of a household (in this month's random order) goes for the household."""
-        pop = self.pop
-        if not self.registered:
+        pop, c = self.pop, self.community
+        if not self.registered or not due[c]:
             return
         would = self.random.random() < self.vote_propensity(mobilisation)
-        if mode == "resident":
+        if not household_mode[c]:
             if would:
                 self.go_vote(month)
-                pop.ballots[self.community] += 1
-            elif proxy and self.random.random() < pop.p["proxy_rate"]:
-                pop.ballots[self.community] += 1
+                pop.ballots[c] += 1
+            elif proxy[c] and self.random.random() < pop.p["proxy_rate"]:
+                pop.ballots[c] += 1
         elif would:
             pop.hh_votes[self.household] = True
             if not pop.hh_in_person[self.household]:
                 pop.hh_in_person[self.household] = True
                 self.go_vote(month)
 
-    def step_ballot(self) -> None:
+    def step_ballot(self, household_mode: list[bool], due: list[bool]) -> None:
         """Household mode: every registered member of a household that voted has a ballot."""
-        if self.registered and self.pop.hh_votes[self.household]:
-            self.pop.ballots[self.community] += 1
+        c = self.community
+        if due[c] and household_mode[c] and self.registered and self.pop.hh_votes[self.household]:
+            self.pop.ballots[c] += 1
 
 
 class ReferencePopulation(Population):
@@ -223,8 +232,8 @@ class ReferencePopulation(Population):
 
     agent_cls = ClassicResident
 
-    def __init__(self, p: dict, rng: np.random.Generator, n_communities: int, model: mesa.Model | None = None):
-        super().__init__(p, rng, n_communities, model)
+    def __init__(self, p: dict, rng: np.random.Generator, sizes: np.ndarray, model: mesa.Model | None = None):
+        super().__init__(p, rng, sizes, model)
         # The residents' own copy of the parameters: a test can change one coefficient of the
         # resident rules alone (the committees and departments read the model's).
         self.p = dict(p)
@@ -250,11 +259,10 @@ class ReferencePopulation(Population):
             array[:] = [getattr(a, name) for a in agents]
 
     # ---------------------------------------------------------------- (4) needs
-    def raise_needs(self, centre_open: bool, points_open: bool):
+    def raise_needs(self, centre_open: np.ndarray, points_open: np.ndarray) -> None:
         self.new_rows, self.unmet_rows = [], []
-        self.residents.shuffle_do("step_need", centre_open, points_open)
-        requests = self._rows(self.new_rows)
-        return requests, self._rows(self.unmet_rows)
+        self.residents.shuffle_do("step_need", centre_open.tolist(), points_open.tolist())
+        self.new_requests, self.unmet = self._rows(self.new_rows), self._rows(self.unmet_rows)
 
     def committee_queue(self) -> np.ndarray:
         queue = [0] * self.C
@@ -264,57 +272,51 @@ class ReferencePopulation(Population):
         return np.array(queue, dtype=np.float64)
 
     # ---------------------------------------------------------------- (5) service
-    def serve(self, month, committee_capacity, centre_capacity, point_capacity, unmet, new_requests,
-              quality) -> ServiceOutcome:
+    def serve(self, month, committee_capacity, centre_capacity, point_capacity, quality) -> ServiceOutcome:
         C = self.C
         queue = [0] * (2 * C + 1)
         for a in self.residents:
             if a.req_age >= 0:
                 queue[a.queue_key()] += 1
         capacity = np.concatenate([committee_capacity, point_capacity, [centre_capacity]])
-        chance = np.minimum(1.0, capacity / np.maximum(np.array(queue, dtype=float), 1e-9)).tolist()
+        chance = np.minimum(1.0, capacity / np.maximum(np.array(queue, dtype=float), EPSILON)).tolist()
         self.acc = {k: [0] * C for k in ("served", "resolved_30")}
         self.acc.update(wait_days=[0.0] * C, eq_req=[[0] * C, [0] * C], eq_res=[[0] * C, [0] * C])
         self.residents.shuffle_do("step_serve", month, chance, np.asarray(quality, dtype=float).tolist())
         acc = self.acc
-        decay = 11.0 / 12.0
-        for g in (0, 1):
-            self.eq_req[g] = decay * self.eq_req[g] + np.array(acc["eq_req"][g], dtype=float)
-            self.eq_res[g] = decay * self.eq_res[g] + np.array(acc["eq_res"][g], dtype=float)
         f = lambda key: np.array(acc[key], dtype=np.float64)  # noqa: E731
-        return ServiceOutcome(new=self.counts(new_requests), resolved_30=f("resolved_30"), served=f("served"),
-                              wait_days=f("wait_days"))
+        return ServiceOutcome(new=self.counts(self.new_requests), resolved_30=f("resolved_30"), served=f("served"),
+                              wait_days=f("wait_days"), new_by_group=np.array(acc["eq_req"], dtype=float),
+                              resolved_by_group=np.array(acc["eq_res"], dtype=float))
 
     # ---------------------------------------------------------------- (6) participation
     def participate(self, month, recruitment, seats, deliberation_events, agenda_share, trust_bonus) -> None:
         C = self.C
         self.expected = [0.0] * C
         self.residents.shuffle_do("step_intend", np.asarray(recruitment, dtype=float).tolist())
-        cap = np.minimum(1.0, seats / np.maximum(np.array(self.expected), 1e-9)).tolist()
+        cap = np.minimum(1.0, seats / np.maximum(np.array(self.expected), EPSILON)).tolist()
         self.residents.shuffle_do("step_participate", month, cap, np.asarray(deliberation_events).tolist(),
                                   np.asarray(agenda_share, dtype=float).tolist(),
                                   np.asarray(trust_bonus, dtype=float).tolist())
         aware = [0] * C
         for a in self.residents:
             aware[a.community] += a.aware
-        self.residents.shuffle_do("step_awareness", month, [k / self.size for k in aware])
+        share = [k / size for k, size in zip(aware, self.sizes.tolist(), strict=True)]
+        self.residents.shuffle_do("step_awareness", month, share)
         self.sync()
 
-    # ---------------------------------------------------------------- (7) elections
-    def hold_election(self, month, mode, proxy, mobilisation):
-        if mode == "representative":        # no resident votes: the inherited rule draws per community
-            return super().hold_election(month, mode, proxy, mobilisation)
+    # ---------------------------------------------------------------- (7) voting
+    def vote(self, month, household_mode, proxy, due, mobilisation):
         C, H = self.C, self.n_households
-        n_eligible = np.maximum(self.per_community(self.registered), 1.0)
         self.ballots, self.in_person = [0] * C, [0] * C
         self.hh_votes, self.hh_in_person = [False] * H, [False] * H
-        self.residents.shuffle_do("step_vote", month, mode, proxy, np.asarray(mobilisation, dtype=float).tolist())
-        if mode == "household":
-            if proxy:
-                rate = self.p["proxy_rate"]
-                for h in range(H):
-                    if self.model.random.random() < rate:
-                        self.hh_votes[h] = True
-            self.residents.do("step_ballot")
+        self.residents.shuffle_do("step_vote", month, household_mode.tolist(), proxy.tolist(), due.tolist(),
+                                  np.asarray(mobilisation, dtype=float).tolist())
+        rate = self.p["proxy_rate"]
+        for h in range(H):
+            c = int(self.hh_community[h])
+            if due[c] and household_mode[c] and proxy[c] and self.model.random.random() < rate:
+                self.hh_votes[h] = True
+        self.residents.do("step_ballot", household_mode.tolist(), due.tolist())
         self.sync(("last_vote", "last_contact", "aware"))
-        return np.array(self.ballots) / n_eligible, np.array(self.in_person) / n_eligible
+        return np.array(self.ballots, dtype=float), np.array(self.in_person, dtype=float)

@@ -1,4 +1,9 @@
-"""GovernanceModel: builds the district and runs the month in the order of DESIGN.md §2."""
+"""GovernanceModel: builds the district and orders the month (DESIGN.md §2).
+
+The month is nine stages, each a call to the actors that own it; the rules live with the
+actors (agents.py, population.py, elections.py), the values in force in values.py, and
+the metrics in metrics.py.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,14 @@ import numpy as np
 import pandas as pd
 
 from .agents import DEPARTMENT_CATALOGUE, AcceptanceCentre, Committee, Department, Resident, StreetOffice
-from .metrics import METRIC_NAMES, measure
-from .policy import Policy
-from .population import Population
-from .reforms import APPLY
+from .constants import PER_THOUSAND
+from .district import real_sizes, simulated_sizes
+from .elections import Elections
+from .metrics import METRIC_NAMES, MetricsRecorder
+from .population import RESIDENT_FIELDS, Population
+from .record import MonthRecord
 from .scenario import Scenario, load_scenario, validate_parameters
-
-SNAPSHOT_FIELDS = ("community", "household", "age_group", "employment", "vulnerable", "registered",
-                   "trust", "efficacy", "habit", "satisfaction", "aware", "req_age")
+from .values import ValuesInForce
 
 
 class GovernanceModel(mesa.Model):
@@ -25,12 +30,15 @@ class GovernanceModel(mesa.Model):
 
     Args:
         scenario: a Scenario, a scenario name from scenarios/, a path, or None (baseline
-            defaults, no reforms).
+            values, no reforms).
         rng: seed for the model's random generator; every draw comes from it.
         overrides: base-parameter values applied on top of the scenario's (validated).
         snapshot_months: months at which to keep a resident-level DataFrame snapshot.
         population_cls: the resident implementation; the per-agent reference in
             benchmarks/ swaps in its own to show both give the same results.
+
+    ``model.shequ_scenario`` is the scenario that ran (``model.scenario`` keeps Mesa's
+    meaning); ``model.values`` holds every value in force and the dated changes reforms made.
     """
 
     def __init__(self, scenario: Scenario | str | None = None, *, rng: int | None = None,
@@ -41,53 +49,51 @@ class GovernanceModel(mesa.Model):
             scenario = Scenario(name="defaults")
         elif not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
-        self.spec = scenario
-        merged = {**scenario.parameters, **(overrides or {})}
-        self.p: dict[str, Any] = validate_parameters(merged, source="overrides", prefix="")
-        p = self.p
-        self.n_communities = p["n_streets"] * p["communities_per_street"]
-        self.policy = Policy.from_parameters(p)
-        self.month = -p["warmup_months"]
-        self.pending_reforms = list(scenario.reforms)
-        self.applied_reforms: list[tuple[int, str]] = []   # (month, kind), a log for readers
+        self.shequ_scenario = scenario
+        base = validate_parameters({**scenario.parameters, **(overrides or {})}, source="overrides", prefix="")
+        self.values = ValuesInForce(base, base["n_streets"], base["communities_per_street"], list(scenario.reforms))
+        self.n_communities = self.values.n_communities
+        self.month = -base["warmup_months"]
+        self.real_sizes = real_sizes(base)
 
-        self.population = population_cls(p, self.rng, self.n_communities, model=self)
-        cps = p["communities_per_street"]
+        self.population = population_cls(base, self.rng, simulated_sizes(base), model=self)
+        cps = base["communities_per_street"]
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
         self.streets = [StreetOffice(self, s, self.committees[s * cps:(s + 1) * cps])
-                        for s in range(p["n_streets"])]
-        self.departments = [Department(self, key, zh, w) for key, zh, w in DEPARTMENT_CATALOGUE]
+                        for s in range(base["n_streets"])]
+        self.departments = [Department(self, key, zh) for key, zh in DEPARTMENT_CATALOGUE]
+        self.elections = Elections(self)
         self.centre: AcceptanceCentre | None = None
-        if p["resident_agents"]:
+        if base["resident_agents"]:
             for row in range(self.population.n):
                 Resident(self, row)
 
-        C = self.n_communities
-        self.pushed_by_community = np.zeros(C, dtype=np.int64)
-        self.deliberation_events = np.zeros(C, dtype=np.int64)
-        self.event_seats = np.zeros(C)
-        self.turnout = np.zeros(C)
-        self.personal_turnout = np.zeros(C)
+        self.recorder = MetricsRecorder(self.n_communities)
         self.months: list[int] = []
         self._district: list[np.ndarray] = []
         self._community: list[np.ndarray] = []
         self.snapshot_months = set(snapshot_months)
         self.snapshots: dict[int, pd.DataFrame] = {}
-        for _ in range(p["warmup_months"]):
+        for _ in range(base["warmup_months"]):
             self._month()
             self.month += 1
+
+    @property
+    def p(self) -> ValuesInForce:
+        """The values in force (short name used throughout the rules)."""
+        return self.values
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
         """One month: the nine stages, then the metrics are recorded."""
-        outcome = self._month()
-        community, district = measure(self, outcome)
+        record = self._month()
+        community, district = self.recorder.measure(record)
         self.months.append(self.month)
         self._community.append(community)
         self._district.append(district)
         if self.month in self.snapshot_months:
             pop = self.population
-            self.snapshots[self.month] = pd.DataFrame({f: getattr(pop, f).copy() for f in SNAPSHOT_FIELDS})
+            self.snapshots[self.month] = pd.DataFrame({f: getattr(pop, f).copy() for f in RESIDENT_FIELDS})
         self.month += 1
 
     def run(self, steps: int) -> GovernanceModel:
@@ -95,82 +101,87 @@ class GovernanceModel(mesa.Model):
             self.step()
         return self
 
-    def _month(self):
-        p, pol, pop = self.p, self.policy, self.population
+    def _month(self) -> MonthRecord:
+        values, pop = self.values, self.population
         # (1) reforms whose start month has come take effect
-        while self.pending_reforms and self.pending_reforms[0].start_month <= self.month:
-            reform = self.pending_reforms.pop(0)
-            APPLY[reform.kind](self, reform.params)
-            self.applied_reforms.append((self.month, reform.kind))
+        values.advance(self.month)
+        if self.centre is None and self.centre_coverage().any():
+            self.centre = AcceptanceCentre(self)
         # (2) departments generate tasks and decide what to push down
         self.agents_by_type[Department].do("step")
-        self.pushed_by_community = np.sum([d.pushed for d in self.departments], axis=0)
-        per_year = pol.hearings_per_year + pol.forums_per_year
-        self.deliberation_events = (self.rng.poisson(per_year / 12.0, self.n_communities)
-                                    if per_year > 0 else np.zeros(self.n_communities, dtype=np.int64))
-        # (3) street offices pass tasks on, hold meetings and inspections, rank and fund
+        # (3) street offices pass tasks on, hold inspections, rank and fund
         self.agents_by_type[StreetOffice].do("step")
         # (4) needs arise; residents choose where to take them
-        requests, unmet = pop.raise_needs(self.centre is not None, pol.service_points)
-        queue = pop.committee_queue()
+        pop.raise_needs(self.centre_coverage(), values["service_points"].astype(bool))
         # (5) committees split hours and serve; queues carry over
+        queue = pop.committee_queue()
         for c in self.committees:
-            c.plan_month(queue[c.index], self.population.vulnerable_households[c.index], self.streets[c.street])
-        point_cap = (pol.point_capacity_per_1000 * p["residents_per_community"] / 1000 * p["scale"]
-                     if pol.service_points else 0.0)
-        quality = np.array([0.2 + 0.5 * c.resolution for c in self.committees])
-        quality += 0.1 * min(1.0, pol.facilities_level) + 0.05 * pol.open_affairs
-        outcome = pop.serve(self.month, np.array([c.capacity for c in self.committees]),
-                            self.centre.capacity if self.centre else 0.0,
-                            np.full(self.n_communities, point_cap), unmet, requests, quality)
+            c.plan_month(queue[c.index], pop.vulnerable_households[c.index])
+        outcome = pop.serve(self.month, self.committee_values("capacity"), self.centre_capacity(),
+                            self.service_point_capacity(),
+                            np.array([c.service_level() for c in self.committees]))
+        pop.visit_vulnerable(self.month, self.committee_values("visits"))
+        # (6) residents take part and update attitudes
+        pop.participate(self.month, self.committee_values("recruitment"),
+                        np.array([c.event_seats(size) for c, size in zip(self.committees, pop.sizes, strict=True)]),
+                        self.committee_values("deliberation_events"), self.committee_values("agenda_share"),
+                        np.array([c.procedural_trust() for c in self.committees]))
+        satisfaction = pop.per_community(pop.satisfaction) / pop.sizes
         resolved = np.divide(outcome.resolved_30, outcome.new, out=np.zeros(self.n_communities),
                              where=outcome.new > 0)
-        pop.visit_vulnerable(self.month, np.array([c.visits for c in self.committees]))
-        returned = sum(c.returned for c in self.committees)
-        for d in self.departments:
-            d.returned = returned * d.weight
-        # (6) residents take part and update attitudes
-        # event seats scale with the committee's budget: funding plus any economic income
-        income = p["economic_income"] if pol.economic_activity else 0.0
-        budget = (np.array([c.funding for c in self.committees]) + income) / max(
-            p["funding_base"] + p["economic_income"], 1e-9)
-        seats = (p["event_seats_per_1000"] * pop.size / 1000
-                 * (1 + pol.seats_boost * pol.facilities_level) * budget)
-        bonus = p["procedural_trust"] * (pol.open_affairs + pol.resident_appraisal) / 2
-        self.event_seats = seats
-        pop.participate(self.month, np.array([c.recruitment for c in self.committees]), seats,
-                        self.deliberation_events, np.array([c.agenda_share for c in self.committees]),
-                        np.full(self.n_communities, bonus))
-        satisfaction = pop.per_community(pop.satisfaction) / pop.size
-        for c, sat, res in zip(self.committees, satisfaction, resolved, strict=True):
-            c.appraisal = float(sat)
-            c.resolution += (res - c.resolution) / 6
-        # (7) an election is held when a term ends
-        if pol.next_election is not None and self.month >= pol.next_election:
-            self.turnout, self.personal_turnout = pop.hold_election(
-                self.month, pol.election_mode, pol.proxy_voting,
-                np.array([c.recruitment for c in self.committees]))
-            for c, sat in zip(self.committees, satisfaction, strict=True):
-                c.election_satisfaction = float(sat)
-            pol.next_election = self.month + pol.term_months
+        for c in self.committees:
+            c.observe(float(resolved[c.index]), float(satisfaction[c.index]))
+        # (7) an election is held where a term ends
+        self.elections.step()
         # (8) workers leave and are replaced; skill moves
         self.agents_by_type[Committee].do("workforce_step")
-        return outcome
+        return self._record(outcome)
 
-    # ------------------------------------------------------------------ helpers
-    def open_acceptance_centre(self) -> None:
-        if self.centre is None:
-            self.centre = AcceptanceCentre(self)
+    # ------------------------------------------------------------------ views
+    def committee_values(self, name: str) -> np.ndarray:
+        """One attribute of every committee, in community order."""
+        return np.array([getattr(c, name) for c in self.committees], dtype=float)
+
+    def centre_coverage(self) -> np.ndarray:
+        """Communities whose residents and transferred functions the acceptance centre takes."""
+        return self.values["acceptance_centre"].astype(bool)
+
+    def centre_capacity(self) -> float:
+        return self.centre.capacity(self.centre_coverage()) if self.centre else 0.0
+
+    def service_point_capacity(self) -> np.ndarray:
+        """Administrative needs department service points take per community (simulated)."""
+        p = self.values
+        return (p["service_point_capacity_per_1000"] * self.real_sizes / PER_THOUSAND * p["scale"]
+                * p["service_points"].astype(bool))
 
     def department_spending(self) -> float:
         """Departments' spending this month, with the centre and service points they run."""
-        p, pol = self.p, self.policy
+        p = self.values
         total = sum(d.spending for d in self.departments)
         if self.centre is not None:
             total += p["centre_cost_per_month"]
-        if pol.service_points:
-            total += p["service_point_cost"] * self.n_communities
+        total += p["service_point_cost"] * int(p["service_points"].astype(bool).sum())
         return float(total)
+
+    def _record(self, outcome) -> MonthRecord:
+        p, cms = self.values, self.committees
+        return MonthRecord(
+            month=self.month, population=self.population, service=outcome,
+            committee_hours=np.array([c.hours["total"] for c in cms]),
+            admin_hours=self.committee_values("admin_hours"),
+            incoming_tasks=self.committee_values("incoming"),
+            agenda_share=self.committee_values("agenda_share"),
+            funding=self.committee_values("funding"),
+            worker_turnover=self.committee_values("turnover"),
+            worker_skill=np.array([c.skill.mean() for c in cms]),
+            turnout=self.elections.turnout.copy(), personal_turnout=self.elections.personal_turnout.copy(),
+            ledgers=p["ledgers"].astype(float), plaques=p["plaques"].astype(float),
+            inspections_per_year=p["inspections_per_year"].astype(float),
+            meetings_per_month=p["meetings_per_month"].astype(float),
+            department_spending=self.department_spending(), real_sizes=self.real_sizes,
+            workers_per_committee=p["workers_per_committee"], scale=p["scale"],
+        )
 
     def task_ledger(self) -> dict[str, float]:
         """Where every department task generated so far is now (for conservation checks)."""
@@ -178,8 +189,8 @@ class GovernanceModel(mesa.Model):
             "generated": float(sum(d.generated_total for d in self.departments)),
             "done": float(sum(d.done_total for d in self.departments)
                           + sum(c.tasks_done_total for c in self.committees)),
-            "pending": float(sum(d.backlog + d.returned for d in self.departments)
-                             + sum(c.backlog for c in self.committees)),
+            "pending": float(sum(d.backlog for d in self.departments)
+                             + sum(c.backlog + c.returned for c in self.committees)),
             "transferred": float(sum(d.centre_total for d in self.departments)),
         }
 
@@ -195,7 +206,7 @@ class GovernanceModel(mesa.Model):
         C = self.n_communities
         values = np.array(self._community).reshape(-1, len(METRIC_NAMES))
         df = pd.DataFrame(values, columns=list(METRIC_NAMES))
-        df.insert(0, "community", np.tile(np.arange(C), len(self.months)))
-        df.insert(0, "street", np.tile(np.arange(C) // self.p["communities_per_street"], len(self.months)))
+        df.insert(0, "community", np.tile(np.arange(C) % self.values["communities_per_street"], len(self.months)))
+        df.insert(0, "street", np.tile(np.arange(C) // self.values["communities_per_street"], len(self.months)))
         df.insert(0, "step", np.repeat(self.months, C))
         return df

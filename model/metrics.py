@@ -1,9 +1,11 @@
 """The evaluation index (DESIGN.md §3): every metric per community and for the district.
 
 District values aggregate counts across communities (ratio of sums) where a metric is a
-ratio of counts, and average community values where every community weighs the same
-(communities have equal simulated populations and equal committee hours).
+ratio of counts or a per-resident quantity, and average community values where every
+committee weighs the same (committee-level quantities: hours, agenda, workforce).
 A ratio with nothing to count (no requests this month, no election yet) is 0.
+The metrics read one MonthRecord per month (record.py); the only state of their own is the
+rolling 12-month request counters behind the equity gap.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .population import OLD, YOUNG
+from .constants import MONTHS_PER_QUARTER, MONTHS_PER_YEAR
+from .states import AgeGroup, Group
 
 if TYPE_CHECKING:
-    from .governance import GovernanceModel
-    from .population import ServiceOutcome
+    from .record import MonthRecord
 
 
 @dataclass(frozen=True)
@@ -64,73 +66,86 @@ def _ratio(num, den):
     return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
 
 
-def measure(model: GovernanceModel, out: ServiceOutcome) -> tuple[np.ndarray, np.ndarray]:
-    """Return (community values, shape C x M; district values, shape M) in METRICS order."""
-    pop, pol, p, month = model.population, model.policy, model.p, model.month
-    C, size, scale = model.n_communities, pop.size, p["scale"]
-    cms = model.committees
+class MetricsRecorder:
+    """Turns each month's record into the evaluation index, per community and district."""
 
-    def recent(stamps) -> np.ndarray:
-        return pop.per_community(stamps > month - 12)
+    def __init__(self, n_communities: int):
+        # rolling 12-month counts of new requests and of those resolved within 30 days,
+        # rows Group.OTHERS / Group.VULNERABLE
+        self.requests = np.zeros((len(Group), n_communities))
+        self.resolved = np.zeros((len(Group), n_communities))
 
-    last_any = np.maximum(np.maximum(pop.last_event, pop.last_volunteer),
-                          np.maximum(pop.last_deliberation, pop.last_vote))
-    active = last_any > month - 12
-    active_old = pop.count_in_group(active, pop.is_old)
-    active_young = pop.count_in_group(active, pop.is_young)
-    n_age = pop.n_community_age
-    vul_hh = pop.vulnerable_households
-    covered = pop.per_community_hh(pop.hh_vulnerable & (pop.hh_last_contact >= month - 2))
+    def measure(self, r: MonthRecord) -> tuple[np.ndarray, np.ndarray]:
+        """Return (community values, shape C x M; district values, shape M) in METRICS order."""
+        pop, month, out = r.population, r.month, r.service
+        C, size = len(r.real_sizes), pop.sizes.astype(float)
+        keep = (MONTHS_PER_YEAR - 1) / MONTHS_PER_YEAR
+        self.requests = keep * self.requests + out.new_by_group
+        self.resolved = keep * self.resolved + out.resolved_by_group
 
-    total_hours = np.array([c.hours["total"] for c in cms])
-    admin_hours = np.array([c.admin_hours for c in cms])
-    workers = p["workers_per_committee"]
-    dept_total = model.department_spending()
-    committee_spend = np.array([c.funding for c in cms])
-    resolved_real = out.served / scale
-    spend = committee_spend + dept_total / C
+        def recent(stamps) -> np.ndarray:
+            return pop.per_community(stamps > month - MONTHS_PER_YEAR)
 
-    eq_rate = _ratio(pop.eq_res, pop.eq_req)
-    comm = {
-        "turnout": model.turnout,
-        "personal_turnout": model.personal_turnout,
-        "deliberation_participation": recent(pop.last_deliberation) / size,
-        "volunteer_rate": recent(pop.last_volunteer) / size,
-        "participation_any": pop.per_community(active) / size,
-        "requests_resolved_share": _ratio(out.resolved_30, out.new),
-        "mean_wait_days": _ratio(out.wait_days, out.served),
-        "vulnerable_coverage": _ratio(covered, vul_hh),
-        "satisfaction": pop.per_community(pop.satisfaction) / size,
-        "admin_share": admin_hours / total_hours,
-        "ledgers": np.full(C, float(pol.ledgers)),
-        "plaques": np.full(C, float(pol.plaques)),
-        "inspections_per_year": np.full(C, float(pol.inspections_per_year)),
-        "meetings_per_month": np.full(C, float(pol.meetings_per_month)),
-        "offloaded_tasks_per_worker": np.array([c.incoming for c in cms]) / workers,
-        "resident_agenda_share": np.array([c.agenda_share for c in cms]),
-        "trust": pop.per_community(pop.trust) / size,
-        "awareness": pop.per_community(pop.aware) / size,
-        "service_equity_gap": eq_rate[0] - eq_rate[1],
-        "participation_age_gap": _ratio(active_old, n_age[:, OLD]) - _ratio(active_young, n_age[:, YOUNG]),
-        "cost_per_resolved": _ratio(spend, resolved_real),
-        "department_cost": np.full(C, dept_total / C),
-        "worker_turnover": np.array([c.turnover for c in cms]),
-        "worker_skill": np.array([c.skill for c in cms]).mean(axis=1),
-    }
-    community = np.column_stack([comm[name] for name in METRIC_NAMES])
+        last_any = np.maximum(np.maximum(pop.last_event, pop.last_volunteer),
+                              np.maximum(pop.last_deliberation, pop.last_vote))
+        active = last_any > month - MONTHS_PER_YEAR
+        active_old = pop.per_community(active & pop.is_old)
+        active_young = pop.per_community(active & pop.is_young)
+        n_age = pop.n_community_age
+        vul_hh = pop.vulnerable_households
+        covered = pop.per_community_hh(pop.hh_vulnerable & (pop.hh_last_contact > month - MONTHS_PER_QUARTER))
 
-    district = community.mean(axis=0)
-    pooled = {
-        "requests_resolved_share": _ratio(out.resolved_30.sum(), out.new.sum()),
-        "mean_wait_days": _ratio(out.wait_days.sum(), out.served.sum()),
-        "vulnerable_coverage": _ratio(covered.sum(), vul_hh.sum()),
-        "service_equity_gap": (_ratio(pop.eq_res[0].sum(), pop.eq_req[0].sum())
-                               - _ratio(pop.eq_res[1].sum(), pop.eq_req[1].sum())),
-        "participation_age_gap": (_ratio(active_old.sum(), n_age[:, OLD].sum())
-                                  - _ratio(active_young.sum(), n_age[:, YOUNG].sum())),
-        "cost_per_resolved": _ratio(spend.sum(), resolved_real.sum()),
-        "department_cost": dept_total,
-    }
-    for name, value in pooled.items():
-        district[METRIC_NAMES.index(name)] = float(value)
-    return community, district
+        resolved_real = out.served / r.scale
+        spend = r.funding + r.department_spending / C
+        eq_rate = _ratio(self.resolved, self.requests)
+        counts = {
+            "deliberation_participation": recent(pop.last_deliberation),
+            "volunteer_rate": recent(pop.last_volunteer),
+            "participation_any": pop.per_community(active),
+            "satisfaction": pop.per_community(pop.satisfaction),
+            "trust": pop.per_community(pop.trust),
+            "awareness": pop.per_community(pop.aware),
+        }
+        comm = {name: value / size for name, value in counts.items()} | {
+            "turnout": r.turnout,
+            "personal_turnout": r.personal_turnout,
+            "requests_resolved_share": _ratio(out.resolved_30, out.new),
+            "mean_wait_days": _ratio(out.wait_days, out.served),
+            "vulnerable_coverage": _ratio(covered, vul_hh),
+            "admin_share": r.admin_hours / r.committee_hours,
+            "ledgers": r.ledgers,
+            "plaques": r.plaques,
+            "inspections_per_year": r.inspections_per_year,
+            "meetings_per_month": r.meetings_per_month,
+            "offloaded_tasks_per_worker": r.incoming_tasks / r.workers_per_committee,
+            "resident_agenda_share": r.agenda_share,
+            "service_equity_gap": eq_rate[Group.OTHERS] - eq_rate[Group.VULNERABLE],
+            "participation_age_gap": (_ratio(active_old, n_age[:, AgeGroup.OLD])
+                                      - _ratio(active_young, n_age[:, AgeGroup.YOUNG])),
+            "cost_per_resolved": _ratio(spend, resolved_real),
+            "department_cost": np.full(C, r.department_spending / C),
+            "worker_turnover": r.worker_turnover,
+            "worker_skill": r.worker_skill,
+        }
+        community = np.column_stack([comm[name] for name in METRIC_NAMES])
+
+        district = community.mean(axis=0)
+        # Per-resident shares and ratios of counts pool the communities (they may differ in size).
+        eligible = pop.per_community(pop.registered)
+        pooled = {name: value.sum() / size.sum() for name, value in counts.items()} | {
+            "turnout": _ratio((r.turnout * eligible).sum(), eligible.sum()),
+            "personal_turnout": _ratio((r.personal_turnout * eligible).sum(), eligible.sum()),
+            "requests_resolved_share": _ratio(out.resolved_30.sum(), out.new.sum()),
+            "mean_wait_days": _ratio(out.wait_days.sum(), out.served.sum()),
+            "vulnerable_coverage": _ratio(covered.sum(), vul_hh.sum()),
+            "service_equity_gap": (_ratio(self.resolved[Group.OTHERS].sum(), self.requests[Group.OTHERS].sum())
+                                   - _ratio(self.resolved[Group.VULNERABLE].sum(),
+                                            self.requests[Group.VULNERABLE].sum())),
+            "participation_age_gap": (_ratio(active_old.sum(), n_age[:, AgeGroup.OLD].sum())
+                                      - _ratio(active_young.sum(), n_age[:, AgeGroup.YOUNG].sum())),
+            "cost_per_resolved": _ratio(spend.sum(), resolved_real.sum()),
+            "department_cost": r.department_spending,
+        }
+        for name, value in pooled.items():
+            district[METRIC_NAMES.index(name)] = float(value)
+        return community, district

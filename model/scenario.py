@@ -15,7 +15,8 @@ A scenario file looks like::
     [[reforms]]                 # zero or more reforms, each with its start month
     kind = "burden_reduction"
     start_month = 24
-    ledgers = 6                 # optional overrides of that reform's own parameters
+    ledgers = 6                 # optional: the values it sets, by registry name
+    scope = { streets = [0] }   # optional: where it applies (default: the whole district)
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .district import check_sizes
 from .errors import InputError
-from .parameters import PARAMETERS, REFORM_KINDS, base_defaults, check_value, reform_defaults
+from .parameters import REFORM_KINDS, base_defaults, check_value, coerce, reform_defaults
+from .values import Scope
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
@@ -38,11 +41,13 @@ MAX_START_MONTH = 1200
 
 @dataclass(frozen=True)
 class Reform:
-    """One scheduled reform: its kind, the month it takes effect and its own parameters."""
+    """One scheduled reform: its kind, the month it takes effect, the values it sets (by
+    registry name) and where (its scope; by default the whole district)."""
 
     kind: str
     start_month: int
     params: dict[str, Any] = field(default_factory=dict)
+    scope: Scope = field(default_factory=Scope)
 
 
 @dataclass
@@ -62,21 +67,19 @@ class Scenario:
             "path": self.path,
             "parameters": dict(self.parameters),
             "reforms": [
-                {"kind": r.kind, "start_month": r.start_month, **r.params} for r in self.reforms
+                {"kind": r.kind, "start_month": r.start_month, **r.params, "scope": r.scope.as_dict()}
+                for r in self.reforms
             ],
         }
 
 
 def _check_param(source: str, where: str, name: str, value: Any) -> Any:
+    if name == "community_sizes":
+        return value      # its shape depends on the layout: checked in validate_parameters
     expected = check_value(name, value)
     if expected:
         raise InputError(source, where, expected, value)
-    p = PARAMETERS[name]
-    if p.kind is int and not isinstance(value, bool):
-        return int(value)
-    if p.kind is float:
-        return float(value)
-    return value
+    return coerce(name, value)
 
 
 def validate_parameters(overrides: dict[str, Any], source: str = "parameters",
@@ -93,6 +96,9 @@ def validate_parameters(overrides: dict[str, Any], source: str = "parameters",
     if params["share_old"] + params["share_young"] > 1:
         raise InputError(source, f"{prefix}share_young", "share_old + share_young <= 1",
                          params["share_young"])
+    expected = check_sizes(params["community_sizes"], params["n_streets"], params["communities_per_street"])
+    if expected:
+        raise InputError(source, f"{prefix}community_sizes", expected, params["community_sizes"])
     if round(params["residents_per_community"] * params["scale"]) < 20:
         raise InputError(source, f"{prefix}scale",
                          "residents_per_community * scale >= 20 simulated residents per community",
@@ -100,7 +106,32 @@ def validate_parameters(overrides: dict[str, Any], source: str = "parameters",
     return params
 
 
-def validate_reform(raw: Any, source: str, where: str) -> Reform:
+def validate_scope(raw: Any, params: dict[str, Any], source: str, where: str) -> Scope:
+    """A scope table: ``streets`` (indices) and/or ``communities`` ([street, community] pairs)."""
+    n_streets, per_street = params["n_streets"], params["communities_per_street"]
+    if not isinstance(raw, dict) or not raw or set(raw) - {"streets", "communities"}:
+        raise InputError(source, where, "a table with streets = [...] and/or communities = [[street, community], ...]",
+                         raw)
+
+    def index(value: Any, high: int) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < high
+
+    streets = raw.get("streets", [])
+    if not isinstance(streets, list) or not all(index(s, n_streets) for s in streets):
+        raise InputError(source, f"{where}.streets", f"a list of street indices in [0, {n_streets - 1}]", streets)
+    pairs = raw.get("communities", [])
+    if not isinstance(pairs, list) or not all(
+            isinstance(c, list) and len(c) == 2 and index(c[0], n_streets) and index(c[1], per_street)
+            for c in pairs):
+        raise InputError(source, f"{where}.communities",
+                         f"a list of [street, community] pairs, street in [0, {n_streets - 1}] and "
+                         f"community in [0, {per_street - 1}]", pairs)
+    if not streets and not pairs:
+        raise InputError(source, where, "at least one street or community", raw)
+    return Scope(tuple(sorted(set(streets))), tuple(sorted({(s, c) for s, c in pairs})))
+
+
+def validate_reform(raw: Any, source: str, where: str, params: dict[str, Any] | None = None) -> Reform:
     if not isinstance(raw, dict):
         raise InputError(source, where, "a table with kind and start_month", raw)
     kind = raw.get("kind")
@@ -109,15 +140,18 @@ def validate_reform(raw: Any, source: str, where: str) -> Reform:
     start = raw.get("start_month")
     if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= MAX_START_MONTH:
         raise InputError(source, f"{where}.start_month", f"an integer month in [0, {MAX_START_MONTH}]", start)
-    params = reform_defaults(kind)
+    values = reform_defaults(kind)
     for key, value in raw.items():
-        if key in ("kind", "start_month"):
+        if key in ("kind", "start_month", "scope"):
             continue
-        if key not in params:
-            known = ", ".join(sorted(params)) or "none"
+        if key not in values:
+            known = ", ".join(sorted(values)) or "none"
             raise InputError(source, f"{where}.{key}", f"a parameter of {kind} ({known})", key)
-        params[key] = _check_param(source, f"{where}.{key}", f"{kind}.{key}", value)
-    return Reform(kind, start, params)
+        values[key] = _check_param(source, f"{where}.{key}", f"{kind}.{key}", value)
+    scope = Scope()
+    if "scope" in raw:
+        scope = validate_scope(raw["scope"], params or base_defaults(), source, f"{where}.scope")
+    return Reform(kind, start, values, scope)
 
 
 def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> Scenario:
@@ -146,7 +180,7 @@ def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> 
     raw_reforms = data.get("reforms", [])
     if not isinstance(raw_reforms, list):
         raise InputError(source, "reforms", "an array of tables ([[reforms]])", raw_reforms)
-    reforms = [validate_reform(r, source, f"reforms[{i}]") for i, r in enumerate(raw_reforms)]
+    reforms = [validate_reform(r, source, f"reforms[{i}]", params) for i, r in enumerate(raw_reforms)]
     return Scenario(name=name, parameters=params, reforms=sorted(reforms, key=lambda r: r.start_month),
                     title_en=data.get("title_en", ""), title_zh=data.get("title_zh", ""),
                     about=dict(about), path=source)

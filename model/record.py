@@ -1,0 +1,37 @@
+"""What one month hands to the metrics: a single record, gathered once from the actors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .population import Population, ServiceOutcome
+
+
+@dataclass(frozen=True)
+class MonthRecord:
+    """The month's results, per community unless said otherwise."""
+
+    month: int
+    population: Population          # residents' state after the month
+    service: ServiceOutcome         # requests raised, served and resolved this month
+    committee_hours: np.ndarray     # paid hours
+    admin_hours: np.ndarray         # hours on administrative work (tasks, ledgers, meetings, ...)
+    incoming_tasks: np.ndarray      # tasks pushed down this month
+    agenda_share: np.ndarray        # share of agenda items raised by residents
+    funding: np.ndarray             # committee funding, yuan/month
+    worker_turnover: np.ndarray     # exits per worker, last 12 months
+    worker_skill: np.ndarray        # mean skill of the workers
+    turnout: np.ndarray             # at the last election (0 before any)
+    personal_turnout: np.ndarray
+    ledgers: np.ndarray             # the burden levers in force
+    plaques: np.ndarray
+    inspections_per_year: np.ndarray
+    meetings_per_month: np.ndarray
+    department_spending: float      # departments' spending this month, district total, yuan
+    real_sizes: np.ndarray          # real residents per community
+    workers_per_committee: int
+    scale: float
