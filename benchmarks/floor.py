@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from model.district import simulated_sizes
 from model.parameters import base_defaults
 from model.population import Population
 
@@ -32,7 +33,7 @@ def state_arrays(pop: Population) -> dict[str, np.ndarray]:
 class FloorProbe:
     def __init__(self, overrides: dict | None = None, seed: int = 1):
         p = {**base_defaults(), **(overrides or {})}
-        self.population = Population(p, np.random.default_rng(seed), p["n_streets"] * p["communities_per_street"])
+        self.population = Population(p, np.random.default_rng(seed), simulated_sizes(p))
         # byte views, made once: a pass over a view touches exactly the array's memory
         self.views = [np.ascontiguousarray(a).reshape(-1).view(np.uint8)
                       for a in state_arrays(self.population).values()]

@@ -69,7 +69,7 @@ def current_rss_mib() -> float | None:
 
 def timed_population(base):
     """A subclass of ``base`` that adds up the time spent in the resident rules."""
-    methods = ("raise_needs", "committee_queue", "serve", "visit_vulnerable", "participate", "hold_election")
+    methods = ("raise_needs", "committee_queue", "serve", "visit_vulnerable", "participate", "vote")
 
     def wrap(name):
         inner = getattr(base, name)

@@ -36,21 +36,26 @@ class GovernanceModel(mesa.Model):
         snapshot_months: months at which to keep a resident-level DataFrame snapshot.
         population_cls: the resident implementation; the per-agent reference in
             benchmarks/ swaps in its own to show both give the same results.
+        **parameters: base-parameter values by name, like ``overrides`` (so that
+            ``GovernanceModel(n_streets=2, rng=1)`` and ``mesa.batch_run`` work).
 
     ``model.shequ_scenario`` is the scenario that ran (``model.scenario`` keeps Mesa's
-    meaning); ``model.values`` holds every value in force and the dated changes reforms made.
+    meaning); ``model.values`` holds every value in force and the dated changes reforms made;
+    ``model.datacollector`` is a Mesa DataCollector whose model reporters are the district
+    metrics, read from the arrays the metrics already computed.
     """
 
     def __init__(self, scenario: Scenario | str | None = None, *, rng: int | None = None,
                  overrides: dict[str, Any] | None = None, snapshot_months: Iterable[int] = (),
-                 population_cls: type[Population] = Population):
+                 population_cls: type[Population] = Population, **parameters: Any):
         super().__init__(rng=rng)
         if scenario is None:
             scenario = Scenario(name="defaults")
         elif not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         self.shequ_scenario = scenario
-        base = validate_parameters({**scenario.parameters, **(overrides or {})}, source="overrides", prefix="")
+        base = validate_parameters({**scenario.parameters, **(overrides or {}), **parameters},
+                                   source="overrides", prefix="")
         self.values = ValuesInForce(base, base["n_streets"], base["communities_per_street"], list(scenario.reforms))
         self.n_communities = self.values.n_communities
         self.month = -base["warmup_months"]
@@ -74,6 +79,8 @@ class GovernanceModel(mesa.Model):
         self._community: list[np.ndarray] = []
         self.snapshot_months = set(snapshot_months)
         self.snapshots: dict[int, pd.DataFrame] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _district_reporter(i) for i, name in enumerate(METRIC_NAMES)})
         for _ in range(base["warmup_months"]):
             self._month()
             self.month += 1
@@ -91,6 +98,7 @@ class GovernanceModel(mesa.Model):
         self.months.append(self.month)
         self._community.append(community)
         self._district.append(district)
+        self.datacollector.collect(self)
         if self.month in self.snapshot_months:
             pop = self.population
             self.snapshots[self.month] = pd.DataFrame({f: getattr(pop, f).copy() for f in RESIDENT_FIELDS})
@@ -210,3 +218,10 @@ class GovernanceModel(mesa.Model):
         df.insert(0, "street", np.tile(np.arange(C) // self.values["communities_per_street"], len(self.months)))
         df.insert(0, "step", np.repeat(self.months, C))
         return df
+
+
+def _district_reporter(column: int):
+    """A DataCollector model reporter: one district metric of the month just recorded."""
+    def report(model: GovernanceModel) -> float:
+        return float(model._district[-1][column])
+    return report

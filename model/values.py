@@ -10,7 +10,7 @@ community)`` reads it for any recorded month. ``values.changes`` is what ran.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,22 +59,19 @@ class Change:
     communities: tuple[int, ...]
 
 
-@dataclass
-class ValuesInForce:
-    base: dict[str, Any]
-    n_streets: int
-    per_street: int
-    pending: list[Reform] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
+class ValuesInForce(dict):
+    """Every parameter by name: a scalar for a fixed parameter, one value per community (an
+    array, changed in place by reforms) for a lever. A dict, so that reading a value — done
+    tens of thousands of times a month — is a plain lookup."""
 
-    def __post_init__(self):
-        self.n_communities = self.n_streets * self.per_street
-        self.pending = sorted(self.pending, key=lambda r: r.start_month)   # stable: file order within a month
+    def __init__(self, base: dict[str, Any], n_streets: int, per_street: int, reforms: list[Reform] = ()):
+        self.base = dict(base)
+        self.n_streets, self.per_street = n_streets, per_street
+        self.n_communities = n_streets * per_street
+        self.pending = sorted(reforms, key=lambda r: r.start_month)   # stable: file order within a month
+        self.changes: list[Change] = []
         self.levers = {name: np.full(self.n_communities, self.base[name]) for name in LEVERS}
-
-    def __getitem__(self, name: str) -> Any:
-        lever = self.levers.get(name)
-        return self.base[name] if lever is None else lever
+        super().__init__({**self.base, **self.levers})
 
     def advance(self, month: int) -> list[Reform]:
         """Apply every pending reform whose start month has come; return them."""

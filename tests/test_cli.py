@@ -30,7 +30,7 @@ def test_help_and_list_and_params():
     assert listing.returncode == 0
     assert "burden_reduction" in listing.stdout and "减负" in listing.stdout
     params = cli("params", "--lang", "zh")
-    assert params.returncode == 0 and "台账数" in params.stdout and "SF8" in params.stdout
+    assert params.returncode == 0 and "台账数" in params.stdout and "lever" in params.stdout
 
 
 def test_run_writes_every_output_and_is_reproducible(tmp_path):

@@ -133,3 +133,22 @@ def test_summary_ci_brackets_the_mean():
     finals = result.timeseries[result.timeseries["step"] == 5]["admin_share"]
     assert admin["mean"] == pytest.approx(finals.mean())
     assert admin["ci_high"] > admin["ci_low"]
+
+
+def test_keyword_construction_and_mesa_batch_run():
+    import mesa
+
+    m = GovernanceModel(rng=1, n_streets=1, communities_per_street=2, resident_agents=False).run(3)
+    assert m.n_communities == 2
+    frame = m.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(METRIC_NAMES) and len(frame) == 3
+    pd.testing.assert_frame_equal(frame.reset_index(drop=True), m.district_frame()[list(METRIC_NAMES)],
+                                  check_names=False)
+    rows = mesa.batch_run(GovernanceModel, parameters={"n_streets": 1, "communities_per_street": 2,
+                                                       "resident_agents": False, "ledgers": [72, 6]},
+                          rng=[1, 2], max_steps=4, number_processes=1, display_progress=False)
+    assert len(rows) == 4
+    assert {r["ledgers"] for r in rows} == {72, 6}
+    assert all(0 <= r["admin_share"] <= 1 and r["Step"] == 4 for r in rows)   # Mesa counts steps from 1
+    by_ledgers = {r["ledgers"]: r["admin_share"] for r in rows if r["iteration"] == 0}
+    assert by_ledgers[6] < by_ledgers[72]
