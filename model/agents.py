@@ -16,6 +16,7 @@ import numpy as np
 
 from .constants import EPSILON, MONTHS_PER_QUARTER, MONTHS_PER_YEAR, PER_THOUSAND, TIE_BREAK
 from .population import RESIDENT_FIELDS, sigmoid
+from .work import TaskQueue
 
 if TYPE_CHECKING:
     from .governance import GovernanceModel
@@ -36,106 +37,222 @@ DEPARTMENT_CATALOGUE: tuple[tuple[str, str], ...] = (
 )
 
 
-class Department(mesa.Agent):
-    """A government department: generates tasks and decides how many to push down.
+class TaskOwner(mesa.Agent):
+    """An owner of government work — a department or a street office.
 
-    The pushdown share into each community moves toward a logistic target in the
-    department's own overload, in what a pushed-down task costs it there, in monitoring
-    there and in formally transferred responsibility there. Nothing else schedules a
-    rebound: it follows from capacity.
+    Each month it generates tasks in the communities it serves, pushes a share of them down
+    to the committees, sends transferred ones to the acceptance centre, and works the rest
+    within its capacity (oldest first); under sustained pressure it hires toward its budget
+    ceiling, and it gives up part of what it cannot do. Its pushdown share into each
+    community moves toward a logistic target in its own overload, in what a pushed-down task
+    costs it there, in monitoring there and in formally transferred responsibility there.
+    Nothing schedules a rebound: it follows from capacity, budget and fading monitoring.
     """
 
-    def __init__(self, model: GovernanceModel, key: str, name_zh: str):
-        super().__init__(model)
-        p, C = model.values, model.n_communities
-        self.key, self.name_zh = key, name_zh
-        total = sum(p[f"dept_share_{k}"] for k, _ in DEPARTMENT_CATALOGUE)
-        self.weight = p[f"dept_share_{key}"] / total
-        self.base_volume = p["tasks_per_community_month"] * self.weight * C
-        self.capacity = p["department_capacity_share"] * self.base_volume
-        self.push_share = np.full(C, float(np.clip(1 - p["department_capacity_share"],
+    def _setup_work(self, capacity: float) -> None:
+        p, C = self.model.values, self.model.n_communities
+        self.capacity = capacity
+        self.budget_ceiling = capacity * (1 + p["department_budget_headroom"])
+        self.push_share = np.full(C, float(np.clip(1 - capacity / max(self.base_volume().sum(), EPSILON),
                                                    p["push_share_min"], p["push_share_max"])))
-        self.backlog = 0.0
+        self.queue = TaskQueue(C)
         self.pushed = np.zeros(C, dtype=np.int64)
-        self.generated_total = self.done_total = self.centre_total = 0
-        self.funded = np.zeros(C, dtype=bool)      # communities whose transfer brought staff budget
-        self.with_points = np.zeros(C, dtype=bool)  # communities with this department's service points
+        self.refused = np.zeros(C)       # pushed-down tasks committees refused; back next month
+        self.generated_total = self.done_total = self.centre_total = self.dropped_total = 0.0
+        self.to_centre = np.zeros(C)
         self.spending = 0.0
 
-    def volume(self) -> float:
-        """Expected tasks per month now: the base volume grown by pressure from above."""
-        years = (self.model.month + self.model.values["warmup_months"]) / MONTHS_PER_YEAR
-        return self.base_volume * (1 + self.model.values["task_growth_per_year"]) ** years
+    def base_volume(self) -> np.ndarray:
+        """Expected tasks per community per month before growth."""
+        raise NotImplementedError
 
-    def _adopt_reforms(self) -> None:
-        """Staff budget that reforms bring, once per community: 费随事转 moves the budget for the
-        share of pushed-down work taken back; service points add staff based in communities."""
-        p, C = self.model.values, self.model.n_communities
-        funded = p["funding_follows_tasks"].astype(bool) & (p["transfer_share"] > 0)
-        new = funded & ~self.funded
-        if new.any():
-            self.capacity += float((p["transfer_share"][new] * self.push_share[new]).sum()) * self.volume() / C
-            self.funded |= new
-        points = p["service_points"].astype(bool)
-        new = points & ~self.with_points
-        if new.any():
-            self.capacity += p["service_point_department_gain"] * self.base_volume * new.sum() / C
-            self.with_points |= points
+    def volume(self) -> np.ndarray:
+        """Expected tasks per community now: the base volume grown by pressure from above."""
+        p = self.model.values
+        years = (self.model.month + p["warmup_months"]) / MONTHS_PER_YEAR
+        return self.base_volume() * (1 + p["task_growth_per_year"]) ** years
 
-    def step(self) -> None:
-        """(2) Generate tasks, push some down, send transferred ones to the centre, work the rest."""
+    def transferred(self, kept: np.ndarray) -> np.ndarray:
+        """How many of the kept tasks go to the acceptance centre, per community."""
+        return np.zeros_like(kept)
+
+    def formal_transfer(self) -> np.ndarray:
+        """Share of this owner's work formally moved back to it, per community (lowers pushdown)."""
+        return np.zeros(self.model.n_communities)
+
+    def work(self) -> None:
         m, p = self.model, self.model.values
-        self._adopt_reforms()
-        returned = self.weight * sum(c.returned for c in m.committees)   # sent back past their deadline
-        generated = m.rng.poisson(self.volume() / m.n_communities, m.n_communities)
+        generated = m.rng.poisson(self.volume())
         self.pushed = m.rng.binomial(generated, self.push_share)
-        n_generated, n_pushed = int(generated.sum()), int(self.pushed.sum())
-        kept = n_generated - n_pushed
-        to_centre = 0
-        covered = m.centre_coverage()
-        if covered.any():   # transferred functions go to the centre while it has room
-            room = int(p["centre_task_capacity"] * covered.sum() * self.weight)
-            kept_there = (generated - self.pushed)[covered]
-            to_centre = min(int(m.rng.binomial(kept_there, p["transfer_share"][covered]).sum()), room)
-        own = kept - to_centre
-        work = self.backlog + own + returned
-        done = min(self.capacity, work)
-        self.backlog = work - done
-        self.generated_total += n_generated
-        self.done_total += done
-        self.centre_total += to_centre
+        kept = generated - self.pushed
+        self.to_centre = self.transferred(kept)
+        own = kept - self.to_centre + self.refused
+        self.queue.add(m.month, own)
+        self.refused = np.zeros(m.n_communities)
+        self.done_total += float(self.queue.complete_pooled(self.capacity).sum())
+        self.dropped_total += float(self.queue.drop(p["department_drop_rate"]).sum())
+        self.generated_total += float(generated.sum())
+        self.centre_total += float(self.to_centre.sum())
 
-        pressure = (own + returned + self.backlog / p["backlog_clear_months"]) / max(self.capacity, EPSILON) - 1
-        payment = p["transfer_payment"] * p["funding_follows_tasks"]
+        backlog = float(self.queue.backlog.sum())
+        pressure = (own.sum() + backlog / p["backlog_clear_months"]) / max(self.capacity, EPSILON) - 1
+        if pressure > 0:    # hire toward the budget ceiling
+            self.capacity += p["department_hire_rate"] * max(0.0, self.budget_ceiling - self.capacity)
+        payment = self.payment_per_task()
         cost = payment / max(p["department_cost_per_task"], EPSILON)
         target = sigmoid(p["push_intercept"] + p["push_pressure_weight"] * min(pressure, p["push_pressure_cap"])
                          - p["push_cost_weight"] * cost
-                         - p["push_monitoring_weight"] * p["offloading_monitoring"]
-                         - p["push_formal_weight"] * p["transfer_share"])
+                         - p["push_monitoring_weight"] * m.government.monitoring
+                         - p["push_formal_weight"] * self.formal_transfer())
         self.push_share += p["push_adjust_rate"] * (target - self.push_share)
         self.spending = self.capacity * p["department_cost_per_task"] + float((self.pushed * payment).sum())
 
+    def payment_per_task(self) -> np.ndarray:
+        """What pushing one task down costs this owner in each community: the transfer payment
+        where funding follows tasks, as far as funding actually follows (compliance)."""
+        p = self.model.values
+        return p["transfer_payment"] * p["funding_compliance"] * p["funding_follows_tasks"]
 
-class StreetOffice(mesa.Agent):
-    """A street office: passes tasks on, holds meetings and inspections, ranks and funds."""
+
+class Department(TaskOwner):
+    """A government department (one of the report's ten pilots)."""
+
+    def __init__(self, model: GovernanceModel, key: str, name_zh: str):
+        super().__init__(model)
+        p = model.values
+        self.key, self.name_zh = key, name_zh
+        total = sum(p[f"dept_share_{k}"] for k, _ in DEPARTMENT_CATALOGUE)
+        self.weight = p[f"dept_share_{key}"] / total
+        self.funded = np.zeros(model.n_communities, dtype=bool)      # staff budget moved with taken-back work
+        self.with_points = np.zeros(model.n_communities, dtype=bool)  # staff based in service points
+        self.street_budget = np.zeros(model.n_communities, dtype=bool)  # street functions' budget moved
+        self._setup_work(p["department_capacity_share"] * self.own_volume().sum())
+
+    def own_volume(self) -> np.ndarray:
+        p = self.model.values
+        return np.full(self.model.n_communities, p["tasks_per_community_month"] * self.weight)
+
+    def base_volume(self) -> np.ndarray:
+        """Its own functions plus its share of the street offices' functions moved to departments."""
+        p = self.model.values
+        street = p["street_tasks_per_community_month"] * p["street_functions_to_departments"] * self.weight
+        return self.own_volume() + street
+
+    def formal_transfer(self) -> np.ndarray:
+        return self.model.values["transfer_share"]
+
+    def transferred(self, kept: np.ndarray) -> np.ndarray:
+        """Transferred functions of communities the centre covers go there while it has room."""
+        m = self.model
+        covered = m.centre_coverage()
+        if m.centre is None or not covered.any():
+            return np.zeros_like(kept, dtype=float)
+        wanted = np.where(covered, m.rng.binomial(kept, m.values["transfer_share"]), 0)
+        return m.centre.take(wanted)
+
+    def _adopt_reforms(self) -> None:
+        """Staff budget that reforms bring, once per community: 费随事转 moves the promised
+        budget for the share of pushed-down work taken back and for street functions moved
+        to departments, as far as funding complies; service points add staff in communities."""
+        p, C = self.model.values, self.model.n_communities
+        follows = p["funding_follows_tasks"].astype(bool)
+        new = follows & (p["transfer_share"] > 0) & ~self.funded
+        if new.any():
+            gift = (p["transfer_budget_share"] * p["funding_compliance"]
+                    * (p["transfer_share"][new] * self.push_share[new] * self.volume()[new]).sum())
+            self.capacity += gift
+            self.budget_ceiling += gift
+            self.funded |= new
+        new = follows & (p["street_functions_to_departments"] > 0) & ~self.street_budget
+        if new.any():
+            moved = (p["funding_compliance"] * p["street_capacity_share"] * p["street_tasks_per_community_month"]
+                     * (p["street_functions_to_departments"][new]).sum() * self.weight)
+            self.capacity += moved
+            self.budget_ceiling += moved
+            self.street_budget |= new
+        new = p["service_points"].astype(bool) & ~self.with_points
+        if new.any():
+            gain = p["service_point_department_gain"] * self.own_volume().sum() * new.sum() / C
+            self.capacity += gain
+            self.budget_ceiling += gain
+            self.with_points |= new
+
+    def step(self) -> None:
+        """(2) Adopt reforms' budgets, then generate, push down, transfer and work."""
+        self._adopt_reforms()
+        self.work()
+
+
+class StreetOffice(TaskOwner):
+    """A street office: holds administrative and enforcement functions of its own, passes
+    every pushed-down task on to its committees (who may refuse what is not on an access
+    list), holds inspections, ranks and funds."""
 
     def __init__(self, model: GovernanceModel, index: int, committees: list[Committee]):
         super().__init__(model)
         self.index, self.committees = index, committees
+        self.serves = np.zeros(model.n_communities, dtype=bool)
+        self.serves[[c.index for c in committees]] = True
+        self.budget_moved = np.zeros(model.n_communities, dtype=bool)
+        p = model.values
+        self._setup_work(p["street_capacity_share"] * self.own_volume().sum())
+
+    def own_volume(self) -> np.ndarray:
+        return self.model.values["street_tasks_per_community_month"] * self.serves
+
+    def base_volume(self) -> np.ndarray:
+        """Its functions not moved to departments."""
+        return self.own_volume() * (1 - self.model.values["street_functions_to_departments"])
+
+    def transferred(self, kept: np.ndarray) -> np.ndarray:
+        """Where the acceptance centre covers a community it takes over the street's
+        administrative role there, while it has room."""
+        m = self.model
+        if m.centre is None:
+            return np.zeros_like(kept, dtype=float)
+        return m.centre.take(np.where(m.centre_coverage(), kept, 0))
+
+    def _adopt_reforms(self) -> None:
+        """Functions moved to departments with funding take their staff budget along."""
+        p = self.model.values
+        new = (p["funding_follows_tasks"].astype(bool) & (p["street_functions_to_departments"] > 0)
+               & self.serves & ~self.budget_moved)
+        if new.any():
+            moved = (p["funding_compliance"] * p["street_capacity_share"] * p["street_tasks_per_community_month"]
+                     * p["street_functions_to_departments"][new].sum())
+            self.capacity = max(0.0, self.capacity - moved)
+            self.budget_ceiling = max(0.0, self.budget_ceiling - moved)
+            self.budget_moved |= new
 
     def step(self) -> None:
-        """(3) Hand each committee its pushed-down tasks; inspect; rank and fund after inspections."""
+        """(3) Work its own functions; hand each committee what was pushed down (refusals go
+        back to their owner); inspect; rank and fund after inspections."""
         m = self.model
         p = m.values
-        pushed = sum(d.pushed for d in m.departments)
+        self._adopt_reforms()
+        self.work()
+        owners = [*m.departments, self]
+        pushed = np.array([o.pushed for o in owners]) * self.serves       # owner x community
+        listed = p["access_list"].astype(bool) & self.serves
+        if listed.any():    # committees refuse what is not on their access list; it goes back
+            refused = m.rng.binomial(pushed, (1 - p["assistance_share"]) * listed)
+            for owner, back in zip(owners, refused, strict=True):
+                owner.refused += back
+            for c in self.committees:
+                c.refused += int(refused[:, c.index].sum())
+            pushed -= refused
+        incoming = pushed.sum(axis=0)
+        m.committee_tasks.add(m.month, incoming)
+        inspections = m.government.practiced["inspections_per_year"]
         for c in self.committees:
-            c.incoming = int(pushed[c.index])
-            c.inspections = int(m.rng.poisson(p["inspections_per_year"][c.index] / MONTHS_PER_YEAR))
+            c.incoming = int(incoming[c.index])
+            c.inspections = int(m.rng.poisson(inspections[c.index] / MONTHS_PER_YEAR))
         if any(c.inspections for c in self.committees):
             self.rank_and_fund()
 
     def rank_and_fund(self) -> None:
-        """Rank committees by evaluation score; tie a share of their funding to rank."""
+        """Rank committees by evaluation score; tie a share of their funding to rank; each
+        committee then adapts to what the evaluation rewards."""
         m = self.model
         p = m.values
         scores = np.array([(1 - c.appraisal_weight) * c.completion + c.appraisal_weight * c.appraisal
@@ -146,6 +263,7 @@ class StreetOffice(mesa.Agent):
         w = p["funding_evaluation_weight"]
         for c, q in zip(self.committees, percentile, strict=True):
             c.funding = p["funding_base"] * (1 + w * (2 * q - 1))   # from (1 - w) to (1 + w) times the base
+            c.adapt(w)
 
 
 class Committee(mesa.Agent):
@@ -158,8 +276,10 @@ class Committee(mesa.Agent):
         self.skill = np.clip(model.rng.normal(p["initial_skill_mean"], p["initial_skill_sd"],
                                               p["workers_per_committee"]), 0, 1)
         self.exits: deque[int] = deque(maxlen=MONTHS_PER_YEAR)
-        self.cohorts: list[int] = []   # undone tasks by month of arrival, oldest first
-        self.incoming = self.returned = self.inspections = 0
+        self.incoming = self.inspections = self.refused = 0
+        self.done = 0                  # tasks completed this month
+        self.lean = 0.0                # adapted shift of weight toward upward work (see adapt)
+        self.trained = 0               # workers trained this month (a cost)
         self.funding = p["funding_base"]
         self.completion = 1.0          # smoothed share of assigned tasks done
         self.appraisal = p["initial_satisfaction"]   # residents' mean satisfaction, as appraised
@@ -183,7 +303,21 @@ class Committee(mesa.Agent):
 
     @property
     def orientation(self) -> float:
-        return self.model.elections.orientation(self.index)
+        """Weight on residents' demands: what the mandate gives (elections.py), less what the
+        committee has learned the street office's evaluation rewards."""
+        p = self.model.values
+        return float(np.clip(self.model.elections.orientation(self.index) - self.lean,
+                             p["orientation_min"], p["orientation_max"]))
+
+    def adapt(self, stake: float) -> None:
+        """After a ranking: shift weight toward the side of the work whose shortfall costs the
+        most score, in proportion to the money at stake (bounded; no stake, no shift).
+
+        The score is (1 - a) * completion + a * appraisal with a the appraisal weight."""
+        p = self.model.values
+        a = self.appraisal_weight
+        gap = (1 - a) * (1 - self.completion) - a * (1 - self.appraisal)
+        self.lean = float(np.clip(self.lean + p["adaptation_rate"] * stake * gap, -p["max_lean"], p["max_lean"]))
 
     @property
     def productivity(self) -> float:
@@ -195,12 +329,16 @@ class Committee(mesa.Agent):
     def certify(self) -> None:
         self.skill = np.minimum(1.0, self.skill + self.model.values["training_skill"])
         self.certified = True
+        self.trained += self.skill.size
 
     # --------------------------------------------------------------------- the month
-    def plan_month(self, queue: float, vulnerable_households: float) -> None:
-        """(5) Split the month's hours: mandatory upward work first, then admin tasks and
-        resident service weighted by orientation; set service capacity and outreach."""
+    def plan_month(self, queue: float, vulnerable_households: float, tasks: float) -> None:
+        """(5) Split the month's hours: mandatory upward work first, then admin tasks (``tasks``
+        undone, this month's included) and resident service weighted by orientation; set
+        service capacity and outreach."""
         m, p = self.model, self.model.values
+        overhead = m.government.practiced
+        self.trained = 0
         if self.lever("training") and not self.certified:
             self.certify()
         per_year = self.lever("hearings_per_year") + self.lever("forums_per_year")
@@ -209,18 +347,18 @@ class Committee(mesa.Agent):
         total = p["workers_per_committee"] * p["hours_per_worker_month"]
         evaluated = 1.0 if self.lever("ledgers_in_evaluation") else p["ledger_hours_unevaluated_share"]
         upward = {
-            "meetings": self.lever("meetings_per_month") * p["meeting_hours"] * p["meeting_attendees"],
+            "meetings": overhead["meetings_per_month"][self.index] * p["meeting_hours"] * p["meeting_attendees"],
             "inspections": self.inspections * p["inspection_prep_hours"],
-            "ledgers": self.lever("ledgers") * p["ledger_hours"] * evaluated,
-            "plaques": self.lever("plaques") * p["plaque_hours"],
+            "ledgers": overhead["ledgers"][self.index] * p["ledger_hours"] * evaluated,
+            "plaques": overhead["plaques"][self.index] * p["plaque_hours"],
         }
         economy = p["economic_activity_hours"] if self.lever("economic_activity") else 0.0
         mandatory = sum(upward.values()) + economy
         free = max(0.0, total - mandatory)
 
-        tasks = self.backlog + self.incoming
+        # payments that came with this month's tasks buy hours outside the committee's own
         bought = (self.incoming * p["hours_per_admin_task"] * p["transfer_payment_hours_share"]
-                  if self.lever("funding_follows_tasks") else 0.0)
+                  * p["funding_compliance"] if self.lever("funding_follows_tasks") else 0.0)
         admin_demand = max(0.0, tasks * p["hours_per_admin_task"] - bought)
         visits_wanted = vulnerable_households / scale * p["visits_per_vulnerable_quarter"] / MONTHS_PER_QUARTER
         request_demand = queue / scale * p["hours_per_request"]
@@ -236,7 +374,7 @@ class Committee(mesa.Agent):
         h_admin = min(admin_demand, free - h_service)
 
         done = min(tasks, int((h_admin + bought) / p["hours_per_admin_task"] + EPSILON))
-        self._complete(done)
+        self.done = done
         self.tasks_done_total += done
         self.completion += ((done / tasks if tasks else 1.0) - self.completion) / p["completion_memory_months"]
 
@@ -256,7 +394,7 @@ class Committee(mesa.Agent):
         """Agenda items from above (meetings, inspections, batches of tasks) and from residents
         (deliberation events, reports to the representative assembly, open affairs, appraisal)."""
         p = self.model.values
-        up = (self.lever("meetings_per_month") * p["agenda_items_per_meeting"]
+        up = (self.model.government.practiced["meetings_per_month"][self.index] * p["agenda_items_per_meeting"]
               + self.inspections * p["agenda_items_per_inspection"] + self.incoming / p["tasks_per_agenda_item"])
         reports = p["assembly_reports_per_year_elected" if self.model.elections.elected(self.index)
                     else "assembly_reports_per_year_appointed"] / MONTHS_PER_YEAR
@@ -267,17 +405,6 @@ class Committee(mesa.Agent):
         memory = p["agenda_memory_months"]
         self.agenda_up += (up - self.agenda_up) / memory
         self.agenda_residents += (residents - self.agenda_residents) / memory
-
-    def _complete(self, done: int) -> None:
-        """Do ``done`` tasks, oldest first; tasks past the deadline go back to departments."""
-        cohorts = self.cohorts + [self.incoming]
-        for i, n in enumerate(cohorts):
-            take = min(n, done)
-            cohorts[i] -= take
-            done -= take
-        deadline = self.model.values["task_deadline_months"]
-        self.returned = sum(cohorts[:-deadline]) if len(cohorts) > deadline else 0
-        self.cohorts = cohorts[-deadline:]
 
     def service_level(self) -> float:
         """The service level residents with nothing pending perceive (their satisfaction
@@ -308,10 +435,6 @@ class Committee(mesa.Agent):
         self.resolution += (resolved_share - self.resolution) / self.model.values["resolution_memory_months"]
 
     @property
-    def backlog(self) -> int:
-        return sum(self.cohorts)
-
-    @property
     def agenda_share(self) -> float:
         return self.agenda_residents / (self.agenda_residents + self.agenda_up)
 
@@ -327,6 +450,8 @@ class Committee(mesa.Agent):
                  - p["exit_pension_weight"] * self.lever("pension"))
         leaving = m.rng.random(self.skill.size) < sigmoid(logit)
         entry = p["entry_skill"] + (p["training_skill"] if self.lever("training") else 0.0)
+        if self.lever("training"):
+            self.trained += int(leaving.sum())      # new workers are trained too
         self.skill[leaving] = min(1.0, entry)
         self.skill += p["skill_learning"] * (1 - self.skill)
         self.exits.append(int(leaving.sum()))
@@ -341,7 +466,25 @@ class Committee(mesa.Agent):
 
 class AcceptanceCentre(mesa.Agent):
     """受理中心: serves the administrative needs of the residents of the communities it covers,
-    and processes the department functions transferred to it."""
+    takes over the street offices' administrative role there, and processes the department
+    functions transferred to it, up to its task capacity each month."""
+
+    def __init__(self, model: GovernanceModel):
+        super().__init__(model)
+        self.room = 0.0
+
+    def open_month(self) -> None:
+        """Task capacity for the month: a fixed number per covered community."""
+        self.room = float(self.model.values["centre_task_capacity"] * self.model.centre_coverage().sum())
+
+    def take(self, wanted: np.ndarray) -> np.ndarray:
+        """Take what it has room for, in proportion across communities; return what it took."""
+        total = float(np.sum(wanted))
+        if total <= 0 or self.room <= 0:
+            return np.zeros(np.shape(wanted))
+        got = np.asarray(wanted, dtype=float) * min(1.0, self.room / total)
+        self.room -= float(got.sum())
+        return got
 
     def capacity(self, covered: np.ndarray) -> float:
         """Requests it can take this month (simulated residents), from its size per resident."""

@@ -83,7 +83,8 @@ class Elections:
 
         A base weight per mandate; resident appraisal adds to it; an elected committee leans
         further toward residents the less satisfied they were when it was elected (it wants
-        re-election); funding tied to the street office's ranking pulls it upward."""
+        re-election). How funding tied to the street office's ranking pulls it upward is
+        learned by the committee itself (Committee.adapt)."""
         p = self.model.values
         mode = self.mandate[community]
         w = p[f"orientation_{mode}"]
@@ -92,6 +93,4 @@ class Elections:
             w += p["orientation_appraisal_boost"]
         if mode != ElectionMode.APPOINTED:
             w += p["orientation_reelection_weight"] * (1 - self.satisfaction_at_election[community])
-        appraisal_weight = p["appraisal_weight"][community] if appraisal else 0.0
-        w -= p["orientation_funding_pull"] * p["funding_evaluation_weight"] * (1 - appraisal_weight)
         return float(np.clip(w, p["orientation_min"], p["orientation_max"]))

@@ -18,11 +18,13 @@ from .agents import DEPARTMENT_CATALOGUE, AcceptanceCentre, Committee, Departmen
 from .constants import PER_THOUSAND
 from .district import real_sizes, simulated_sizes
 from .elections import Elections
+from .government import DistrictGovernment
 from .metrics import METRIC_NAMES, MetricsRecorder
 from .population import RESIDENT_FIELDS, Population
 from .record import MonthRecord
-from .scenario import Scenario, load_scenario, validate_parameters
+from .scenario import Scenario, load_scenario, validate_parameters, with_reform_values
 from .values import ValuesInForce
+from .work import TaskQueue
 
 
 class GovernanceModel(mesa.Model):
@@ -39,6 +41,9 @@ class GovernanceModel(mesa.Model):
         **parameters: base-parameter values by name, like ``overrides`` (so that
             ``GovernanceModel(n_streets=2, rng=1)`` and ``mesa.batch_run`` work).
 
+    In ``overrides``, a ``<kind>.<name>`` key (``burden_reduction.ledgers``) sets that value in
+    every reform of that kind in the scenario, so reform values can be varied like base ones.
+
     ``model.shequ_scenario`` is the scenario that ran (``model.scenario`` keeps Mesa's
     meaning); ``model.values`` holds every value in force and the dated changes reforms made;
     ``model.datacollector`` is a Mesa DataCollector whose model reporters are the district
@@ -53,8 +58,10 @@ class GovernanceModel(mesa.Model):
             scenario = Scenario(name="defaults")
         elif not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
+        given = {**(overrides or {}), **parameters}
+        scenario = with_reform_values(scenario, {k: v for k, v in given.items() if "." in k})
         self.shequ_scenario = scenario
-        base = validate_parameters({**scenario.parameters, **(overrides or {}), **parameters},
+        base = validate_parameters({**scenario.parameters, **{k: v for k, v in given.items() if "." not in k}},
                                    source="overrides", prefix="")
         self.values = ValuesInForce(base, base["n_streets"], base["communities_per_street"], list(scenario.reforms))
         self.n_communities = self.values.n_communities
@@ -62,6 +69,8 @@ class GovernanceModel(mesa.Model):
         self.real_sizes = real_sizes(base)
 
         self.population = population_cls(base, self.rng, simulated_sizes(base), model=self)
+        self.government = DistrictGovernment(self)
+        self.committee_tasks = TaskQueue(self.n_communities)   # tasks pushed down, one column per committee
         cps = base["communities_per_street"]
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
         self.streets = [StreetOffice(self, s, self.committees[s * cps:(s + 1) * cps])
@@ -113,18 +122,22 @@ class GovernanceModel(mesa.Model):
         values, pop = self.values, self.population
         # (1) reforms whose start month has come take effect
         values.advance(self.month)
+        self.government.step()
         if self.centre is None and self.centre_coverage().any():
             self.centre = AcceptanceCentre(self)
+        if self.centre is not None:
+            self.centre.open_month()
         # (2) departments generate tasks and decide what to push down
         self.agents_by_type[Department].do("step")
-        # (3) street offices pass tasks on, hold inspections, rank and fund
+        # (3) street offices work their own functions, pass tasks on, inspect, rank and fund
         self.agents_by_type[StreetOffice].do("step")
         # (4) needs arise; residents choose where to take them
         pop.raise_needs(self.centre_coverage(), values["service_points"].astype(bool))
         # (5) committees split hours and serve; queues carry over
-        queue = pop.committee_queue()
+        queue, tasks = pop.committee_queue(), self.committee_tasks.backlog
         for c in self.committees:
-            c.plan_month(queue[c.index], pop.vulnerable_households[c.index])
+            c.plan_month(queue[c.index], pop.vulnerable_households[c.index], tasks[c.index])
+        self.committee_tasks.complete(self.committee_values("done"))
         outcome = pop.serve(self.month, self.committee_values("capacity"), self.centre_capacity(),
                             self.service_point_capacity(),
                             np.array([c.service_level() for c in self.committees]))
@@ -172,8 +185,38 @@ class GovernanceModel(mesa.Model):
         total += p["service_point_cost"] * int(p["service_points"].astype(bool).sum())
         return float(total)
 
+    def spending_by_payer(self) -> dict[str, np.ndarray]:
+        """Public spending this month per community, yuan, by who pays it: the district
+        government (workers' pay and pensions, training, facilities), the street offices
+        (committee funding, their own staff and their transfer payments, shared over their
+        communities) and the
+        departments (their staff, transfer payments, the acceptance centre and service points,
+        shared by residents)."""
+        street = self.committee_values("funding")
+        for s in self.streets:   # their staff and what they pay for tasks they push down
+            street[s.serves] += s.spending / s.serves.sum()
+        return {"district_government": self.government.spending(), "street_offices": street,
+                "departments": self.department_spending() * self.real_sizes / self.real_sizes.sum()}
+
+    def public_spending(self) -> np.ndarray:
+        """All public spending this month per community, yuan."""
+        return sum(self.spending_by_payer().values())
+
+    def government_work_due(self) -> tuple[np.ndarray, np.ndarray]:
+        """Government tasks whose deadline ends this month per community, and how many of them
+        were done by then, whoever held them; tasks the centre took count as done on time."""
+        deadline = self.values["task_deadline_months"]
+        due, on_time = np.zeros(self.n_communities), np.zeros(self.n_communities)
+        for queue in (self.committee_tasks, *(o.queue for o in (*self.departments, *self.streets))):
+            arrived, done = queue.take_due(self.month, deadline)
+            due += arrived
+            on_time += done
+        centre = sum(o.to_centre for o in (*self.departments, *self.streets))
+        return due + centre, on_time + centre
+
     def _record(self, outcome) -> MonthRecord:
-        p, cms = self.values, self.committees
+        p, cms, overhead = self.values, self.committees, self.government.practiced
+        due, on_time = self.government_work_due()
         return MonthRecord(
             month=self.month, population=self.population, service=outcome,
             committee_hours=np.array([c.hours["total"] for c in cms]),
@@ -184,22 +227,24 @@ class GovernanceModel(mesa.Model):
             worker_turnover=self.committee_values("turnover"),
             worker_skill=np.array([c.skill.mean() for c in cms]),
             turnout=self.elections.turnout.copy(), personal_turnout=self.elections.personal_turnout.copy(),
-            ledgers=p["ledgers"].astype(float), plaques=p["plaques"].astype(float),
-            inspections_per_year=p["inspections_per_year"].astype(float),
-            meetings_per_month=p["meetings_per_month"].astype(float),
+            ledgers=overhead["ledgers"], plaques=overhead["plaques"],
+            inspections_per_year=overhead["inspections_per_year"],
+            meetings_per_month=overhead["meetings_per_month"],
             department_spending=self.department_spending(), real_sizes=self.real_sizes,
+            public_spending=self.public_spending(), government_due=due, government_on_time=on_time,
             workers_per_committee=p["workers_per_committee"], scale=p["scale"],
         )
 
     def task_ledger(self) -> dict[str, float]:
-        """Where every department task generated so far is now (for conservation checks)."""
+        """Where every government task generated so far is now (for conservation checks)."""
+        owners = (*self.departments, *self.streets)
         return {
-            "generated": float(sum(d.generated_total for d in self.departments)),
-            "done": float(sum(d.done_total for d in self.departments)
-                          + sum(c.tasks_done_total for c in self.committees)),
-            "pending": float(sum(d.backlog for d in self.departments)
-                             + sum(c.backlog + c.returned for c in self.committees)),
-            "transferred": float(sum(d.centre_total for d in self.departments)),
+            "generated": float(sum(o.generated_total for o in owners)),
+            "done": float(sum(o.done_total for o in owners) + sum(c.tasks_done_total for c in self.committees)),
+            "pending": float(sum(o.queue.backlog.sum() + o.refused.sum() for o in owners)
+                             + self.committee_tasks.backlog.sum()),
+            "transferred": float(sum(o.centre_total for o in owners)),
+            "dropped": float(sum(o.dropped_total for o in owners)),
         }
 
     # ------------------------------------------------------------------ results

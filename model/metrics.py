@@ -56,6 +56,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("department_cost", "Department spending on community work", "部门社区相关支出", "yuan/month", "cost"),
     Metric("worker_turnover", "Worker exits, last 12 months, per worker", "近 12 个月工作者离职率", "per year", "workforce"),
     Metric("worker_skill", "Worker skill (mean)", "工作者技能（均值）", "index 0-1", "workforce"),
+    Metric("government_work_on_time_share", "Government tasks done by their deadline, whoever does them", "政府任务按期完成比例（无论由谁完成）", "share", "administration"),
+    Metric("public_cost_per_resident_year", "Public spending per resident per year", "人均年度公共支出", "yuan/resident/year", "cost"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 METRIC_BY_NAME = {m.name: m for m in METRICS}
@@ -126,6 +128,8 @@ class MetricsRecorder:
             "department_cost": np.full(C, r.department_spending / C),
             "worker_turnover": r.worker_turnover,
             "worker_skill": r.worker_skill,
+            "government_work_on_time_share": _ratio(r.government_on_time, r.government_due),
+            "public_cost_per_resident_year": r.public_spending * MONTHS_PER_YEAR / r.real_sizes,
         }
         community = np.column_stack([comm[name] for name in METRIC_NAMES])
 
@@ -145,6 +149,8 @@ class MetricsRecorder:
                                       - _ratio(active_young.sum(), n_age[:, AgeGroup.YOUNG].sum())),
             "cost_per_resolved": _ratio(spend.sum(), resolved_real.sum()),
             "department_cost": r.department_spending,
+            "government_work_on_time_share": _ratio(r.government_on_time.sum(), r.government_due.sum()),
+            "public_cost_per_resident_year": r.public_spending.sum() * MONTHS_PER_YEAR / r.real_sizes.sum(),
         }
         for name, value in pooled.items():
             district[METRIC_NAMES.index(name)] = float(value)

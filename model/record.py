@@ -27,11 +27,14 @@ class MonthRecord:
     worker_skill: np.ndarray        # mean skill of the workers
     turnout: np.ndarray             # at the last election (0 before any)
     personal_turnout: np.ndarray
-    ledgers: np.ndarray             # the burden levers in force
+    ledgers: np.ndarray             # the overhead committees practise (the rule plus regrowth)
     plaques: np.ndarray
     inspections_per_year: np.ndarray
     meetings_per_month: np.ndarray
     department_spending: float      # departments' spending this month, district total, yuan
+    public_spending: np.ndarray     # all public spending this month, yuan
+    government_due: np.ndarray      # government tasks whose deadline ended this month
+    government_on_time: np.ndarray  # of those, done by the deadline
     real_sizes: np.ndarray          # real residents per community
     workers_per_committee: int
     scale: float

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .district import check_sizes
 from .errors import InputError
-from .parameters import REFORM_KINDS, base_defaults, check_value, coerce, reform_defaults
+from .parameters import PARAMETERS, REFORM_KINDS, base_defaults, check_value, coerce, reform_defaults
 from .values import Scope
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -184,6 +184,20 @@ def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> 
     return Scenario(name=name, parameters=params, reforms=sorted(reforms, key=lambda r: r.start_month),
                     title_en=data.get("title_en", ""), title_zh=data.get("title_zh", ""),
                     about=dict(about), path=source)
+
+
+def with_reform_values(scenario: Scenario, values: dict[str, Any], source: str = "overrides") -> Scenario:
+    """The scenario with ``<kind>.<name>`` values set in every reform of that kind (checked)."""
+    if not values:
+        return scenario
+    reforms = list(scenario.reforms)
+    for key, value in values.items():
+        if key not in PARAMETERS or PARAMETERS[key].reform is None:
+            raise InputError(source, key, "a reform parameter <kind>.<name> (see `run.py params`)", key)
+        kind, name = key.split(".", 1)
+        value = _check_param(source, key, key, value)
+        reforms = [replace(r, params={**r.params, name: value}) if r.kind == kind else r for r in reforms]
+    return replace(scenario, reforms=reforms)
 
 
 def resolve_path(name_or_path: str) -> Path:

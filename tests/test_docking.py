@@ -26,7 +26,7 @@ so a few percent for the ~40 comparisons), with an absolute floor of 0.005 (0.25
 mean_wait_days) for metrics that barely vary between seeds. At these sizes that resolves
 differences of about 0.01-0.02 in trust, satisfaction and awareness and 0.02-0.05 in
 participation and turnout. ``test_docking_detects_a_changed_coefficient`` shows that the
-check fails when one coefficient of the reference's rules differs (trust_rate doubled).
+check fails when one coefficient of the reference's rules differs (event_intercept one lower).
 """
 
 from __future__ import annotations
@@ -56,15 +56,16 @@ FLOOR = {m: 0.005 for m in METRICS} | {"mean_wait_days": 0.25}
 Z = 4.0
 
 
-class TrustRateDoubled(ReferencePopulation):
+class EventInterceptLowered(ReferencePopulation):
     """The reference with one coefficient of the resident rules changed."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.p["trust_rate"] *= 2
+        self.p["event_intercept"] -= 1.0
 
 
-IMPLEMENTATIONS = {"vectorised": Population, "reference": ReferencePopulation, "trust_rate_doubled": TrustRateDoubled}
+IMPLEMENTATIONS = {"vectorised": Population, "reference": ReferencePopulation,
+                   "event_intercept_lowered": EventInterceptLowered}
 
 
 @cache
@@ -100,8 +101,8 @@ def test_reference_docks_with_vectorised(name):
 
 
 def test_docking_detects_a_changed_coefficient():
-    table = dock("baseline", "trust_rate_doubled")
-    assert not table.loc["trust", "ok"], table.to_string()
+    table = dock("baseline", "event_intercept_lowered")
+    assert not table.loc["participation_any", "ok"], table.to_string()
 
 
 def test_reference_is_a_classic_mesa_population_starting_from_the_same_residents():

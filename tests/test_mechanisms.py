@@ -44,12 +44,13 @@ def test_funded_transfer_keeps_admin_share_below_unfunded_five_years_on(district
     assert (gaps > 0.15).all(), gaps
 
 
-def test_unfunded_transfer_relief_erodes(district):
-    """Without funding, the first relief in admin_share is mostly lost within five years."""
-    for f in frames(district, "function_transfer_unfunded"):
-        first = f.loc[f["step"].between(25, 30), "admin_share"].mean()
-        later = f.loc[f["step"].between(80, 88), "admin_share"].mean()
-        assert later > first + 0.03, (first, later)
+def test_unfunded_transfer_brings_little_lasting_relief(district):
+    """Without funding, a transfer on paper leaves committees almost where the baseline is five
+    years on (departments push the work back down: SF10's "unless funding follows")."""
+    unfunded = window_mean(frames(district, "function_transfer_unfunded"), "admin_share", 80, 88)
+    base = window_mean(frames(district, "baseline"), "admin_share", 80, 88)
+    gaps = np.array(base) - np.array(unfunded)
+    assert (np.abs(gaps) < 0.06).all(), gaps
 
 
 def test_household_elections_turnout_exceeds_personal_turnout(district):
@@ -101,7 +102,7 @@ def test_tasks_are_conserved(ledger, scenario):
     for seed in SEEDS[:2]:
         t = ledger(scenario, seed)
         assert t["generated"] > 0
-        assert t["generated"] == pytest.approx(t["done"] + t["pending"] + t["transferred"], rel=1e-9)
+        assert t["generated"] == pytest.approx(t["done"] + t["pending"] + t["transferred"] + t["dropped"], rel=1e-9)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

@@ -24,7 +24,7 @@ SEED_REPORT = ROOT.parent / "shared" / "seed"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Modules whose code is the model's behaviour (the registry, I/O and reporting are not).
 MECHANISM_MODULES = ("agents", "population", "governance", "metrics", "elections", "values", "district",
-                     "record", "states")
+                     "record", "states", "government", "work")
 NUMERICAL = {0, 1, 2, -1}      # counting, complements (1 - x), halves and doublings
 
 
@@ -168,3 +168,14 @@ def test_communities_may_differ_in_size():
     lognormal = {**base_defaults(), **SMALL, "community_sizes": {"distribution": "lognormal", "cv": 0.5, "seed": 7}}
     assert (real_sizes(lognormal) == real_sizes(lognormal)).all()
     assert real_sizes(lognormal).std() > 0 and simulated_sizes(lognormal).min() >= 20
+
+
+def test_reform_values_can_be_varied_like_base_ones():
+    m = GovernanceModel("burden_reduction", rng=1, overrides={**SMALL, "burden_reduction.ledgers": 20}).run(30)
+    assert (m.values["ledgers"] == 20).all()
+    assert m.shequ_scenario.reforms[0].params["ledgers"] == 20
+    from model import InputError
+    with pytest.raises(InputError, match=r"overrides: burden_reduction.ledgers: expected an integer in \[0, 200\]"):
+        GovernanceModel("burden_reduction", rng=1, overrides={"burden_reduction.ledgers": -5})
+    with pytest.raises(InputError, match="a reform parameter"):
+        GovernanceModel("burden_reduction", rng=1, overrides={"burden_reduction.ledgrs": 5})
