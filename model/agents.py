@@ -16,7 +16,7 @@ import numpy as np
 
 from .constants import EPSILON, MONTHS_PER_QUARTER, MONTHS_PER_YEAR, PER_THOUSAND, TIE_BREAK
 from .population import RESIDENT_FIELDS, sigmoid
-from .work import TaskQueue
+from .work import Function, Owner, TaskQueue
 
 if TYPE_CHECKING:
     from .governance import GovernanceModel
@@ -48,6 +48,12 @@ class TaskOwner(mesa.Agent):
     costs it there, in monitoring there and in formally transferred responsibility there.
     Nothing schedules a rebound: it follows from capacity, budget and fading monitoring.
     """
+
+    owner: Owner
+
+    def pushed_functions(self) -> dict[Function, float]:
+        """What kinds of function the work it pushes down belongs to, as shares."""
+        raise NotImplementedError
 
     def _setup_work(self, capacity: float) -> None:
         p, C = self.model.values, self.model.n_communities
@@ -116,6 +122,14 @@ class TaskOwner(mesa.Agent):
 
 class Department(TaskOwner):
     """A government department (one of the report's ten pilots)."""
+
+    owner = Owner.DEPARTMENT
+
+    def pushed_functions(self) -> dict[Function, float]:
+        """Part of what a department pushes down is department-led work that needs the
+        community's help; the rest is its own administrative work (offloading)."""
+        share = self.model.values["assistance_share"]
+        return {Function.ASSISTANCE: share, Function.GOVERNMENT: 1 - share}
 
     def __init__(self, model: GovernanceModel, key: str, name_zh: str):
         super().__init__(model)
@@ -188,6 +202,12 @@ class StreetOffice(TaskOwner):
     every pushed-down task on to its committees (who may refuse what is not on an access
     list), holds inspections, ranks and funds."""
 
+    owner = Owner.STREET_OFFICE
+
+    def pushed_functions(self) -> dict[Function, float]:
+        """Its functions are administration and enforcement government must do itself."""
+        return {Function.GOVERNMENT: 1.0}
+
     def __init__(self, model: GovernanceModel, index: int, committees: list[Committee]):
         super().__init__(model)
         self.index, self.committees = index, committees
@@ -234,8 +254,9 @@ class StreetOffice(TaskOwner):
         owners = [*m.departments, self]
         pushed = np.array([o.pushed for o in owners]) * self.serves       # owner x community
         listed = p["access_list"].astype(bool) & self.serves
-        if listed.any():    # committees refuse what is not on their access list; it goes back
-            refused = m.rng.binomial(pushed, (1 - p["assistance_share"]) * listed)
+        if listed.any():    # committees refuse government's own work, not on their access list
+            off_list = np.array([o.pushed_functions().get(Function.GOVERNMENT, 0.0) for o in owners])
+            refused = m.rng.binomial(pushed, off_list[:, None] * listed)
             for owner, back in zip(owners, refused, strict=True):
                 owner.refused += back
             for c in self.committees:
@@ -268,6 +289,8 @@ class StreetOffice(TaskOwner):
 
 class Committee(mesa.Agent):
     """A residents' committee: splits fixed worker hours between upward and resident work."""
+
+    owner = Owner.COMMITTEE     # of the community's self-governance functions
 
     def __init__(self, model: GovernanceModel, index: int, street: int):
         super().__init__(model)

@@ -25,6 +25,8 @@ class Function(StrEnum):
 
 
 class Owner(StrEnum):
+    """Who holds a function (who actually does a task is the model's state)."""
+
     DEPARTMENT = "department"
     STREET_OFFICE = "street_office"
     COMMITTEE = "committee"
