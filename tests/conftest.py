@@ -12,16 +12,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model import GovernanceModel  # noqa: E402
+from model import GovernanceModel, load_scenario  # noqa: E402
 
 SEEDS = (11, 12, 13, 14, 15)
 SMALL = {"n_streets": 2, "communities_per_street": 3}
 STEPS = 120
 
 
+def layout(scenario: str) -> dict:
+    """Small districts, except for a scenario that lays out its own communities (sizes, scopes)."""
+    own = load_scenario(scenario).parameters["community_sizes"] != "equal"
+    return {"resident_agents": False} if own else SMALL
+
+
 @cache
 def _run(scenario: str, seed: int, steps: int = STEPS) -> tuple[pd.DataFrame, dict]:
-    model = GovernanceModel(scenario, rng=seed, overrides=SMALL).run(steps)
+    model = GovernanceModel(scenario, rng=seed, overrides=layout(scenario)).run(steps)
     return model.district_frame(), model.task_ledger()
 
 

@@ -179,3 +179,16 @@ def test_reform_values_can_be_varied_like_base_ones():
         GovernanceModel("burden_reduction", rng=1, overrides={"burden_reduction.ledgers": -5})
     with pytest.raises(InputError, match="a reform parameter"):
         GovernanceModel("burden_reduction", rng=1, overrides={"burden_reduction.ledgrs": 5})
+
+
+def test_the_seed_pilots_are_pilots():
+    s = load_scenario("seed_pilots")
+    scoped = [r for r in s.reforms if not r.scope.district]
+    assert len(scoped) >= 4
+    assert 3000 in [size for street in s.parameters["community_sizes"] for size in street]
+    pilot_election = min((r for r in s.reforms if r.kind == "election"), key=lambda r: r.start_month)
+    assert pilot_election.params["election_mode"] == "resident" and len(pilot_election.scope.communities) == 1
+    m = GovernanceModel(s, rng=1, resident_agents=False).run(pilot_election.start_month + 2)
+    cf = m.community_frame()
+    voted = cf[(cf["step"] == pilot_election.start_month + 1) & (cf["turnout"] > 0)]
+    assert voted[["street", "community"]].to_numpy().tolist() == [list(pilot_election.scope.communities[0])]
