@@ -1,0 +1,78 @@
+"""The workshop page: controls on the left; map, committee, time series and explanation on the right.
+
+Each browser tab gets its own Session. The language starts from SHEQU_LANG (set by the server).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import solara
+
+from . import handout
+from .i18n import LANGS, t
+from .state import Session
+from .views import About, Committee, Controls, DistrictMap, Series
+
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+
+def _overrides() -> dict:
+    """District size overrides from SHEQU_APP_OVERRIDES ("n_streets=3,communities_per_street=4")."""
+    raw = os.environ.get("SHEQU_APP_OVERRIDES", "")
+    pairs = (item.split("=", 1) for item in raw.split(",") if item)
+    return {k.strip(): (float(v) if "." in v else int(v)) for k, v in pairs}
+
+
+@solara.component
+def Page():
+    session = solara.use_memo(lambda: Session(overrides=_overrides()), dependencies=[])
+    lang = solara.use_reactive(os.environ.get("SHEQU_LANG", "zh"))
+    tick, set_tick = solara.use_state(0)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(2.0)
+    metric = solara.use_reactive("requests_resolved_share")
+    selected = solara.use_reactive(None)
+    saved = solara.use_reactive("")
+
+    def changed():
+        set_tick(lambda n: n + 1)
+
+    def play(cancel: threading.Event):
+        while playing.value and not cancel.is_set():
+            session.step()
+            changed()
+            time.sleep(1.0 / max(speed.value, 0.1))
+
+    solara.use_thread(play, dependencies=[playing.value])
+
+    def save():
+        saved.set(str(handout.save(session, lang.value)))
+
+    solara.Title(t("title", lang.value))
+    with solara.Row(style={"align-items": "center"}):
+        solara.Text(t("title", lang.value), style={"font-size": "1.4em", "font-weight": "bold"})
+        solara.ToggleButtonsSingle(value=lang, children=[
+            solara.Button(LANG_NAMES[code], value=code, classes=[f"shequ-lang-{code}"]) for code in LANGS])
+        solara.Text(t("month", lang.value, month=session.month) if session.month else t("not_started", lang.value),
+                    classes=["shequ-month"])
+    with solara.Columns([1, 3]):
+        with solara.Column():
+            Controls(session, lang.value, changed, playing, speed, tick)
+        with solara.Column():
+            with solara.Columns([3, 2]):
+                with solara.Column():
+                    DistrictMap(session, lang.value, metric, selected, changed, tick)
+                with solara.Column():
+                    Committee(session, lang.value, selected.value, tick)
+            Series(session, lang.value, tick)
+            About(session, lang.value, tick)
+            with solara.Row():
+                solara.Button(t("save", lang.value), on_click=save, classes=["shequ-save"])
+                solara.FileDownload(lambda: handout.render(session, lang.value),
+                                    filename=f"shequ-{session.preset.name}-{lang.value}.html",
+                                    label=t("download", lang.value))
+            if saved.value:
+                solara.Text(t("saved", lang.value, path=saved.value), classes=["shequ-saved"])

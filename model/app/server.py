@@ -1,0 +1,49 @@
+"""Start the workshop app on this machine, with every front-end file served locally.
+
+Solara fetches its front end through a CDN proxy whose cache solara-assets fills at install
+time, so nothing is fetched while the app runs; telemetry is switched off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+LOCAL = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def environment(lang: str, overrides: str = "") -> dict[str, str]:
+    """Environment for the Solara server: our page, local assets only, no telemetry."""
+    return {
+        "SOLARA_APP": "model.app.page",
+        "SOLARA_ASSETS_PROXY": "true",
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+        "SOLARA_THEME_SHOW_BANNER": "false",
+        "SHEQU_LANG": lang,
+        "SHEQU_APP_OVERRIDES": overrides,
+    }
+
+
+def main(host: str = LOCAL, port: int = DEFAULT_PORT, lang: str = "zh", overrides: str = "") -> None:
+    """Serve the app at http://host:port/ until interrupted; prints the address first."""
+    os.environ.update(environment(lang, overrides))
+    import uvicorn  # after the environment: solara reads its settings on import
+
+    print(f"Shequ workshop app: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
+    uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")
+
+
+def cli(argv: list[str] | None = None) -> None:
+    """`python -m model.app.server [--host H] [--port P] [--lang zh|en]`."""
+    parser = argparse.ArgumentParser(prog="shequ app", description="Start the workshop app in the browser.")
+    parser.add_argument("--host", default=LOCAL, help=f"address to listen on (default {LOCAL}: this machine only)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="first language (switchable in the app)")
+    parser.add_argument("--district", default="", help="size overrides, e.g. n_streets=3,communities_per_street=4")
+    args = parser.parse_args(argv)
+    main(args.host, args.port, args.lang, args.district)
+
+
+if __name__ == "__main__":
+    cli()
