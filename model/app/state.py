@@ -49,10 +49,15 @@ class Lever:
 
 
 def levers_from(preset: Scenario) -> dict[str, Lever]:
-    """Every reform kind as a lever, switched on (with its values) where the preset schedules it."""
-    levers = {kind: Lever(kind, params=reform_defaults(kind)) for kind in REFORM_KINDS}
-    for r in preset.reforms:
-        levers[r.kind] = Lever(r.kind, on=True, start_month=r.start_month, params=dict(r.params))
+    """Every reform kind as a lever, switched on (with its values) where the preset schedules it.
+
+    The preset's reforms come first, in its order, so reforms starting in the same month are
+    applied in the order the scenario file gives (one lever per kind: a kind's last entry wins).
+    """
+    levers = {r.kind: Lever(r.kind, on=True, start_month=r.start_month, params=dict(r.params))
+              for r in preset.reforms}
+    for kind in REFORM_KINDS:
+        levers.setdefault(kind, Lever(kind, params=reform_defaults(kind)))
     return levers
 
 
