@@ -121,3 +121,20 @@ def test_a_reform_scoped_to_one_street_moves_only_its_colours():
     moved = [colour(v, 0, 1) != colour(b, 0, 1) for v, b in zip(values["value"], values["baseline"], strict=True)]
     assert any(moved)
     assert moved == [street == 0 for street in values["street"]]
+
+
+def test_every_app_word_and_reform_kind_has_both_languages():
+    from model.app.i18n import KIND_LABELS, UI
+    from model.parameters import REFORM_KINDS
+    assert set(KIND_LABELS) == set(REFORM_KINDS)
+    for zh, en in [*UI.values(), *KIND_LABELS.values()]:
+        assert zh and en and zh != en
+
+
+def test_figures_fall_back_to_english_without_a_cjk_font(monkeypatch):
+    from model import fonts
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+    assert fonts.figure_lang("zh") == "en" and fonts.rc("zh") == {}
+    monkeypatch.setattr(fonts, "cjk_font", lambda: "Noto Sans CJK SC")
+    assert fonts.figure_lang("zh") == "zh" and fonts.figure_lang("en") == "en"
+    assert fonts.rc("zh")["font.sans-serif"][0] == "Noto Sans CJK SC"

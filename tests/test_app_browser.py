@@ -48,7 +48,11 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     """The app, started as `model.app.server` would be from the command line, in a scratch folder."""
     port, folder = _free_port(), tmp_path_factory.mktemp("app")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # The server's own outgoing requests (Solara's asset proxy would fetch a file missing from
+    # solara-assets) go to a closed port, so a missing asset shows up as a broken page.
+    dead = "http://127.0.0.1:9"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "ALL_PROXY": dead,
+           "http_proxy": dead, "https_proxy": dead, "NO_PROXY": "", "no_proxy": ""}
     proc = subprocess.Popen([sys.executable, "-m", "model.app.server", "--port", str(port), "--lang", "zh",
                              "--district", DISTRICT], cwd=folder, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

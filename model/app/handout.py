@@ -74,7 +74,6 @@ td:first-child, th:first-child {{ text-align: left; }} img {{ width: 100%; }} p 
 <h2>{e(t('key_figures', lang))}{'' if not base.empty else ' ' + e(t('no_baseline', lang))}</h2>
 <table>{head}{''.join(rows)}</table>
 <img alt="" src="data:image/png;base64,{_figure_png(session, lang)}">
-<h2>{e(t('notice', lang))}</h2>
 <p>{e(notice)}</p>
 </body></html>
 """

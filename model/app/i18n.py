@@ -14,7 +14,6 @@ LANGS = ("zh", "en")
 
 UI: dict[str, tuple[str, str]] = {   # key -> (zh, en)
     "title": ("社区治理改革工作坊", "Community-governance reform workshop"),
-    "language": ("语言", "Language"),
     "preset": ("情景预设", "Scenario preset"),
     "seed": ("随机种子", "Seed"),
     "levers": ("改革措施", "Reform levers"),
@@ -40,7 +39,6 @@ UI: dict[str, tuple[str, str]] = {   # key -> (zh, en)
     "community": ("社区 {street}-{n}", "Community {street}-{n}"),
     "baseline": ("基准", "Baseline"),
     "this_run": ("本次运行", "This run"),
-    "series": ("随时间变化", "Over time"),
     "selected": ("选中社区：{name}", "Selected community: {name}"),
     "select_hint": ("点击地图上的社区查看其工时分配。", "Click a community on the map to see how its hours split."),
     "hours": ("工作者工时分配（小时/月）", "How workers' hours split (hours/month)"),
@@ -51,8 +49,6 @@ UI: dict[str, tuple[str, str]] = {   # key -> (zh, en)
     "hours_free": ("未用工时", "Unused hours"),
     "queue": ("待办：居民诉求 {requests:.0f} 件，行政任务 {tasks:.0f} 件",
               "Waiting: {requests:.0f} resident requests, {tasks:.0f} administrative tasks"),
-    "about": ("情景说明", "About this scenario"),
-    "notice": ("注意观察", "What to notice"),
     "events": ("改革事件", "Reform events"),
     "event": ("第 {month} 个月：{kind}开始", "Month {month}: {kind} starts"),
     "save": ("保存本次运行（讲义）", "Save this run (handout)"),
@@ -60,17 +56,12 @@ UI: dict[str, tuple[str, str]] = {   # key -> (zh, en)
     "download": ("下载讲义", "Download handout"),
     "settings": ("设置", "Settings"),
     "key_figures": ("关键数字", "Key figures"),
-    "vs_baseline": ("与基准相比的变化", "Change against the baseline"),
     "metric": ("指标", "Metric"),
     "change": ("变化", "Change"),
-    "on": ("开", "on"),
-    "off": ("关", "off"),
     "handout_title": ("工作坊讲义：{title}", "Workshop handout: {title}"),
     "handout_meta": ("种子 {seed}，运行 {months} 个月，{communities} 个社区", "Seed {seed}, {months} months run, "
                      "{communities} communities"),
     "no_baseline": ("（未开启基准对比）", "(baseline comparison was off)"),
-    "all_district": ("全区", "whole district"),
-    "pilots": ("试点社区：{names}", "Pilot communities: {names}"),
 }
 
 # Reform kinds by their Chinese and English names (the registry labels parameters, not kinds).

@@ -39,13 +39,15 @@ def ParamInput(session: Session, kind: str, key: str, lang: str, changed: Callab
     if entry.choices:
         solara.Select(label=label, values=list(entry.choices), value=value, on_value=set_value, dense=True)
     elif entry.kind is bool:
-        solara.Checkbox(label=label, value=value, on_value=set_value)
-    elif entry.kind is int:
-        solara.SliderInt(label=label, value=value, min=int(entry.low), max=int(min(entry.high, 4 * entry.default
-                                                                                   + 10)), on_value=set_value)
+        solara.Switch(label=label, value=value, on_value=set_value, style={"margin": "0"})
     else:
-        solara.SliderFloat(label=label, value=value, min=entry.low, max=min(entry.high, 4 * entry.default + 1.0),
-                           step=0.05, on_value=set_value)
+        # the label above the slider: long registry labels would squeeze a slider beside them
+        solara.Text(label, style={"font-size": "0.85em", "color": "#555"})
+        high = min(entry.high, 4 * entry.default + (10 if entry.kind is int else 1.0))
+        if entry.kind is int:
+            solara.SliderInt("", value=value, min=int(entry.low), max=int(high), on_value=set_value)
+        else:
+            solara.SliderFloat("", value=value, min=entry.low, max=high, step=0.05, on_value=set_value)
 
 
 @solara.component
@@ -211,7 +213,7 @@ def About(session: Session, lang: str, tick: int):
     if about:
         solara.Text(about, style=style)
     if notice:
-        solara.Text(f"{t('notice', lang)}: {notice}", style=style)
+        solara.Text(notice, style=style)
     events = [t("event", lang, month=m, kind=kind_label(k, lang)) for m, k in session.events()]
     if events:
         solara.Text(t("events", lang) + ": " + "; ".join(events), style={"color": "#d62728"})
