@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import matplotlib
+from matplotlib import colormaps
+from matplotlib.colors import Normalize, to_hex
+from matplotlib.figure import Figure  # no pyplot: figures are drawn without touching the backend
 
-matplotlib.use("Agg")
-from matplotlib import colormaps  # noqa: E402
-from matplotlib.colors import Normalize, to_hex  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from ..fonts import figure_lang, rc  # noqa: E402
-from .i18n import kind_label, metric_label, t  # noqa: E402
-from .state import SERIES_METRICS, Session  # noqa: E402
+from ..fonts import figure_lang, rc
+from .i18n import kind_label, metric_label, t
+from .state import SERIES_METRICS, Session
 
 CMAP = "viridis"
 
