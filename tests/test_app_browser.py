@@ -77,7 +77,12 @@ def server(tmp_path_factory):
 def _tiles(page) -> list[dict]:
     return page.eval_on_selector_all(
         ".shequ-tile", "els => els.map(e => ({street: +e.dataset.street, value: e.dataset.value, "
-        "baseline: e.dataset.baseline, colour: e.dataset.colour}))")
+        "baseline: e.dataset.baseline, colour: e.dataset.colour, title: e.title}))")
+
+
+def _month(page) -> int:
+    digits = "".join(ch for ch in page.inner_text(".shequ-month") if ch.isdigit())
+    return int(digits or 0)
 
 
 def _series(page) -> tuple[str, int]:
@@ -91,6 +96,21 @@ def _step(page, months: int) -> None:
         before = page.inner_text(".shequ-month")
         page.click(".shequ-step")
         page.wait_for_function("b => document.querySelector('.shequ-month').innerText !== b", arg=before)
+
+
+def _play_until(page, month: int) -> list[int]:
+    """Press play, wait for ``month``, press pause; the months read until two agree."""
+    page.click(".shequ-play")
+    page.wait_for_function("m => +document.querySelector('.shequ-month').innerText.replace(/\\D/g, '') >= m",
+                           arg=month)
+    page.click(".shequ-pause")
+    readings = [_month(page)]
+    for _ in range(15):
+        time.sleep(1.0)
+        readings.append(_month(page))
+        if readings[-1] == readings[-2]:
+            break
+    return readings
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +138,10 @@ def seen(server, tmp_path_factory):
             page.wait_for_selector(".shequ-series img")
             out["tiles0"], out["series0"] = _tiles(page), _series(page)
             _step(page, 3)
-            out["month3"], out["tiles3"], out["series3"] = page.inner_text(".shequ-month"), _tiles(page), _series(page)
+            out["month3"], out["tiles3"], out["series3"] = _month(page), _tiles(page), _series(page)
+            out["paused"] = _play_until(page, 5)   # play, then pause: the month must stop moving
             page.click(".shequ-tile >> nth=5")   # inspect mode: street 2, community 2
+            page.wait_for_function("() => document.querySelector('.shequ-scope')")
             page.wait_for_selector(".shequ-queue")
             out["hours"] = page.locator(".shequ-hours").count()
             out["text_zh"] = page.inner_text("body")
@@ -133,7 +155,7 @@ def seen(server, tmp_path_factory):
             page.click(".shequ-street[data-street='0']")
             page.wait_for_function("() => document.querySelector('.shequ-scope').innerText.includes('1-4')")
             out["scope"] = page.inner_text(".shequ-scope")
-            _step(page, 14)
+            out["paused14"] = _play_until(page, 14)
             out["tiles14"] = _tiles(page)
             page.click(".shequ-save")
             page.wait_for_selector(".shequ-saved")
@@ -154,7 +176,7 @@ def test_nothing_leaves_this_machine(seen, server):
 
 
 def test_stepping_changes_the_map_and_the_series(seen):
-    assert "3" in seen["month3"]
+    assert seen["month3"] == 3
     assert all(t["value"] == "nan" for t in seen["tiles0"])
     assert all(t["value"] != "nan" for t in seen["tiles3"])
     assert len({t["colour"] for t in seen["tiles3"]}) > 1
@@ -162,6 +184,15 @@ def test_stepping_changes_the_map_and_the_series(seen):
     assert seen["series0"][1] > 300 and seen["series3"][1] > 300
     # the baseline runs beside on the same seed: identical before any reform starts
     assert all(t["value"] == t["baseline"] for t in seen["tiles3"])
+    # hovering shows the value and the baseline's
+    assert all(f"{float(t['value']):.3g}" in t["title"] and "基准" in t["title"] for t in seen["tiles3"])
+
+
+def test_play_runs_and_pause_stops(seen):
+    readings = seen["paused"]
+    assert readings[0] >= 5
+    assert readings[-1] == readings[-2], f"the month kept moving after pause: {readings}"
+    assert seen["paused14"][0] >= 14 and seen["paused14"][-1] == seen["paused14"][-2]
 
 
 def test_a_committee_shows_its_hours_and_queue(seen):

@@ -31,7 +31,8 @@ def timeseries_figure(session: Session, lang: str, metrics=SERIES_METRICS) -> Fi
     """One panel per metric: this run, the baseline dashed when compared, reform starts marked."""
     flang = figure_lang(lang)
     with matplotlib.rc_context(rc(lang)):
-        fig = Figure(figsize=(10, 5.6), dpi=80, layout="constrained")
+        fig = Figure(figsize=(10, 5.6), dpi=80)
+        fig.subplots_adjust(left=0.06, right=0.98, top=0.95, bottom=0.06, wspace=0.25, hspace=0.3)
         axes = fig.subplots(2, 3).flat
         run, base = session.district(), session.district(baseline=True)
         for ax, metric in zip(axes, metrics, strict=False):

@@ -5,11 +5,12 @@ Each browser tab gets its own Session. The language starts from SHEQU_LANG (set 
 
 from __future__ import annotations
 
+import asyncio
 import os
-import threading
 import time
 
 import solara
+import solara.lab
 
 from . import handout
 from .i18n import LANGS, t
@@ -40,13 +41,20 @@ def Page():
     def changed():
         set_tick(lambda n: n + 1)
 
-    def play(cancel: threading.Event):
-        while playing.value and not cancel.is_set():
-            session.step()
-            changed()
-            time.sleep(1.0 / max(speed.value, 0.1))
+    async def play():
+        # On the server's event loop, like Mesa's SolaraViz. The months due at the chosen speed
+        # are stepped before each redraw, so a slow redraw skips frames, not simulated time.
+        last = time.monotonic()
+        while playing.value:
+            await asyncio.sleep(1.0 / max(speed.value, 0.1))
+            now = time.monotonic()
+            due = max(1, int((now - last) * speed.value))
+            last += due / speed.value
+            if playing.value:
+                session.step(due)
+                changed()
 
-    solara.use_thread(play, dependencies=[playing.value])
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=False)
 
     def save():
         saved.set(str(handout.save(session, lang.value)))

@@ -39,7 +39,7 @@ def ParamInput(session: Session, kind: str, key: str, lang: str, changed: Callab
     if entry.choices:
         solara.Select(label=label, values=list(entry.choices), value=value, on_value=set_value, dense=True)
     elif entry.kind is bool:
-        solara.Switch(label=label, value=value, on_value=set_value, style={"margin": "0"})
+        solara.Switch(label=label, value=value, on_value=set_value, color="primary", style={"margin": "0"})
     else:
         # the label above the slider: long registry labels would squeeze a slider beside them
         solara.Text(label, style={"font-size": "0.85em", "color": "#555"})
@@ -63,7 +63,7 @@ def LeverCard(session: Session, kind: str, lang: str, changed: Callable[[], None
         changed()
 
     with solara.Column(gap="0px", classes=[f"shequ-lever-{kind}"]):
-        solara.Switch(label=kind_label(kind, lang), value=lever.on, on_value=switch)
+        solara.Switch(label=kind_label(kind, lang), value=lever.on, on_value=switch, color="primary")
         if lever.on:
             solara.SliderInt(label=t("start_month", lang), value=lever.start_month, min=0, max=120, on_value=start)
             for key in LEVER_PARAMS[kind]:
@@ -111,7 +111,8 @@ def Controls(session: Session, lang: str, changed: Callable[[], None], playing: 
     solara.Select(label=t("preset", lang), values=list(titles.values()), value=titles[session.preset.name],
                   on_value=set_preset)
     solara.InputInt(t("seed", lang), value=session.seed, on_value=set_seed)
-    solara.Switch(label=t("compare", lang), value=session.compare, on_value=set_compare, classes=["shequ-compare"])
+    solara.Switch(label=t("compare", lang), value=session.compare, on_value=set_compare, color="primary",
+                  classes=["shequ-compare"])
     solara.Text(t("levers", lang), style={"font-weight": "bold", "margin-top": "8px"})
     for kind in LEVER_PARAMS:
         LeverCard(session, kind, lang, changed, tick)
