@@ -138,3 +138,25 @@ def test_figures_fall_back_to_english_without_a_cjk_font(monkeypatch):
     monkeypatch.setattr(fonts, "cjk_font", lambda: "Noto Sans CJK SC")
     assert fonts.figure_lang("zh") == "zh" and fonts.figure_lang("en") == "en"
     assert fonts.rc("zh")["font.sans-serif"][0] == "Noto Sans CJK SC"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("n_streets=x", "command line: --district n_streets: expected a number, got 'x'"),
+    ("n_streets=0", "command line: --district n_streets: expected an integer in [1, 50]"),
+    ("nonsense=1", "command line: --district nonsense: expected a known parameter name"),
+    ("n_streets", "command line: --district: expected name=value pairs"),
+])
+def test_app_command_rejects_a_bad_district_in_one_line(capsys, text, message):
+    from model.app import server
+    with pytest.raises(SystemExit) as exit_info:
+        server.cli(["--district", text])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_app_district_overrides_are_parsed():
+    from model.app.server import parse_district
+    assert parse_district("n_streets=3, communities_per_street=4,scale=0.02") == {
+        "n_streets": 3, "communities_per_street": 4, "scale": 0.02}
+    assert parse_district("") == {}

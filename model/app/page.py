@@ -14,6 +14,7 @@ import solara.lab
 
 from . import handout
 from .i18n import LANGS, t
+from .server import parse_district
 from .state import Session
 from .views import About, Committee, Controls, DistrictMap, Series
 
@@ -21,10 +22,8 @@ LANG_NAMES = {"zh": "中文", "en": "English"}
 
 
 def _overrides() -> dict:
-    """District size overrides from SHEQU_APP_OVERRIDES ("n_streets=3,communities_per_street=4")."""
-    raw = os.environ.get("SHEQU_APP_OVERRIDES", "")
-    pairs = (item.split("=", 1) for item in raw.split(",") if item)
-    return {k.strip(): (float(v) if "." in v else int(v)) for k, v in pairs}
+    """District size overrides the server was started with (checked there already)."""
+    return parse_district(os.environ.get("SHEQU_APP_OVERRIDES", ""))
 
 
 @solara.component

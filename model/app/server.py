@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import warnings
+from typing import Any
+
+from ..errors import InputError
 
 LOCAL = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -19,15 +24,33 @@ def environment(lang: str, overrides: str = "") -> dict[str, str]:
         "SOLARA_APP": "model.app.page",
         "SOLARA_ASSETS_PROXY": "true",
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
-        "SOLARA_THEME_SHOW_BANNER": "false",
         "SHEQU_LANG": lang,
         "SHEQU_APP_OVERRIDES": overrides,
     }
 
 
+def parse_district(text: str, source: str = "command line", field: str = "--district") -> dict[str, Any]:
+    """``"n_streets=3,scale=0.02"`` -> validated base-parameter overrides (InputError if not)."""
+    from ..scenario import validate_parameters
+
+    overrides: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(source, field, "name=value pairs separated by commas", item)
+        try:
+            overrides[name.strip()] = float(value) if "." in value else int(value)
+        except ValueError:
+            raise InputError(source, f"{field} {name.strip()}", "a number", value) from None
+    validate_parameters(overrides, source=source, prefix=f"{field} ")
+    return overrides
+
+
 def main(host: str = LOCAL, port: int = DEFAULT_PORT, lang: str = "zh", overrides: str = "") -> None:
     """Serve the app at http://host:port/ until interrupted; prints the address first."""
     os.environ.update(environment(lang, overrides))
+    # plain http on this machine: Solara's note about cross-site cookies does not apply
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     import uvicorn  # after the environment: solara reads its settings on import
 
     print(f"Shequ workshop app: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
@@ -42,6 +65,11 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="first language (switchable in the app)")
     parser.add_argument("--district", default="", help="size overrides, e.g. n_streets=3,communities_per_street=4")
     args = parser.parse_args(argv)
+    try:
+        parse_district(args.district)
+    except InputError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)
     main(args.host, args.port, args.lang, args.district)
 
 
