@@ -160,6 +160,8 @@ def seen(server, tmp_path_factory):
             page.click(".shequ-save")
             page.wait_for_selector(".shequ-saved")
             out["saved"] = page.inner_text(".shequ-saved")
+            out["download"] = page.get_by_text("Download handout").count()
+            page.locator(".shequ-month").scroll_into_view_if_needed()
             shot = tmp_path_factory.mktemp("screenshots") / "workshop_app.png"
             page.screenshot(path=str(shot), full_page=True)
             print(f"\nworkshop app screenshot: {shot}")
@@ -224,3 +226,4 @@ def test_handout_is_saved(seen, server):
     text = (server["folder"] / path).read_text(encoding="utf-8")
     assert html.escape(load_scenario("seed_district_package").title_en) in text
     assert seen["screenshot"].stat().st_size > 10_000
+    assert seen["download"] == 1

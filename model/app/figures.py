@@ -6,6 +6,7 @@ import matplotlib
 from matplotlib import colormaps
 from matplotlib.colors import Normalize, to_hex
 from matplotlib.figure import Figure  # no pyplot: figures are drawn without touching the backend
+from matplotlib.ticker import MaxNLocator
 
 from ..fonts import figure_lang, rc
 from .i18n import kind_label, metric_label, t
@@ -44,6 +45,7 @@ def timeseries_figure(session: Session, lang: str, metrics=SERIES_METRICS) -> Fi
                 ax.axvline(month, color="#d62728", lw=0.8, alpha=0.6)
             ax.set_title(metric_label(metric, flang), fontsize=9)
             ax.tick_params(labelsize=8)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         legend_ax = list(fig.axes)[-1]
         legend_ax.axis("off")
         lines = fig.axes[0].get_legend_handles_labels()

@@ -42,12 +42,14 @@ def ParamInput(session: Session, kind: str, key: str, lang: str, changed: Callab
         solara.Switch(label=label, value=value, on_value=set_value, color="primary", style={"margin": "0"})
     else:
         # the label above the slider: long registry labels would squeeze a slider beside them
-        solara.Text(label, style={"font-size": "0.85em", "color": "#555"})
+        solara.Text(label, style={"font-size": "0.85em", "color": "#555", "margin-bottom": "24px"})
         high = min(entry.high, 4 * entry.default + (10 if entry.kind is int else 1.0))
         if entry.kind is int:
-            solara.SliderInt("", value=value, min=int(entry.low), max=int(high), on_value=set_value)
+            solara.SliderInt("", value=value, min=int(entry.low), max=int(high), on_value=set_value,
+                             thumb_label="always")
         else:
-            solara.SliderFloat("", value=value, min=entry.low, max=high, step=0.05, on_value=set_value)
+            solara.SliderFloat("", value=value, min=entry.low, max=high, step=0.05, on_value=set_value,
+                               thumb_label="always")
 
 
 @solara.component
@@ -65,7 +67,8 @@ def LeverCard(session: Session, kind: str, lang: str, changed: Callable[[], None
     with solara.Column(gap="0px", classes=[f"shequ-lever-{kind}"]):
         solara.Switch(label=kind_label(kind, lang), value=lever.on, on_value=switch, color="primary")
         if lever.on:
-            solara.SliderInt(label=t("start_month", lang), value=lever.start_month, min=0, max=120, on_value=start)
+            solara.SliderInt(label=t("start_month", lang), value=lever.start_month, min=0, max=120, on_value=start,
+                             thumb_label="always")
             for key in LEVER_PARAMS[kind]:
                 ParamInput(session, kind, key, lang, changed, tick)
 
