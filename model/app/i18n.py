@@ -31,7 +31,7 @@ UI: dict[str, tuple[str, str]] = {   # key -> (zh, en)
     "reset": ("重置", "Reset"),
     "speed": ("播放速度（月/秒）", "Speed (months/second)"),
     "compare": ("与基准情景对比（同一种子）", "Compare with the baseline (same seed)"),
-    "month": ("第 {month} 个月", "Month {month}"),
+    "month": ("已运行 {month} 个月", "{month} months run"),
     "not_started": ("尚未运行：点击“运行一个月”或“播放”。", "Not run yet: press Step or Play."),
     "map": ("社区地图（按街道分组）", "District map (communities by street)"),
     "map_metric": ("地图显示指标", "Map metric"),
