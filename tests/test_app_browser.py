@@ -7,6 +7,7 @@ street, save a handout); the tests below check what it saw. Needs Debian's chrom
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 import shutil
@@ -160,7 +161,7 @@ def seen(server, tmp_path_factory):
             page.click(".shequ-save")
             page.wait_for_selector(".shequ-saved")
             out["saved"] = page.inner_text(".shequ-saved")
-            out["download"] = page.get_by_text("Download handout").count()
+            out["download"] = page.eval_on_selector(".shequ-download", "e => [e.innerText, e.download, e.href]")
             page.locator(".shequ-month").scroll_into_view_if_needed()
             shot = tmp_path_factory.mktemp("screenshots") / "workshop_app.png"
             page.screenshot(path=str(shot), full_page=True)
@@ -226,4 +227,7 @@ def test_handout_is_saved(seen, server):
     text = (server["folder"] / path).read_text(encoding="utf-8")
     assert html.escape(load_scenario("seed_district_package").title_en) in text
     assert seen["screenshot"].stat().st_size > 10_000
-    assert seen["download"] == 1
+    label, filename, href = seen["download"]
+    assert label == "Download handout" and filename == Path(path).name
+    prefix = "data:text/html;charset=utf-8;base64,"
+    assert href.startswith(prefix) and base64.b64decode(href[len(prefix):]).decode("utf-8") == text

@@ -6,8 +6,10 @@ Each browser tab gets its own Session. The language starts from SHEQU_LANG (set 
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import time
+from pathlib import Path
 
 import solara
 import solara.lab
@@ -36,6 +38,7 @@ def Page():
     metric = solara.use_reactive("requests_resolved_share")
     selected = solara.use_reactive(None)
     saved = solara.use_reactive("")
+    link = solara.use_reactive("")
 
     def changed():
         set_tick(lambda n: n + 1)
@@ -56,7 +59,10 @@ def Page():
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=False)
 
     def save():
-        saved.set(str(handout.save(session, lang.value)))
+        path = handout.save(session, lang.value)
+        saved.set(str(path))
+        # offered as a data link: no route to serve files, and a plain <a download> works everywhere
+        link.set("data:text/html;charset=utf-8;base64," + base64.b64encode(path.read_bytes()).decode("ascii"))
 
     solara.Title(t("title", lang.value))
     with solara.Row(style={"align-items": "center"}):
@@ -76,10 +82,10 @@ def Page():
                     Committee(session, lang.value, selected.value, tick)
             Series(session, lang.value, tick)
             About(session, lang.value, tick)
-            with solara.Row():
+            with solara.Row(style={"align-items": "center"}):
                 solara.Button(t("save", lang.value), on_click=save, classes=["shequ-save"])
-                solara.FileDownload(lambda: handout.render(session, lang.value),
-                                    filename=f"shequ-{session.preset.name}-{lang.value}.html",
-                                    label=t("download", lang.value))
+                if link.value:
+                    solara.HTML(tag="a", unsafe_innerHTML=t("download", lang.value), classes=["shequ-download"],
+                                attributes={"href": link.value, "download": Path(saved.value).name})
             if saved.value:
                 solara.Text(t("saved", lang.value, path=saved.value), classes=["shequ-saved"])
