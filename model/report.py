@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .experiment import band  # noqa: E402
+from .fonts import figure_lang, rc  # noqa: E402
 from .metrics import METRIC_BY_NAME  # noqa: E402
 from .scenario import Scenario  # noqa: E402
 
@@ -21,9 +22,53 @@ KEY_METRICS = (
 )
 PNG_META = {"Software": None}   # keep files byte-identical across runs
 
+# The report's own words; metric labels and scenario texts come from METRICS and the scenario files.
+WORDS = {
+    "en": {
+        "month": "month",
+        "over_time": "Key metrics over time (district; mean and 95% CI over replications)",
+        "final": "Scenarios at the final month ({step}); bars: mean, whiskers: 95% CI",
+        "report": "Shequ study report",
+        "intro": ("{n} scenario(s) x {replications} replication(s), {steps} monthly steps, master seed {seed}; "
+                  "each simulated resident stands for {ratio:g} real residents (parameter `scale`). Intervals are "
+                  "95% Student-t confidence intervals over replications."),
+        "files": ("Files: `timeseries.csv` (district, every month), `communities.csv` (every community, every "
+                  "month), `summary.csv` (final month), `manifest.json` (versions, seeds, full parameters)."),
+        "scenarios": "Scenarios", "time": "Over time", "at_final": "At the final month",
+        "table": "Table (final month, mean [95% CI])", "metric": "metric",
+        "time_alt": "Key metrics over time", "final_alt": "Final-month comparison",
+    },
+    "zh": {
+        "month": "月份",
+        "over_time": "主要指标随时间变化（全区；多次重复运行的均值及 95% 置信区间）",
+        "final": "最后一个月（第 {step} 个月）各情景比较；柱：均值，误差线：95% 置信区间",
+        "report": "社区治理改革模拟研究报告",
+        "intro": ("{n} 个情景 × {replications} 次重复运行，共 {steps} 个月，主种子 {seed}；"
+                  "每位模拟居民代表 {ratio:g} 位实际居民（参数 `scale`）。区间为重复运行间的 95% t 置信区间。"),
+        "files": ("文件：`timeseries.csv`（全区，逐月）、`communities.csv`（各社区，逐月）、"
+                  "`summary.csv`（最后一个月）、`manifest.json`（版本、种子、全部参数）。"),
+        "scenarios": "情景", "time": "随时间变化", "at_final": "最后一个月",
+        "table": "表（最后一个月，均值 [95% 置信区间]）", "metric": "指标",
+        "time_alt": "主要指标随时间变化", "final_alt": "最后一个月各情景比较",
+    },
+}
 
-def plot_timeseries(timeseries: pd.DataFrame, path: Path, metrics=KEY_METRICS) -> Path:
-    """Key metrics over time, one line per scenario with its 95% CI band."""
+
+def _label(metric: str, lang: str) -> str:
+    m = METRIC_BY_NAME[metric]
+    return m.label_zh if lang == "zh" else m.label_en
+
+
+def plot_timeseries(timeseries: pd.DataFrame, path: Path, metrics=KEY_METRICS, lang: str = "en") -> Path:
+    """Key metrics over time, one line per scenario with its 95% CI band.
+
+    Labels are in ``lang`` where the installed fonts can draw it (see model.fonts).
+    """
+    with plt.rc_context(rc(lang)):
+        return _plot_timeseries(timeseries, path, metrics, figure_lang(lang))
+
+
+def _plot_timeseries(timeseries: pd.DataFrame, path: Path, metrics, lang: str) -> Path:
     cols = 3
     rows = -(-len(metrics) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), sharex=True)
@@ -36,25 +81,30 @@ def plot_timeseries(timeseries: pd.DataFrame, path: Path, metrics=KEY_METRICS) -
             ax.plot(s["step"], s["mean"], color=colours(i % 10), label=name, lw=1.4)
             ax.fill_between(s["step"], s["ci_low"], s["ci_high"], color=colours(i % 10), alpha=0.2, lw=0)
         m = METRIC_BY_NAME[metric]
-        ax.set_title(f"{metric}\n{m.label_en}", fontsize=9)
+        ax.set_title(f"{metric}\n{_label(metric, lang)}", fontsize=9)
         ax.set_ylabel(m.unit, fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(metrics):]:
         ax.axis("off")
     for ax in axes[-1]:
-        ax.set_xlabel("month")
+        ax.set_xlabel(WORDS[lang]["month"])
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=9, frameon=False)
-    fig.suptitle("Key metrics over time (district; mean and 95% CI over replications)", fontsize=12)
+    fig.suptitle(WORDS[lang]["over_time"], fontsize=12)
     fig.tight_layout(rect=(0, 0.04 + 0.02 * (len(labels) // 4), 1, 0.97))
     fig.savefig(path, dpi=110, metadata=PNG_META)
     plt.close(fig)
     return path
 
 
-def plot_final(summary: pd.DataFrame, path: Path, metrics=KEY_METRICS) -> Path:
+def plot_final(summary: pd.DataFrame, path: Path, metrics=KEY_METRICS, lang: str = "en") -> Path:
     """Final-step comparison of scenarios: mean with 95% CI error bars."""
+    with plt.rc_context(rc(lang)):
+        return _plot_final(summary, path, metrics, figure_lang(lang))
+
+
+def _plot_final(summary: pd.DataFrame, path: Path, metrics, lang: str) -> Path:
     cols = 3
     rows = -(-len(metrics) // cols)
     scenarios = list(dict.fromkeys(summary["scenario"]))
@@ -66,13 +116,14 @@ def plot_final(summary: pd.DataFrame, path: Path, metrics=KEY_METRICS) -> Path:
         ax.barh(list(y), s["mean"], xerr=err, color="#4c78a8", alpha=0.85, capsize=3)
         ax.set_yticks(list(y), scenarios, fontsize=8)
         ax.invert_yaxis()
-        ax.set_title(f"{metric} ({METRIC_BY_NAME[metric].unit})", fontsize=9)
+        title = metric if lang == "en" else f"{metric}\n{_label(metric, lang)}"
+        ax.set_title(f"{title} ({METRIC_BY_NAME[metric].unit})", fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
     for ax in axes.flat[len(metrics):]:
         ax.axis("off")
     step = int(summary["step"].iloc[0])
-    fig.suptitle(f"Scenarios at the final month ({step}); bars: mean, whiskers: 95% CI", fontsize=12)
+    fig.suptitle(WORDS[lang]["final"].format(step=step), fontsize=12)
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     fig.savefig(path, dpi=110, metadata=PNG_META)
     plt.close(fig)
@@ -84,41 +135,47 @@ def _fmt(x: float) -> str:
 
 
 def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
-                 replications: int, master_seed: int, scale: float) -> Path:
-    """report.md: what was run, what to notice, the figures and the final-step table."""
+                 replications: int, master_seed: int, scale: float, lang: str = "en") -> Path:
+    """report.md: what was run, what to notice, the figures and the final-step table.
+
+    In ``lang`` first (headings, titles, notes, metric labels); the other language's
+    scenario title and note follow each scenario's own.
+    """
+    w = WORDS[lang]
     lines = [
-        "# Shequ study report",
+        f"# {w['report']}",
         "",
-        f"{len(scenarios)} scenario(s) x {replications} replication(s), {steps} monthly steps, "
-        f"master seed {master_seed}; each simulated resident stands for {1 / scale:g} real residents "
-        "(parameter `scale`). Intervals are 95% Student-t confidence intervals over replications.",
-        "Files: `timeseries.csv` (district, every month), `communities.csv` (every community, every "
-        "month), `summary.csv` (final month), `manifest.json` (versions, seeds, full parameters).",
+        w["intro"].format(n=len(scenarios), replications=replications, steps=steps, seed=master_seed,
+                          ratio=1 / scale),
+        w["files"],
         "",
-        "## Scenarios",
+        f"## {w['scenarios']}",
         "",
     ]
+    first, second = ("zh", "en") if lang == "zh" else ("en", "zh")
     for s in scenarios:
-        lines += [f"### {s.name}: {s.title_en or s.name}", ""]
-        if s.title_zh:
-            lines += [f"*{s.title_zh}*", ""]
-        for key in ("notice_en", "notice_zh"):
+        title, other = getattr(s, f"title_{first}"), getattr(s, f"title_{second}")
+        lines += [f"### {s.name}: {title or s.name}", ""]
+        if other:
+            lines += [f"*{other}*", ""]
+        for key in (f"notice_{first}", f"notice_{second}"):
             lines_of_text = [line.strip() for line in s.about.get(key, "").splitlines() if line.strip()]
             text = ("" if key.endswith("zh") else " ").join(lines_of_text)   # Chinese has no spaces
             if text:
                 lines += [text, ""]
-    lines += ["## Over time", "", "![Key metrics over time](timeseries.png)", "",
-              "## At the final month", "", "![Final-month comparison](final_comparison.png)", "",
-              "## Table (final month, mean [95% CI])", ""]
+    lines += [f"## {w['time']}", "", f"![{w['time_alt']}](timeseries.png)", "",
+              f"## {w['at_final']}", "", f"![{w['final_alt']}](final_comparison.png)", "",
+              f"## {w['table']}", ""]
     names = list(dict.fromkeys(summary["scenario"]))
-    lines.append("| metric | " + " | ".join(names) + " |")
+    lines.append(f"| {w['metric']} | " + " | ".join(names) + " |")
     lines.append("|---|" + "---|" * len(names))
     for metric in dict.fromkeys(summary["metric"]):
         cells = []
         for name in names:
             r = summary[(summary["scenario"] == name) & (summary["metric"] == metric)].iloc[0]
             cells.append(f"{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]")
-        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+        label = metric if lang == "en" else f"{_label(metric, lang)} `{metric}`"
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

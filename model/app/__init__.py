@@ -1,0 +1,1 @@
+"""The workshop app: a session object, Solara views, a handout and an offline server."""
