@@ -17,17 +17,18 @@ from ..governance import GovernanceModel
 from ..metrics import METRIC_BY_NAME
 from ..parameters import PARAMETERS, REFORM_KINDS, reform_defaults
 from ..scenario import Reform, Scenario, load_scenario
+from ..values import Scope as ReformScope
 
 # The reform parameters a trainer sets on screen; the rest keep their scenario or registry values.
 LEVER_PARAMS: dict[str, tuple[str, ...]] = {
     "burden_reduction": ("ledgers", "meetings_per_month", "inspections_per_year", "ledgers_in_evaluation"),
-    "function_transfer": ("share", "funding_follows_tasks", "acceptance_centre"),
-    "election": ("mode", "proxy_voting"),
+    "function_transfer": ("transfer_share", "funding_follows_tasks", "acceptance_centre", "access_list"),
+    "election": ("election_mode", "proxy_voting"),
     "deliberation": ("hearings_per_year", "forums_per_year", "resident_appraisal"),
-    "facilities": ("level",),
+    "facilities": ("facilities_level",),
     "workforce": ("pay_level", "training", "pension"),
-    "services_into_community": ("capacity_per_1000",),
-    "social_organizations": ("productivity_boost",),
+    "services_into_community": ("service_points",),
+    "social_organizations": ("social_organizations_active",),
     "no_economic_activity": (),
 }
 # A district that steps in about 10 ms a month on a laptop.
@@ -62,8 +63,10 @@ def levers_from(preset: Scenario) -> dict[str, Lever]:
 
 
 def scoped(reform: Reform, scope: Scope) -> Reform:
-    """The reform limited to the pilot communities (the whole district until reforms take a scope)."""
-    return reform
+    """The reform limited to the pilot communities, or the whole district."""
+    if scope == ALL:
+        return reform
+    return replace(reform, scope=ReformScope(communities=tuple(sorted(scope))))
 
 
 def build_scenario(preset: Scenario, levers: dict[str, Lever], scope: Scope = ALL) -> Scenario:
@@ -206,8 +209,8 @@ class Session:
         """Pending resident requests (real residents) and administrative tasks of one committee."""
         index = self._index(street, community)
         requests = self.model.population.committee_queue()[index] / self.model.p["scale"]
-        return {"requests": float(requests), "tasks": float(self.model.committees[index].backlog)}
+        return {"requests": float(requests), "tasks": float(self.model.committee_tasks.backlog[index])}
 
     def events(self) -> list[tuple[int, str]]:
         """(month, reform kind) for every reform that has taken effect."""
-        return list(self.model.applied_reforms)
+        return list(dict.fromkeys((c.month, c.kind) for c in self.model.values.changes))
