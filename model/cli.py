@@ -1,0 +1,249 @@
+"""Shequ command line: run reform scenarios and write results, figures and a report.
+
+Each study writes results/<name>/: timeseries.csv (district metrics every month),
+communities.csv (every community), summary.csv (final-month mean and 95% CI),
+timeseries.png and final_comparison.png, report.md (read this first) and
+manifest.json (versions, seeds, full parameters). One step is one month.
+
+Examples:
+  python run.py                               the default study: every scenario in scenarios/
+  python run.py list                          the scenarios, with what each represents
+  python run.py run baseline burden_reduction --replications 10 --steps 120
+  python run.py run my_scenario.toml --out results/mine
+  python run.py params                        every parameter with unit, range and source
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent   # the source checkout, for the git commit
+DEFAULT_REPLICATIONS = 5
+DEFAULT_STEPS = 120
+DEFAULT_SEED = 20021
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def bounded(convert: type, name: str, low: float, high: float):
+    """An argparse type: ``convert`` the text and check it lies in [low, high], else a
+    one-line InputError naming the option."""
+    noun = "an integer" if convert is int else "a number"
+
+    def parse(text: str):
+        from model.errors import InputError
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            shown = f"[{low}, {high}]" if convert is int else f"[{low:g}, {high:g}]"
+            raise InputError("command line", name, f"{noun} in {shown}", text)
+        return value
+    return parse
+
+
+def bounded_int(name: str, low: int, high: int):
+    return bounded(int, name, low, high)
+
+
+def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None:
+    """The study options. Sub-commands leave unset options alone, so an option given before
+    the command (``run.py --steps 6 run baseline``) is not reset by the sub-command's default."""
+    default = (lambda value: value) if top_level else (lambda value: argparse.SUPPRESS)
+    p.add_argument("--replications", type=bounded_int("--replications", 1, 1000),
+                   default=default(DEFAULT_REPLICATIONS),
+                   help=f"replications per scenario, each with its own seed (default {DEFAULT_REPLICATIONS})")
+    p.add_argument("--steps", type=bounded_int("--steps", 1, 1200), default=default(DEFAULT_STEPS),
+                   help=f"months to simulate after the warm-up (default {DEFAULT_STEPS} = 10 years)")
+    p.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=default(DEFAULT_SEED),
+                   help=f"master seed; replication seeds are derived from it (default {DEFAULT_SEED})")
+    p.add_argument("--out", type=Path, default=default(None),
+                   help="output folder (default results/<study name> in the current folder)")
+    p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=default(None),
+                   help="parallel processes (default: all cores); results do not depend on it")
+    p.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=default(None),
+                   help="share of real residents simulated, overriding the scenarios (1 = 1:1)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser, metavar="COMMAND")
+    run = sub.add_parser("run", help="run one or more scenarios (names from `list`, or .toml paths)",
+                         description="Run scenarios x replications and write results/<name>/.")
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                     help="a scenario name from scenarios/ or a path to a .toml file")
+    run.add_argument("--name", default=None, help="study name for the output folder (default: scenario names)")
+    add_run_options(run)
+    sub.add_parser("list", help="list the scenarios in scenarios/ with their titles")
+    params = sub.add_parser("params", help="print the parameter registry")
+    params.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
+    params.add_argument("--markdown", action="store_true",
+                        help="print a Markdown table with both labels (docs/parameters.md is made this way)")
+    cal = sub.add_parser("calibrate", help="compare the model with the stylized facts (SF4, SF6, SF7, SF9, SF10)")
+    cal.add_argument("--replications", type=bounded_int("--replications", 2, 100), default=5,
+                     help="seeds per scenario (default 5)")
+    cal.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
+                     help=f"master seed (default {DEFAULT_SEED})")
+    study = sub.add_parser("study", help="the default study (same as no command): every scenario")
+    add_run_options(study)
+    add_run_options(parser, top_level=True)
+    return parser
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for pkg in ("shequ", "mesa", "numpy", "pandas", "scipy", "matplotlib", "networkx", "tqdm"):
+        try:
+            found[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            found[pkg] = "not installed"
+    return found
+
+
+def ensure_writable(out: Path) -> None:
+    """Create the output folder and check a file can be written there, or fail in one line."""
+    from model.errors import InputError
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError("command line", "--out", f"a folder that can be written ({exc.strerror})",
+                         str(out)) from None
+
+
+def run_and_write(scenarios, name: str, args) -> Path:
+    from model.experiment import run_study
+    from model.report import plot_final, plot_timeseries, write_report
+
+    out = (args.out or Path.cwd() / "results" / name).resolve()
+    overrides = {"scale": args.scale} if args.scale is not None else None
+    if overrides:
+        from model.scenario import validate_parameters
+        for s in scenarios:
+            validate_parameters({**s.parameters, **overrides}, source=s.path or s.name, prefix="")
+    ensure_writable(out)      # before the runs, so no finished work is lost to a bad folder
+    started = time.time()
+    print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), "
+          f"{args.steps} months -> {out}", file=sys.stderr)
+    result = run_study(scenarios, args.replications, args.steps, args.seed, args.workers, overrides)
+    result.timeseries.to_csv(out / "timeseries.csv", index=False, float_format="%.6g")
+    result.communities.to_csv(out / "communities.csv", index=False, float_format="%.6g")
+    summary = result.summary()
+    summary.to_csv(out / "summary.csv", index=False, float_format="%.6g")
+    plot_timeseries(result.timeseries, out / "timeseries.png")
+    plot_final(summary, out / "final_comparison.png")
+    scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
+    write_report(out, scenarios, summary, steps=args.steps, replications=args.replications,
+                 master_seed=args.seed, scale=scale)
+    manifest = {
+        "study": name,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "wall_seconds": round(time.time() - started, 2),
+        "command": sys.argv,
+        "git_commit": git_commit(),
+        "versions": versions(),
+        "master_seed": args.seed,
+        "replication_seeds": result.seeds,
+        "steps": args.steps,
+        "replications": args.replications,
+        "overrides": overrides or {},
+        "scenarios": [
+            {**s.as_dict(), "parameters": {**s.parameters, **(overrides or {})}} for s in scenarios
+        ],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"Done in {time.time() - started:.1f} s. Open {out / 'report.md'}", file=sys.stderr)
+    return out
+
+
+def cmd_list() -> None:
+    from model.scenario import list_scenarios, load_scenario
+    for path in list_scenarios():
+        s = load_scenario(path)
+        print(f"{s.name:28s} {s.title_en}")
+        print(f"{'':28s} {s.title_zh}")
+
+
+def cmd_params(lang: str, markdown: bool = False) -> None:
+    from model.parameters import as_markdown, as_table
+    if markdown:
+        print(as_markdown(), end="")
+        return
+    for row in as_table():
+        label = row["label_en"] if lang == "en" else row["label_zh"]
+        print(f"{row['name']:48s} {row['default']!s:>10s}  {row['unit']:28s} {row['range']:16s} "
+              f"{row['source']:12s} {label}")
+
+
+def cmd_calibrate(replications: int, seed: int) -> None:
+    from model.calibration import calibrate
+    table = calibrate(replications, seed)
+    for r in table.itertuples():
+        verdict = "ok " if r.in_range else "OFF"
+        print(f"{verdict} {r.key:5s} {r.mean:8.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]  target {r.target:12s} "
+              f"{r.measure}  ({r.fact})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from model.errors import InputError
+    from model.scenario import list_scenarios, load_scenario
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "list":
+            cmd_list()
+        elif args.command == "params":
+            cmd_params(args.lang, args.markdown)
+        elif args.command == "calibrate":
+            cmd_calibrate(args.replications, args.seed)
+        elif args.command == "run":
+            scenarios = [load_scenario(s) for s in args.scenarios]
+            names = [s.name for s in scenarios]
+            if len(set(names)) != len(names):
+                raise InputError("command line", "SCENARIO", "each scenario once", ", ".join(names))
+            if args.name is not None:
+                from model.scenario import NAME_PATTERN
+                if not NAME_PATTERN.match(args.name):
+                    raise InputError("command line", "--name",
+                                     "lower-case letters, digits, '_' or '-' (at most 64)", args.name)
+            name = args.name or ("+".join(names) if len(names) <= 3 else f"{len(names)}_scenarios")
+            run_and_write(scenarios, name, args)
+        else:
+            scenarios = [load_scenario(p) for p in list_scenarios()]
+            run_and_write(scenarios, "default_study", args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
