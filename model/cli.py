@@ -11,12 +11,17 @@ Examples:
   python run.py run baseline burden_reduction --replications 10 --steps 120
   python run.py run my_scenario.toml --out results/mine
   python run.py params                        every parameter with unit, range and source
+  python run.py status results/baseline       is that folder complete, interrupted or failed?
+
+Run the same command again after an interrupt (Ctrl-C, SIGTERM, a full disk) to resume: finished
+replications are kept in the folder's replications/ and reused. A folder holding another study is
+refused unless --overwrite is given. Installed, the command is also called `shequ`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import platform
 import subprocess
 import sys
@@ -24,10 +29,13 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from model.experiment import DEFAULT_SEED
+from model.runner import Interrupted, StudyFailed, stop_on_signals
+from model.store import WriteFailed
+
 ROOT = Path(__file__).resolve().parent.parent   # the source checkout, for the git commit
 DEFAULT_REPLICATIONS = 5
 DEFAULT_STEPS = 120
-DEFAULT_SEED = 20021
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -71,11 +79,14 @@ def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None
     p.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=default(DEFAULT_SEED),
                    help=f"master seed; replication seeds are derived from it (default {DEFAULT_SEED})")
     p.add_argument("--out", type=Path, default=default(None),
-                   help="output folder (default results/<study name> in the current folder)")
+                   help="output folder (default results/<study name and non-default options> in the current folder); "
+                        "the same command into the same folder resumes an interrupted study")
     p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=default(None),
                    help="parallel processes (default: all cores); results do not depend on it")
     p.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=default(None),
                    help="share of real residents simulated, overriding the scenarios (1 = 1:1)")
+    p.add_argument("--overwrite", action="store_true", default=default(False),
+                   help="replace what is in --out even if it is another study or not a results folder")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seeds per scenario (default 5)")
     cal.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
                      help=f"master seed (default {DEFAULT_SEED})")
+    status = sub.add_parser("status", help="say whether a results folder is complete, interrupted or failed")
+    status.add_argument("folder", type=Path, help="a results folder")
     study = sub.add_parser("study", help="the default study (same as no command): every scenario")
     add_run_options(study)
     add_run_options(parser, top_level=True)
@@ -126,62 +139,133 @@ def versions() -> dict[str, str]:
     return found
 
 
-def ensure_writable(out: Path) -> None:
-    """Create the output folder and check a file can be written there, or fail in one line."""
+def study_folder_name(name: str, args) -> str:
+    """The default output folder: the study name plus every option that changes the results and
+    differs from its default, so two different commands never share a folder."""
+    parts = [name]
+    options = (("steps", args.steps, DEFAULT_STEPS), ("reps", args.replications, DEFAULT_REPLICATIONS),
+               ("seed", args.seed, DEFAULT_SEED), ("scale", args.scale, None))
+    for option, value, default in options:
+        if value != default:
+            parts.append(f"{option}-{value:g}" if isinstance(value, float) else f"{option}-{value}")
+    return "_".join(parts)
+
+
+def study_description(scenarios, args, overrides) -> dict:
+    """What determines the results, for the study fingerprint (not titles, paths or workers)."""
+    return {
+        "model": versions().get("shequ"),
+        "steps": args.steps, "replications": args.replications, "master_seed": args.seed,
+        "scenarios": [{"name": s.name, "parameters": {**s.parameters, **(overrides or {})},
+                       "reforms": s.as_dict()["reforms"]} for s in scenarios],
+    }
+
+
+def check_scale(scenarios, scale: float | None) -> dict | None:
+    """--scale overrides every scenario's scale; a value too small for one of them is the
+    command line's fault, and is reported as such."""
+    if scale is None:
+        return None
     from model.errors import InputError
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise InputError("command line", "--out", f"a folder that can be written ({exc.strerror})",
-                         str(out)) from None
+    from model.scenario import validate_parameters
+    for s in scenarios:
+        try:
+            validate_parameters({**s.parameters, "scale": scale}, source=s.path or s.name, prefix="")
+        except InputError as exc:
+            raise InputError("command line", "--scale", f"{exc.expected} (scenario {s.name} has "
+                             f"residents_per_community = {s.parameters['residents_per_community']})", scale) from None
+    return {"scale": scale}
 
 
 def run_and_write(scenarios, name: str, args) -> Path:
-    from model.experiment import run_study
+    """Run the study into its results folder: locked, resumable, every file written atomically,
+    manifest status running -> complete (or interrupted / failed)."""
+    from model.errors import InputError
+    from model.experiment import check_study, run_study
     from model.report import plot_final, plot_timeseries, write_report
+    from model.scenario import check_unique_names
+    from model.store import ResultStore, fingerprint
 
-    out = (args.out or Path.cwd() / "results" / name).resolve()
-    overrides = {"scale": args.scale} if args.scale is not None else None
-    if overrides:
-        from model.scenario import validate_parameters
-        for s in scenarios:
-            validate_parameters({**s.parameters, **overrides}, source=s.path or s.name, prefix="")
-    ensure_writable(out)      # before the runs, so no finished work is lost to a bad folder
+    if args.out is not None and str(args.out).strip() == "":
+        raise InputError("command line", "--out", "a folder path", "")
+    check_unique_names(scenarios)
+    overrides = check_scale(scenarios, args.scale)
+    workers = args.workers or os.cpu_count() or 1
+    check_study(scenarios, args.replications, args.steps, workers, overrides, source="command line")
+    out = Path(args.out if args.out is not None else Path.cwd() / "results" / study_folder_name(name, args))
+    out = out.resolve()
+    print_fp = fingerprint(study_description(scenarios, args, overrides))
+    store = ResultStore(out, print_fp, overwrite=args.overwrite)
     started = time.time()
-    print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), "
-          f"{args.steps} months -> {out}", file=sys.stderr)
-    result = run_study(scenarios, args.replications, args.steps, args.seed, args.workers, overrides)
-    result.timeseries.to_csv(out / "timeseries.csv", index=False, float_format="%.6g")
-    result.communities.to_csv(out / "communities.csv", index=False, float_format="%.6g")
-    summary = result.summary()
-    summary.to_csv(out / "summary.csv", index=False, float_format="%.6g")
-    plot_timeseries(result.timeseries, out / "timeseries.png")
-    plot_final(summary, out / "final_comparison.png")
-    scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
-    write_report(out, scenarios, summary, steps=args.steps, replications=args.replications,
-                 master_seed=args.seed, scale=scale)
-    manifest = {
-        "study": name,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "wall_seconds": round(time.time() - started, 2),
-        "command": sys.argv,
-        "git_commit": git_commit(),
-        "versions": versions(),
-        "master_seed": args.seed,
-        "replication_seeds": result.seeds,
-        "steps": args.steps,
-        "replications": args.replications,
-        "overrides": overrides or {},
-        "scenarios": [
-            {**s.as_dict(), "parameters": {**s.parameters, **(overrides or {})}} for s in scenarios
-        ],
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    with stop_on_signals():
+        store.open()       # before the runs, so no finished work is lost to a bad folder
+        try:
+            reused = store.stored_replications()
+            store.mark("running", study=name, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                       command=sys.argv, git_commit=git_commit(), versions=versions(), steps=args.steps,
+                       replications=args.replications, master_seed=args.seed, overrides=overrides or {},
+                       scenarios=[{**s.as_dict(), "parameters": {**s.parameters, **(overrides or {})}}
+                                  for s in scenarios])
+            print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), {args.steps} months"
+                  + (f" ({reused} stored replication(s) reused)" if reused else "") + f" -> {out}",
+                  file=sys.stderr)
+            result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
+                               store=store)
+            summary = result.summary()
+            csv = {"index": False, "float_format": "%.6g"}
+            store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
+            store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
+            store.write("summary.csv", lambda p: summary.to_csv(p, **csv))
+            store.write("timeseries.png", lambda p: plot_timeseries(result.timeseries, p))
+            store.write("final_comparison.png", lambda p: plot_final(summary, p))
+            scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
+            store.write("report.md", lambda p: write_report(
+                out, scenarios, summary, steps=args.steps, replications=args.replications,
+                master_seed=args.seed, scale=scale, filename=p.name))
+            store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
+        except Interrupted as exc:
+            note = _mark(store, "interrupted")
+            print(f"interrupted ({exc}): {store.stored_replications()} of {len(scenarios) * args.replications} "
+                  f"replication(s) stored in {out}{note}; run the same command to resume", file=sys.stderr)
+            raise
+        except WriteFailed as exc:
+            raise WriteFailed(f"{exc}; {_mark(store, 'interrupted').lstrip('; ') or 'the folder is not complete'}"
+                              "; free some space and run the same command to resume") from None
+        except (StudyFailed, InputError):
+            _mark(store, "failed")
+            raise
+        finally:
+            store.close()
     print(f"Done in {time.time() - started:.1f} s. Open {out / 'report.md'}", file=sys.stderr)
     return out
+
+
+def _mark(store, status: str) -> str:
+    """Mark the folder; say so, or say that even that failed (a full disk)."""
+    from model.store import WriteFailed
+    try:
+        store.mark(status)
+    except WriteFailed:
+        return "; the folder could not be marked (its status stays 'running', so it is not read as results)"
+    return f"; the folder is marked {status}"
+
+
+def cmd_status(folder: Path) -> int:
+    """Say whether a folder holds complete results; summarise them only if it does."""
+    from model.store import read_manifest, require_complete
+    manifest = read_manifest(folder)
+    if manifest is not None and manifest.get("status") not in (None, "complete"):
+        from model.store import REPLICATIONS
+        stored = len(list((folder / REPLICATIONS).glob("*.pkl"))) if (folder / REPLICATIONS).is_dir() else 0
+        total = len(manifest.get("scenarios", [])) * int(manifest.get("replications", 0))
+        print(f"{folder}: {manifest['status']}, not results: {stored} of {total} replication(s) stored; "
+              f"run its command again to finish it: {' '.join(manifest.get('command', []))}")
+        return 1
+    manifest = require_complete(folder)
+    print(f"{folder}: complete: study {manifest.get('study')}, {len(manifest.get('scenarios', []))} scenario(s) x "
+          f"{manifest.get('replications')} replication(s), {manifest.get('steps')} months, master seed "
+          f"{manifest.get('master_seed')}; read report.md")
+    return 0
 
 
 def cmd_list() -> None:
@@ -225,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd_params(args.lang, args.markdown)
         elif args.command == "calibrate":
             cmd_calibrate(args.replications, args.seed)
+        elif args.command == "status":
+            return cmd_status(args.folder)
         elif args.command == "run":
             scenarios = [load_scenario(s) for s in args.scenarios]
             names = [s.name for s in scenarios]
@@ -239,10 +325,17 @@ def main(argv: list[str] | None = None) -> int:
             run_and_write(scenarios, name, args)
         else:
             scenarios = [load_scenario(p) for p in list_scenarios()]
+            if not scenarios:
+                raise InputError("scenarios", "folder", "at least one .toml scenario file")
             run_and_write(scenarios, "default_study", args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (StudyFailed, WriteFailed) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Interrupted as exc:
+        return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -14,7 +14,7 @@ from .metrics import METRIC_NAMES, measure
 from .policy import Policy
 from .population import Population
 from .reforms import APPLY
-from .scenario import Scenario, load_scenario, validate_parameters
+from .scenario import Scenario, checked_model_parameters, load_scenario
 
 SNAPSHOT_FIELDS = ("community", "household", "age_group", "employment", "vulnerable", "registered",
                    "trust", "efficacy", "habit", "satisfaction", "aware", "req_age")
@@ -42,8 +42,7 @@ class GovernanceModel(mesa.Model):
         elif not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         self.spec = scenario
-        merged = {**scenario.parameters, **(overrides or {})}
-        self.p: dict[str, Any] = validate_parameters(merged, source="overrides", prefix="")
+        self.p: dict[str, Any] = checked_model_parameters(scenario, overrides)   # the one validation path
         p = self.p
         self.n_communities = p["n_streets"] * p["communities_per_street"]
         self.policy = Policy.from_parameters(p)

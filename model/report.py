@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -62,7 +63,7 @@ def plot_final(summary: pd.DataFrame, path: Path, metrics=KEY_METRICS) -> Path:
     for ax, metric in zip(axes.flat, metrics, strict=False):
         s = summary[summary["metric"] == metric].set_index("scenario").loc[scenarios]
         y = range(len(scenarios))
-        err = [s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]]
+        err = [(s["mean"] - s["ci_low"]).fillna(0), (s["ci_high"] - s["mean"]).fillna(0)]   # none from 1 run
         ax.barh(list(y), s["mean"], xerr=err, color="#4c78a8", alpha=0.85, capsize=3)
         ax.set_yticks(list(y), scenarios, fontsize=8)
         ax.invert_yaxis()
@@ -80,18 +81,32 @@ def plot_final(summary: pd.DataFrame, path: Path, metrics=KEY_METRICS) -> Path:
 
 
 def _fmt(x: float) -> str:
+    if x != x:
+        return "n/a"
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3f}"
 
 
+def escape(text: str) -> str:
+    """Scenario text as one line of literal Markdown: no headings, links or HTML of its own."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", text)
+
+
 def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
-                 replications: int, master_seed: int, scale: float) -> Path:
+                 replications: int, master_seed: int, scale: float, filename: str = "report.md") -> Path:
     """report.md: what was run, what to notice, the figures and the final-step table."""
+    if replications < 2:
+        intervals = "With one replication there are no intervals (one run says nothing about the spread)."
+    else:
+        intervals = ("Intervals are 95% Student-t intervals over replications, taken on the logit scale for "
+                     "shares and on the log scale for non-negative quantities, so they stay in range.")
     lines = [
         "# Shequ study report",
         "",
         f"{len(scenarios)} scenario(s) x {replications} replication(s), {steps} monthly steps, "
         f"master seed {master_seed}; each simulated resident stands for {1 / scale:g} real residents "
-        "(parameter `scale`). Intervals are 95% Student-t confidence intervals over replications.",
+        f"(parameter `scale`). {intervals}",
         "Files: `timeseries.csv` (district, every month), `communities.csv` (every community, every "
         "month), `summary.csv` (final month), `manifest.json` (versions, seeds, full parameters).",
         "",
@@ -99,17 +114,18 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
         "",
     ]
     for s in scenarios:
-        lines += [f"### {s.name}: {s.title_en or s.name}", ""]
+        lines += [f"### {s.name}: {escape(s.title_en or s.name)}", ""]
         if s.title_zh:
-            lines += [f"*{s.title_zh}*", ""]
+            lines += [f"*{escape(s.title_zh)}*", ""]
         for key in ("notice_en", "notice_zh"):
             lines_of_text = [line.strip() for line in s.about.get(key, "").splitlines() if line.strip()]
             text = ("" if key.endswith("zh") else " ").join(lines_of_text)   # Chinese has no spaces
             if text:
-                lines += [text, ""]
+                lines += [escape(text), ""]
     lines += ["## Over time", "", "![Key metrics over time](timeseries.png)", "",
               "## At the final month", "", "![Final-month comparison](final_comparison.png)", "",
-              "## Table (final month, mean [95% CI])", ""]
+              "## Table (final month, " + ("mean [95% CI])" if replications > 1 else "mean; no interval from one "
+                                                       "replication)"), ""]
     names = list(dict.fromkeys(summary["scenario"]))
     lines.append("| metric | " + " | ".join(names) + " |")
     lines.append("|---|" + "---|" * len(names))
@@ -117,8 +133,9 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
         cells = []
         for name in names:
             r = summary[(summary["scenario"] == name) & (summary["metric"] == metric)].iloc[0]
-            cells.append(f"{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]")
+            ci = "" if r["ci_low"] != r["ci_low"] else f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+            cells.append(f"{_fmt(r['mean'])}{ci}")
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
-    path = out / "report.md"
+    path = out / filename
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
