@@ -67,6 +67,14 @@ def bounded_int(name: str, low: int, high: int):
     return bounded(int, name, low, high)
 
 
+def folder_path(text: str) -> Path:
+    """An argparse type: a non-empty path (an empty one would silently mean the current folder)."""
+    if not text.strip():
+        from model.errors import InputError
+        raise InputError("command line", "--out", "a folder path", text)
+    return Path(text)
+
+
 def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None:
     """The study options. Sub-commands leave unset options alone, so an option given before
     the command (``run.py --steps 6 run baseline``) is not reset by the sub-command's default."""
@@ -78,7 +86,7 @@ def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None
                    help=f"months to simulate after the warm-up (default {DEFAULT_STEPS} = 10 years)")
     p.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=default(DEFAULT_SEED),
                    help=f"master seed; replication seeds are derived from it (default {DEFAULT_SEED})")
-    p.add_argument("--out", type=Path, default=default(None),
+    p.add_argument("--out", type=folder_path, default=default(None),
                    help="output folder (default results/<study name and non-default options> in the current folder); "
                         "the same command into the same folder resumes an interrupted study")
     p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=default(None),
@@ -186,8 +194,6 @@ def run_and_write(scenarios, name: str, args) -> Path:
     from model.scenario import check_unique_names
     from model.store import ResultStore, fingerprint
 
-    if args.out is not None and str(args.out).strip() == "":
-        raise InputError("command line", "--out", "a folder path", "")
     check_unique_names(scenarios)
     overrides = check_scale(scenarios, args.scale)
     workers = args.workers or os.cpu_count() or 1
@@ -314,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "run":
             scenarios = [load_scenario(s) for s in args.scenarios]
             names = [s.name for s in scenarios]
-            if len(set(names)) != len(names):
+            files = [str(Path(s.path).resolve()) for s in scenarios]
+            if len(set(files)) != len(files):
                 raise InputError("command line", "SCENARIO", "each scenario once", ", ".join(names))
             if args.name is not None:
                 from model.scenario import NAME_PATTERN

@@ -84,6 +84,8 @@ class ResultStore:
         """Create or take over the folder; raises a one-line InputError if it is in use, is not
         a results folder, or holds a different study (unless overwrite)."""
         folder = self.folder
+        if folder.is_dir():
+            self._check_contents(remove=False)     # refuse a foreign folder before touching it
         try:
             folder.mkdir(parents=True, exist_ok=True)
             probe = folder / f".write-test-{os.getpid()}"
@@ -106,7 +108,7 @@ class ResultStore:
             raise
         return self
 
-    def _check_contents(self) -> None:
+    def _check_contents(self, remove: bool = True) -> None:
         others = [p.name for p in self.folder.iterdir() if p.name != LOCK and not p.name.startswith(".write-test")]
         manifest = read_manifest(self.folder)
         same = manifest is not None and manifest.get("fingerprint") == self.fingerprint
@@ -117,7 +119,8 @@ class ResultStore:
                 raise InputError("command line", self.option,
                                  f"an empty folder or one holding this same study; {what} "
                                  "(give --overwrite to replace it)", str(self.folder))
-            self._remove_own_files()
+            if remove:
+                self._remove_own_files()
 
     def _remove_own_files(self) -> None:
         """--overwrite: remove what a study writes, and nothing else."""
