@@ -112,15 +112,15 @@ class ResultStore:
         others = [p.name for p in self.folder.iterdir() if p.name != LOCK and not p.name.startswith(".write-test")]
         manifest = read_manifest(self.folder)
         same = manifest is not None and manifest.get("fingerprint") == self.fingerprint
-        if others and not same:
+        if others and remove and self.overwrite:
+            self._remove_own_files()        # --overwrite starts afresh, even for the same study
+        elif others and not same:
             if not self.overwrite:
                 what = ("holds a different study" if manifest is not None and "fingerprint" in manifest
                         else "is not an empty folder or a results folder of this program")
                 raise InputError("command line", self.option,
                                  f"an empty folder or one holding this same study; {what} "
                                  "(give --overwrite to replace it)", str(self.folder))
-            if remove:
-                self._remove_own_files()
 
     def _remove_own_files(self) -> None:
         """--overwrite: remove what a study writes, and nothing else."""

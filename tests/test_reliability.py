@@ -23,6 +23,7 @@ from model import cli as cli_module
 from model import scenario as scenario_module
 from model.experiment import confidence_interval, metric_bounds, run_study, summarise
 from model.report import write_report
+from model.runner import StudyFailed, run_jobs
 from model.store import ResultStore, require_complete
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,6 +167,13 @@ def test_report_escapes_texts_and_says_why_there_is_no_interval(tmp_path):
     text = write_report(tmp_path, [s], summary, steps=2, replications=1, master_seed=1, scale=0.005).read_text()
     assert not any(line.startswith(("## Injected", "# also")) for line in text.splitlines())
     assert "<script>" not in text and "no interval from one replication" in text
+
+
+def test_errors_inside_workers_are_one_line():
+    for workers in (1, 2):
+        with pytest.raises(StudyFailed) as err:
+            run_jobs(math.sqrt, [4.0, -1.0], workers, lambda i, r: None, label=lambda j: f"job {j}", progress=False)
+        assert str(err.value) == "job -1.0: ValueError: math domain error"
 
 
 # ---------------------------------------------------------------- results folders
