@@ -201,7 +201,7 @@ def default_study() -> dict:
         # run.py spawns its own worker processes; measure from a wrapper so that the
         # children's peak RSS (largest single process) is this study's alone
         wrapper = ("import resource, subprocess, sys; "
-                   "rc = subprocess.run([sys.executable, 'run.py']).returncode; "
+                   "rc = subprocess.run([sys.executable, 'run.py', '--overwrite']).returncode; "
                    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(rc)")
         proc = subprocess.run([sys.executable, "-c", wrapper], cwd=ROOT, stdout=log, stderr=subprocess.PIPE,
                               text=True)

@@ -3,22 +3,31 @@ tidy result tables and final-step summaries with 95% confidence intervals."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from tqdm import tqdm
 
+from .errors import InputError
 from .governance import GovernanceModel
-from .metrics import METRIC_NAMES
-from .scenario import Scenario
+from .metrics import METRIC_BY_NAME, METRIC_NAMES
+from .runner import run_jobs
+from .scenario import (
+    Scenario,
+    check_memory,
+    check_run_length,
+    check_unique_names,
+    memory_needed,
+    plain,
+    validate_parameters,
+)
+from .store import ResultStore
 
 ID_COLUMNS = ["scenario", "replication", "seed", "step"]
+DEFAULT_SEED = 20021        # the master seed of the API and the command line
 
 
 def replication_seeds(master_seed: int, replications: int) -> list[int]:
@@ -48,6 +57,10 @@ def _run_job(job: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
     return run_replication(*job)
 
 
+def _job_label(job: tuple) -> str:
+    return f"scenario {job[0].name}, replication {job[1]}"
+
+
 @dataclass
 class StudyResult:
     timeseries: pd.DataFrame
@@ -59,64 +72,139 @@ class StudyResult:
         return summarise(self.timeseries)
 
 
+def check_study(scenarios: list[Scenario], replications: int, steps: int, workers: int,
+                overrides: dict[str, Any] | None, source: str = "run_study") -> None:
+    """Everything about a study that can be checked before it runs, in one-line InputErrors:
+    the arguments, unique scenario names, reforms within the run, and memory."""
+    for name, value, low in (("replications", replications, 1), ("steps", steps, 1)):
+        value = plain(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InputError(source, name, f"an integer >= {low}", value)
+    if not isinstance(scenarios, (list, tuple)) or not scenarios:
+        raise InputError(source, "scenarios", "a non-empty list of Scenario", scenarios)
+    for i, s in enumerate(scenarios):
+        if not isinstance(s, Scenario):
+            raise InputError(source, f"scenarios[{i}]", "a Scenario (see load_scenario)", s)
+    check_unique_names(list(scenarios))
+    check_run_length(list(scenarios), plain(steps))
+    copies = max(1, min(workers, len(scenarios) * replications))
+    params = [validate_parameters({**s.parameters, **(overrides or {})}, s.path or source, prefix="")
+              for s in scenarios]
+    per_model = max(memory_needed(p) for p in params)
+    communities = sum(p["n_streets"] * p["communities_per_street"] for p in params)
+    # the tables kept in this process: (communities + district) x steps x columns x 8 bytes, twice
+    tables = 2 * 8 * (len(METRIC_NAMES) + 6) * plain(steps) * replications * (communities + len(scenarios))
+    check_memory(copies * per_model + tables, source, "study",
+                 f"{copies} model(s) at once and {replications} replication(s) of {steps} months")
+
+
 def run_study(scenarios: list[Scenario], replications: int = 5, steps: int = 120,
-              master_seed: int = 1, workers: int | None = None,
-              overrides: dict[str, Any] | None = None, progress: bool = True) -> StudyResult:
-    """Run every scenario x replication; results are identical serial or parallel."""
+              master_seed: int = DEFAULT_SEED, workers: int | None = None,
+              overrides: dict[str, Any] | None = None, progress: bool = True,
+              store: ResultStore | None = None) -> StudyResult:
+    """Run every scenario x replication; results are identical serial or parallel.
+
+    With a ``store``, each replication is saved as it finishes and one saved by an earlier,
+    interrupted run of the same study is reused instead of run again. Interrupts and worker
+    failures are handled by model.runner (hold runner.stop_on_signals around the call).
+    """
+    workers = max(1, workers if workers and workers > 0 else os.cpu_count() or 1)
+    check_study(scenarios, replications, steps, workers, overrides)
+    steps, replications = plain(steps), plain(replications)
     seeds = replication_seeds(master_seed, replications)
     jobs = [(s, r, seeds[r], steps, overrides) for s in scenarios for r in range(replications)]
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
-    bar = tqdm(total=len(jobs), desc="runs", unit="run", disable=not progress)
-    if workers <= 1:
-        results = []
-        for job in jobs:
-            results.append(_run_job(job))
-            bar.update()
-    else:
-        # forkserver (spawn where there is none): children start clean instead of forking a
-        # multi-threaded parent
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = []
-            for res in pool.map(_run_job, jobs):   # map keeps the job order
-                results.append(res)
-                bar.update()
-    bar.close()
+    results: list[Any] = [None] * len(jobs)
+    keys = [f"{s.name}-r{r:04d}" for s, r, *_ in jobs]
+    if store is not None:
+        for i, key in enumerate(keys):
+            results[i] = store.load_replication(key)
+    todo = [i for i, r in enumerate(results) if r is None]
+
+    def finished(k: int, result: tuple) -> None:
+        i = todo[k]
+        if store is not None:
+            store.save_replication(keys[i], result)
+        results[i] = result
+
+    run_jobs(_run_job, [jobs[i] for i in todo], workers, finished, label=_job_label, progress=progress)
     timeseries = pd.concat([r[0] for r in results], ignore_index=True)
     communities = pd.concat([r[1] for r in results], ignore_index=True)
     return StudyResult(timeseries, communities, seeds, list(scenarios))
 
 
-def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval; a single value has a zero-width interval."""
+def metric_bounds(metric: str) -> tuple[float, float]:
+    """The range a metric's values can take, from its unit: shares and 0-1 indices lie in [0, 1],
+    the equity gaps (a share minus a share) in [-1, 1], everything else (counts, days, yuan,
+    rates) is non-negative. Unknown columns are unbounded."""
+    m = METRIC_BY_NAME.get(metric)
+    if m is None:
+        return -np.inf, np.inf
+    if m.group == "equity":
+        return -1.0, 1.0
+    if m.unit in ("share", "index 0-1"):
+        return 0.0, 1.0
+    return 0.0, np.inf
+
+
+def interval(mean, sd, n, low: float = -np.inf, high: float = np.inf, level: float = 0.95):
+    """95% interval of a mean over n replications that stays inside the metric's range.
+
+    The Student-t half-width is taken on the logit scale for bounded metrics and on the log
+    scale for non-negative ones (delta method), then mapped back, so a share's interval stays in
+    [0, 1] and a cost's above 0; unbounded metrics get the plain t-interval. Fewer than two
+    replications give no interval (NaN): one run says nothing about the spread.
+    """
+    mean, sd, n = (np.asarray(x, dtype=float) for x in (mean, sd, n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+        if np.isfinite(low) and np.isfinite(high):
+            width = high - low
+            p = np.clip((mean - low) / width, 1e-12, 1 - 1e-12)
+            h = half / (width * p * (1 - p))
+            centre = np.log(p / (1 - p))
+            lo = low + width / (1 + np.exp(-(centre - h)))
+            hi = low + width / (1 + np.exp(-(centre + h)))
+        elif np.isfinite(low):
+            d = np.maximum(mean - low, 1e-300)
+            lo, hi = low + d * np.exp(-half / d), low + d * np.exp(half / d)
+        else:
+            lo, hi = mean - half, mean + half
+    flat = (sd == 0) | ~np.isfinite(sd)
+    lo, hi = np.where(flat, mean, lo), np.where(flat, mean, hi)
+    none = n < 2
+    return np.where(none, np.nan, lo), np.where(none, np.nan, hi)
+
+
+def confidence_interval(values: np.ndarray, level: float = 0.95, bounds: tuple[float, float] = (-np.inf, np.inf)
+                        ) -> tuple[float, float, float]:
+    """Mean and 95% interval (see `interval`); a single value has no interval (NaN)."""
     values = np.asarray(values, dtype=float)
     mean = float(values.mean())
-    if values.size < 2:
-        return mean, mean, mean
-    half = stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-    return mean, mean - half, mean + half
+    sd = float(values.std(ddof=1)) if values.size > 1 else np.nan
+    lo, hi = interval(mean, sd, values.size, *bounds, level=level)
+    return mean, float(lo), float(hi)
 
 
 def summarise(timeseries: pd.DataFrame, step: int | None = None) -> pd.DataFrame:
     """One row per scenario and metric: mean, ci_low, ci_high over replications at ``step``
-    (the final step by default)."""
+    (the final step by default); no interval (NaN) from a single replication."""
+    if not isinstance(timeseries, pd.DataFrame) or timeseries.empty or "step" not in timeseries:
+        raise InputError("summarise", "timeseries", "a study's time series with at least one month",
+                         "an empty table")
     step = int(timeseries["step"].max()) if step is None else step
     final = timeseries[timeseries["step"] == step]
     rows = []
     for scenario, group in final.groupby("scenario", sort=False):
         for metric in METRIC_NAMES:
-            mean, low, high = confidence_interval(group[metric].to_numpy())
+            mean, low, high = confidence_interval(group[metric].to_numpy(), bounds=metric_bounds(metric))
             rows.append({"scenario": scenario, "metric": metric, "step": step, "mean": mean,
                          "ci_low": low, "ci_high": high, "replications": len(group)})
     return pd.DataFrame(rows)
 
 
 def band(timeseries: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per scenario and step: mean and 95% CI of ``metric`` over replications (for plots)."""
+    """Per scenario and step: mean and 95% interval of ``metric`` over replications (for plots)."""
     g = timeseries.groupby(["scenario", "step"], sort=False)[metric]
     out = g.agg(["mean", "std", "count"]).reset_index()
-    t = stats.t.ppf(0.975, np.maximum(out["count"] - 1, 1))
-    half = np.where(out["count"] > 1, t * out["std"].fillna(0) / np.sqrt(out["count"]), 0.0)
-    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+    out["ci_low"], out["ci_high"] = interval(out["mean"], out["std"], out["count"], *metric_bounds(metric))
     return out

@@ -22,7 +22,7 @@ from .government import DistrictGovernment
 from .metrics import METRIC_NAMES, MetricsRecorder
 from .population import RESIDENT_FIELDS, Population
 from .record import MonthRecord
-from .scenario import Scenario, load_scenario, validate_parameters, with_reform_values
+from .scenario import Scenario, checked_model_parameters, load_scenario, with_reform_values
 from .values import ValuesInForce
 from .work import TaskQueue
 
@@ -61,8 +61,8 @@ class GovernanceModel(mesa.Model):
         given = {**(overrides or {}), **parameters}
         scenario = with_reform_values(scenario, {k: v for k, v in given.items() if "." in k})
         self.shequ_scenario = scenario
-        base = validate_parameters({**scenario.parameters, **{k: v for k, v in given.items() if "." not in k}},
-                                   source="overrides", prefix="")
+        # the one validation path: the scenario re-checked, overrides on top, memory estimated
+        base = checked_model_parameters(scenario, {k: v for k, v in given.items() if "." not in k})
         self.values = ValuesInForce(base, base["n_streets"], base["communities_per_street"], list(scenario.reforms))
         self.n_communities = self.values.n_communities
         self.month = -base["warmup_months"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -30,8 +31,11 @@ WORDS = {
         "final": "Scenarios at the final month ({step}); bars: mean, whiskers: 95% CI",
         "report": "Shequ study report",
         "intro": ("{n} scenario(s) x {replications} replication(s), {steps} monthly steps, master seed {seed}; "
-                  "each simulated resident stands for {ratio:g} real residents (parameter `scale`). Intervals are "
-                  "95% Student-t confidence intervals over replications."),
+                  "each simulated resident stands for {ratio:g} real residents (parameter `scale`)."),
+        "intervals": ("Intervals are 95% Student-t intervals over replications, taken on the logit scale for "
+                      "shares and on the log scale for non-negative quantities, so they stay in range."),
+        "one_run": "With one replication there are no intervals (one run says nothing about the spread).",
+        "table_one": "Table (final month, mean; no interval from one replication)",
         "files": ("Files: `timeseries.csv` (district, every month), `communities.csv` (every community, every "
                   "month), `summary.csv` (final month), `manifest.json` (versions, seeds, full parameters)."),
         "scenarios": "Scenarios", "time": "Over time", "at_final": "At the final month",
@@ -44,7 +48,10 @@ WORDS = {
         "final": "最后一个月（第 {step} 个月）各情景比较；柱：均值，误差线：95% 置信区间",
         "report": "社区治理改革模拟研究报告",
         "intro": ("{n} 个情景 × {replications} 次重复运行，共 {steps} 个月，主种子 {seed}；"
-                  "每位模拟居民代表 {ratio:g} 位实际居民（参数 `scale`）。区间为重复运行间的 95% t 置信区间。"),
+                  "每位模拟居民代表 {ratio:g} 位实际居民（参数 `scale`）。"),
+        "intervals": "区间为重复运行间的 95% t 置信区间；比例在 logit 尺度上、非负量在对数尺度上计算，因而不会越界。",
+        "one_run": "只有一次运行，不给出区间（一次运行无法说明离散程度）。",
+        "table_one": "表（最后一个月，均值；一次运行不给出区间）",
         "files": ("文件：`timeseries.csv`（全区，逐月）、`communities.csv`（各社区，逐月）、"
                   "`summary.csv`（最后一个月）、`manifest.json`（版本、种子、全部参数）。"),
         "scenarios": "情景", "time": "随时间变化", "at_final": "最后一个月",
@@ -112,7 +119,7 @@ def _plot_final(summary: pd.DataFrame, path: Path, metrics, lang: str) -> Path:
     for ax, metric in zip(axes.flat, metrics, strict=False):
         s = summary[summary["metric"] == metric].set_index("scenario").loc[scenarios]
         y = range(len(scenarios))
-        err = [s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]]
+        err = [(s["mean"] - s["ci_low"]).fillna(0), (s["ci_high"] - s["mean"]).fillna(0)]   # none from 1 run
         ax.barh(list(y), s["mean"], xerr=err, color="#4c78a8", alpha=0.85, capsize=3)
         ax.set_yticks(list(y), scenarios, fontsize=8)
         ax.invert_yaxis()
@@ -131,22 +138,33 @@ def _plot_final(summary: pd.DataFrame, path: Path, metrics, lang: str) -> Path:
 
 
 def _fmt(x: float) -> str:
+    if x != x:
+        return "n/a"
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3f}"
 
 
+def escape(text: str) -> str:
+    """Scenario text as one line of literal Markdown: no headings, links or HTML of its own."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", text)
+
+
 def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
-                 replications: int, master_seed: int, scale: float, lang: str = "en") -> Path:
+                 replications: int, master_seed: int, scale: float, lang: str = "en",
+                 filename: str = "report.md") -> Path:
     """report.md: what was run, what to notice, the figures and the final-step table.
 
     In ``lang`` first (headings, titles, notes, metric labels); the other language's
-    scenario title and note follow each scenario's own.
+    scenario title and note follow each scenario's own. Scenario texts are escaped, so a
+    title cannot add headings, links or HTML of its own.
     """
     w = WORDS[lang]
     lines = [
         f"# {w['report']}",
         "",
         w["intro"].format(n=len(scenarios), replications=replications, steps=steps, seed=master_seed,
-                          ratio=1 / scale),
+                          ratio=1 / scale) + " " + (w["one_run"] if replications < 2 else w["intervals"]),
         w["files"],
         "",
         f"## {w['scenarios']}",
@@ -155,17 +173,17 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
     first, second = ("zh", "en") if lang == "zh" else ("en", "zh")
     for s in scenarios:
         title, other = getattr(s, f"title_{first}"), getattr(s, f"title_{second}")
-        lines += [f"### {s.name}: {title or s.name}", ""]
+        lines += [f"### {s.name}: {escape(title or s.name)}", ""]
         if other:
-            lines += [f"*{other}*", ""]
+            lines += [f"*{escape(other)}*", ""]
         for key in (f"notice_{first}", f"notice_{second}"):
             lines_of_text = [line.strip() for line in s.about.get(key, "").splitlines() if line.strip()]
             text = ("" if key.endswith("zh") else " ").join(lines_of_text)   # Chinese has no spaces
             if text:
-                lines += [text, ""]
+                lines += [escape(text), ""]
     lines += [f"## {w['time']}", "", f"![{w['time_alt']}](timeseries.png)", "",
               f"## {w['at_final']}", "", f"![{w['final_alt']}](final_comparison.png)", "",
-              f"## {w['table']}", ""]
+              f"## {w['table'] if replications > 1 else w['table_one']}", ""]
     names = list(dict.fromkeys(summary["scenario"]))
     lines.append(f"| {w['metric']} | " + " | ".join(names) + " |")
     lines.append("|---|" + "---|" * len(names))
@@ -173,9 +191,9 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
         cells = []
         for name in names:
             r = summary[(summary["scenario"] == name) & (summary["metric"] == metric)].iloc[0]
-            cells.append(f"{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]")
-        label = metric if lang == "en" else f"{_label(metric, lang)} `{metric}`"
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    path = out / "report.md"
+            ci = "" if r["ci_low"] != r["ci_low"] else f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+            cells.append(f"{_fmt(r['mean'])}{ci}")
+        lines.append(f"| {escape(_label(metric, lang))} `{metric}` | " + " | ".join(cells) + " |")
+    path = out / filename
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

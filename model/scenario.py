@@ -22,12 +22,16 @@ A scenario file looks like::
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .district import check_sizes
+import numpy as np
+import psutil
+
+from .district import check_sizes, simulated_sizes
 from .errors import InputError
 from .parameters import PARAMETERS, REFORM_KINDS, base_defaults, check_value, coerce, reform_defaults
 from .values import Scope
@@ -49,6 +53,9 @@ class Reform:
     params: dict[str, Any] = field(default_factory=dict)
     scope: Scope = field(default_factory=Scope)
 
+    def __post_init__(self):
+        check_reform_object(self)
+
 
 @dataclass
 class Scenario:
@@ -59,6 +66,9 @@ class Scenario:
     title_zh: str = ""
     about: dict[str, str] = field(default_factory=dict)
     path: str | None = None
+
+    def __post_init__(self):
+        check_scenario_object(self)
 
     def as_dict(self) -> dict[str, Any]:
         """Full, resolved description (every parameter), for manifests."""
@@ -76,6 +86,7 @@ class Scenario:
 def _check_param(source: str, where: str, name: str, value: Any) -> Any:
     if name == "community_sizes":
         return value      # its shape depends on the layout: checked in validate_parameters
+    value = plain(value)
     expected = check_value(name, value)
     if expected:
         raise InputError(source, where, expected, value)
@@ -135,9 +146,9 @@ def validate_reform(raw: Any, source: str, where: str, params: dict[str, Any] | 
     if not isinstance(raw, dict):
         raise InputError(source, where, "a table with kind and start_month", raw)
     kind = raw.get("kind")
-    if kind not in REFORM_KINDS:
+    if not isinstance(kind, str) or kind not in REFORM_KINDS:
         raise InputError(source, f"{where}.kind", "one of " + ", ".join(REFORM_KINDS), kind)
-    start = raw.get("start_month")
+    start = plain(raw.get("start_month"))
     if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= MAX_START_MONTH:
         raise InputError(source, f"{where}.start_month", f"an integer month in [0, {MAX_START_MONTH}]", start)
     values = reform_defaults(kind)
@@ -160,6 +171,9 @@ def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> 
         if key not in TOP_KEYS:
             raise InputError(source, key, "one of " + ", ".join(sorted(TOP_KEYS)), key)
     name = data.get("name", default_name)
+    if "name" not in data and not NAME_PATTERN.match(default_name):
+        raise InputError(source, "name", "a name = \"...\" entry (lower-case letters, digits, '_' or '-'), "
+                         "since the file name is not a valid scenario name", default_name)
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise InputError(source, "name", "lower-case letters, digits, '_' or '-' (at most 64)", name)
     for key in ("title_en", "title_zh"):
@@ -181,7 +195,7 @@ def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> 
     if not isinstance(raw_reforms, list):
         raise InputError(source, "reforms", "an array of tables ([[reforms]])", raw_reforms)
     reforms = [validate_reform(r, source, f"reforms[{i}]", params) for i, r in enumerate(raw_reforms)]
-    return Scenario(name=name, parameters=params, reforms=sorted(reforms, key=lambda r: r.start_month),
+    return Scenario(name=name, parameters=params, reforms=reforms,
                     title_en=data.get("title_en", ""), title_zh=data.get("title_zh", ""),
                     about=dict(about), path=source)
 
@@ -226,9 +240,11 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             hint = "a scenario name from `run.py list` or a path to a .toml file"
         raise InputError(source, "file", hint, str(name_or_path))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))   # a byte-order mark is harmless
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, "TOML", f"valid TOML ({exc})") from None
+    except RecursionError:
+        raise InputError(source, "TOML", "arrays or tables nested less deeply (too deep to read)") from None
     except UnicodeDecodeError:
         raise InputError(source, "file", "UTF-8 text") from None
     return scenario_from_dict(data, source, default_name=path.stem)
@@ -236,3 +252,123 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 
 def list_scenarios() -> list[Path]:
     return sorted(SCENARIO_DIR.glob("*.toml"))
+
+
+# ---------------------------------------------------------------- checks shared by files and Python
+# A Reform or Scenario built in Python passes the same checks as one read from a file, with the
+# same one-line InputError; only the source differs ("Python API" instead of the file name).
+
+API = "Python API"
+_validating = threading.local()
+
+
+def plain(value: Any) -> Any:
+    """NumPy scalars (np.int64(3), np.float64(0.2), np.bool_) as the Python numbers they are."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_reform_object(reform: Reform) -> None:
+    """Validate a Reform built in Python and fill in its kind's defaults for missing parameters."""
+    params = reform.params if isinstance(reform.params, dict) else {}
+    if not isinstance(reform.params, dict):
+        raise InputError(API, f"Reform({reform.kind!r}).params", "a dict of parameter = value", reform.params)
+    if getattr(_validating, "on", False):
+        return          # built by validate_reform itself from values it has just checked
+    if not isinstance(reform.scope, Scope):
+        raise InputError(API, f"Reform({reform.kind!r}).scope", "a Scope(streets=..., communities=...)", reform.scope)
+    raw = {**params, "kind": reform.kind, "start_month": reform.start_month}
+    _validating.on = True
+    try:
+        checked = validate_reform(raw, API, f"Reform({reform.kind!r})")
+    finally:
+        _validating.on = False
+    object.__setattr__(reform, "start_month", checked.start_month)
+    object.__setattr__(reform, "params", checked.params)
+
+
+def check_scenario_object(s: Scenario) -> None:
+    """Validate a Scenario (name, parameters, reforms, no two reforms of one kind in one month)
+    and put its reforms in month order, which is the order the model applies them in."""
+    source = s.path or API
+    if not isinstance(s.name, str) or not NAME_PATTERN.match(s.name):
+        raise InputError(source, "name", "lower-case letters, digits, '_' or '-' (at most 64)", s.name)
+    if not isinstance(s.parameters, dict):
+        raise InputError(source, "parameters", "a dict of parameter = value", s.parameters)
+    s.parameters = validate_parameters(s.parameters, source)
+    if not isinstance(s.reforms, (list, tuple)):
+        raise InputError(source, "reforms", "a list of Reform", s.reforms)
+    seen: dict[tuple[str, int], list[tuple[int, np.ndarray]]] = {}
+    layout = (s.parameters["n_streets"], s.parameters["communities_per_street"])
+    for i, r in enumerate(s.reforms):
+        if not isinstance(r, Reform):
+            raise InputError(source, f"reforms[{i}]", "a Reform(kind, start_month, params)", r)
+        if not r.scope.district:    # the scope must name streets and communities the district has
+            validate_scope(r.scope.as_dict(), s.parameters, source, f"reforms[{i}].scope")
+        where = r.scope.mask(*layout)
+        for j, other in seen.setdefault((r.kind, r.start_month), []):
+            if (where & other).any():
+                raise InputError(source, f"reforms[{i}]", f"at most one {r.kind} reform in month {r.start_month} "
+                                 f"in a community (reforms[{j}] covers some of the same; merge their "
+                                 "parameters or their scopes)", r.kind)
+        seen[(r.kind, r.start_month)].append((i, where))
+    s.reforms = sorted(s.reforms, key=lambda r: r.start_month)
+
+
+def check_unique_names(scenarios: list[Scenario]) -> None:
+    """Two scenarios with one name would be pooled into one row of every table: refuse."""
+    first: dict[str, Scenario] = {}
+    for s in scenarios:
+        if s.name in first:
+            other = first[s.name].path or "another Scenario"
+            raise InputError(s.path or API, "name", f"a name no other scenario in the study has ({other} "
+                             f"is also named {s.name!r})", s.name)
+        first[s.name] = s
+
+
+def check_run_length(scenarios: list[Scenario], steps: int) -> None:
+    """A reform that starts after the last simulated month would never take effect: refuse."""
+    for s in scenarios:
+        for r in s.reforms:
+            if r.start_month >= steps:
+                raise InputError(s.path or API, f"reforms[kind={r.kind}].start_month",
+                                 f"a month within the run (0 to {steps - 1} for {steps} steps)", r.start_month)
+
+
+# Measured: peak resident memory (ru_maxrss) of a 3-month run of 10 communities x 20,000 residents
+# minus that of 10 x 100, Python 3.12 / NumPy 2: 261 bytes per simulated resident without resident
+# agents, 554 with them; rounded up. BASE_BYTES is the interpreter with NumPy, pandas and Mesa loaded.
+BYTES_PER_RESIDENT = 300
+BYTES_PER_RESIDENT_AGENT = 300
+BASE_BYTES = 130 * 2**20
+
+
+def simulated_residents(params: dict[str, Any]) -> int:
+    return int(simulated_sizes(params).sum())
+
+
+def memory_needed(params: dict[str, Any]) -> int:
+    """Estimated bytes one model with these (validated) parameters needs, in its own process."""
+    per = BYTES_PER_RESIDENT + (BYTES_PER_RESIDENT_AGENT if params["resident_agents"] else 0)
+    return BASE_BYTES + simulated_residents(params) * per
+
+
+def checked_model_parameters(scenario: Scenario, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """What a model runs with: the scenario re-checked (it may have been changed since it was
+    built), overrides validated on top, and the memory it needs checked against what is free."""
+    check_scenario_object(scenario)
+    params = validate_parameters({**scenario.parameters, **(overrides or {})}, source="overrides", prefix="")
+    check_memory(memory_needed(params) - BASE_BYTES, scenario.path or API, "parameters",
+                 f"{simulated_residents(params):,} simulated residents")
+    return params
+
+
+def available_memory() -> int:
+    return int(psutil.virtual_memory().available)
+
+
+def check_memory(needed: int, source: str, field_name: str, what: str) -> None:
+    """Refuse, before allocating anything, a set-up that cannot fit in available memory."""
+    free = available_memory()
+    if needed > free:
+        raise InputError(source, field_name, f"a set-up that fits in the {free / 2**30:.1f} GB of available "
+                         f"memory ({what} needs about {needed / 2**30:.1f} GB)")

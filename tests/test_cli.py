@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +36,7 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path):
     outs = []
     for i in range(2):
         out = tmp_path / f"r{i}"
-        r = cli("run", "baseline", "burden_reduction", *SMALL, "--seed", "7", "--out", out)
+        r = cli("run", "baseline", "burden_reduction", *SMALL, "--steps", "25", "--seed", "7", "--out", out)
         assert r.returncode == 0, r.stderr
         outs.append(out)
     for name in ("timeseries.csv", "communities.csv", "summary.csv", "timeseries.png",
@@ -47,7 +46,7 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path):
             assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
     ts = pd.read_csv(outs[0] / "timeseries.csv")
     assert list(ts.columns) == ["scenario", "replication", "seed", "step", *METRIC_NAMES]
-    assert len(ts) == 2 * 2 * 6
+    assert len(ts) == 2 * 2 * 25
     comm = pd.read_csv(outs[0] / "communities.csv")
     assert list(comm.columns)[:7] == ["scenario", "replication", "seed", "step", "street", "community",
                                       METRIC_NAMES[0]]
@@ -56,6 +55,7 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path):
     assert len(summary) == 2 * len(METRIC_NAMES)
     manifest = json.loads((outs[0] / "manifest.json").read_text())
     assert manifest["master_seed"] == 7 and len(manifest["replication_seeds"]) == 2
+    assert manifest["status"] == "complete"
     assert manifest["versions"]["mesa"].startswith("3.")
     assert manifest["scenarios"][1]["reforms"][0]["kind"] == "burden_reduction"
     assert manifest["scenarios"][0]["parameters"]["scale"] == 0.005
@@ -82,17 +82,15 @@ def test_options_before_the_command_are_not_reset(tmp_path):
     assert ts["step"].max() == 2 and ts["replication"].nunique() == 1
 
 
-def test_run_accepts_a_path_and_stays_inside_results(tmp_path):
+def test_run_accepts_a_path_and_writes_under_the_working_folder(tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text("name = 'mine'\n", encoding="utf-8")
-    target = ROOT / "results" / "mine_cli_test"
-    path.write_text("name = 'mine_cli_test'\n", encoding="utf-8")
-    try:
-        r = cli("run", path, *SMALL, cwd=tmp_path)
-        assert r.returncode == 0, r.stderr
-        assert (target / "summary.csv").exists()     # results/<scenario name>/, not next to the file
-    finally:
-        shutil.rmtree(target, ignore_errors=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    r = cli("run", path, *SMALL, cwd=work)
+    assert r.returncode == 0, r.stderr
+    # results/<name and options>/ where the command ran
+    assert (work / "results" / "mine_steps-6_reps-2_scale-0.005" / "summary.csv").exists()
 
 
 @pytest.mark.parametrize(("args", "needle"), [
@@ -103,6 +101,10 @@ def test_run_accepts_a_path_and_stays_inside_results(tmp_path):
     (["run", "baseline", "--scale", "2"], "--scale: expected a number in [0.001, 1]"),
     (["run", "baseline", "--name", "../../escape"], "--name: expected lower-case letters"),
     (["run", "baseline", "baseline"], "SCENARIO: expected each scenario once"),
+    (["run", "baseline", "--scale", "0.001"], "command line: --scale: expected residents_per_community * scale >= 20"),
+    (["run", "baseline", "--out", ""], "command line: --out: expected a folder path"),
+    (["run", "burden_reduction", "--steps", "12"], "start_month: expected a month within the run (0 to 11"),
+    (["status", "scenarios"], "scenarios: manifest.json: expected a results folder"),
     (["run", "baseline", "--colour", "red"], "unrecognized arguments: --colour"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["run"], "the following arguments are required: SCENARIO"),
@@ -131,6 +133,9 @@ def test_unwritable_output_folder_fails_before_running(tmp_path):
     ("[parameters\n", "bad.toml: TOML: expected valid TOML"),
     ("unknown = 1\n", "bad.toml: unknown: expected one of"),
     ("[parameters]\nscale = 9\n", "bad.toml: parameters.scale: expected a number in [0.001, 1]"),
+    ("x = " + "[" * 1000 + "]" * 1000 + "\n", "bad.toml: TOML: expected arrays or tables nested less deeply"),
+    ("[[reforms]]\nkind = 'deliberation'\nstart_month = 1\n[[reforms]]\nkind = 'deliberation'\nstart_month = 1\n",
+     "bad.toml: reforms[1]: expected at most one deliberation reform in month 1"),
 ])
 def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle):
     path = tmp_path / "bad.toml"

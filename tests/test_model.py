@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import METRIC_NAMES, GovernanceModel
+from model import METRIC_NAMES, GovernanceModel, Reform, Scenario
 from model.agents import AcceptanceCentre, Committee, Department, Resident, StreetOffice
 from model.experiment import replication_seeds, run_study, summarise
 from model.scenario import load_scenario
@@ -85,7 +85,9 @@ def test_same_seed_same_result_and_different_seed_differs():
 
 
 def test_serial_and_parallel_studies_are_identical():
-    scenarios = [load_scenario("baseline"), load_scenario("deliberation")]
+    base = load_scenario("baseline")
+    early = Scenario("early_deliberation", parameters=dict(base.parameters), reforms=[Reform("deliberation", 3)])
+    scenarios = [base, early]
     serial = run_study(scenarios, replications=2, steps=12, master_seed=9, workers=1,
                        overrides=SMALL, progress=False)
     parallel = run_study(scenarios, replications=2, steps=12, master_seed=9, workers=2,

@@ -1,0 +1,365 @@
+"""Shequ command line: run reform scenarios and write results, figures and a report.
+
+Each study writes results/<name>/: timeseries.csv (district metrics every month),
+communities.csv (every community), summary.csv (final-month mean and 95% CI),
+timeseries.png and final_comparison.png, report.md (read this first) and
+manifest.json (versions, seeds, full parameters). One step is one month.
+
+Examples:
+  python run.py                               the default study: every scenario in scenarios/
+  python run.py list                          the scenarios, with what each represents
+  python run.py run baseline burden_reduction --replications 10 --steps 120
+  python run.py run my_scenario.toml --out results/mine
+  python run.py params                        every parameter with unit, range and source
+  python run.py status results/baseline       is that folder complete, interrupted or failed?
+
+Run the same command again after an interrupt (Ctrl-C, SIGTERM, a full disk) to resume: finished
+replications are kept in the folder's replications/ and reused. A folder holding another study is
+refused unless --overwrite is given. Installed, the command is also called `shequ`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+from model.experiment import DEFAULT_SEED
+from model.runner import Interrupted, StudyFailed, stop_on_signals
+from model.store import WriteFailed
+
+ROOT = Path(__file__).resolve().parent.parent   # the source checkout, for the git commit
+DEFAULT_REPLICATIONS = 5
+DEFAULT_STEPS = 120
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def bounded(convert: type, name: str, low: float, high: float):
+    """An argparse type: ``convert`` the text and check it lies in [low, high], else a
+    one-line InputError naming the option."""
+    noun = "an integer" if convert is int else "a number"
+
+    def parse(text: str):
+        from model.errors import InputError
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            shown = f"[{low}, {high}]" if convert is int else f"[{low:g}, {high:g}]"
+            raise InputError("command line", name, f"{noun} in {shown}", text)
+        return value
+    return parse
+
+
+def bounded_int(name: str, low: int, high: int):
+    return bounded(int, name, low, high)
+
+
+def folder_path(text: str) -> Path:
+    """An argparse type: a non-empty path (an empty one would silently mean the current folder)."""
+    if not text.strip():
+        from model.errors import InputError
+        raise InputError("command line", "--out", "a folder path", text)
+    return Path(text)
+
+
+def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None:
+    """The study options. Sub-commands leave unset options alone, so an option given before
+    the command (``run.py --steps 6 run baseline``) is not reset by the sub-command's default."""
+    default = (lambda value: value) if top_level else (lambda value: argparse.SUPPRESS)
+    p.add_argument("--replications", type=bounded_int("--replications", 1, 1000),
+                   default=default(DEFAULT_REPLICATIONS),
+                   help=f"replications per scenario, each with its own seed (default {DEFAULT_REPLICATIONS})")
+    p.add_argument("--steps", type=bounded_int("--steps", 1, 1200), default=default(DEFAULT_STEPS),
+                   help=f"months to simulate after the warm-up (default {DEFAULT_STEPS} = 10 years)")
+    p.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=default(DEFAULT_SEED),
+                   help=f"master seed; replication seeds are derived from it (default {DEFAULT_SEED})")
+    p.add_argument("--out", type=folder_path, default=default(None),
+                   help="output folder (default results/<study name and non-default options> in the current folder); "
+                        "the same command into the same folder resumes an interrupted study")
+    p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=default(None),
+                   help="parallel processes (default: all cores); results do not depend on it")
+    p.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=default(None),
+                   help="share of real residents simulated, overriding the scenarios (1 = 1:1)")
+    p.add_argument("--overwrite", action="store_true", default=default(False),
+                   help="replace what is in --out even if it is another study or not a results folder")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser, metavar="COMMAND")
+    run = sub.add_parser("run", help="run one or more scenarios (names from `list`, or .toml paths)",
+                         description="Run scenarios x replications and write results/<name>/.")
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                     help="a scenario name from scenarios/ or a path to a .toml file")
+    run.add_argument("--name", default=None, help="study name for the output folder (default: scenario names)")
+    add_run_options(run)
+    sub.add_parser("list", help="list the scenarios in scenarios/ with their titles")
+    params = sub.add_parser("params", help="print the parameter registry")
+    params.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
+    params.add_argument("--markdown", action="store_true",
+                        help="print a Markdown table with both labels (docs/parameters.md is made this way)")
+    params.add_argument("--json", action="store_true",
+                        help="print the whole registry as a JSON list (every field of every entry)")
+    cal = sub.add_parser("calibrate", help="compare the model with the stylized facts (SF4, SF6, SF7, SF9, SF10)")
+    cal.add_argument("--replications", type=bounded_int("--replications", 2, 100), default=5,
+                     help="seeds per scenario (default 5)")
+    cal.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
+                     help=f"master seed (default {DEFAULT_SEED})")
+    status = sub.add_parser("status", help="say whether a results folder is complete, interrupted or failed")
+    status.add_argument("folder", type=Path, help="a results folder")
+    app = sub.add_parser("app", help="start the workshop app in the browser (offline; Chinese first)",
+                         description="Serve the bilingual workshop app on this machine and print its address.")
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    app.add_argument("--port", type=bounded_int("--port", 1, 65535), default=8765, help="port (default 8765)")
+    app.add_argument("--lang", choices=("zh", "en"), default="zh", help="first language (switchable in the app)")
+    app.add_argument("--district", default="", help="size overrides, e.g. n_streets=3,communities_per_street=4")
+    study = sub.add_parser("study", help="the default study (same as no command): every scenario")
+    add_run_options(study)
+    add_run_options(parser, top_level=True)
+    return parser
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for pkg in ("shequ", "mesa", "numpy", "pandas", "scipy", "matplotlib", "networkx", "tqdm"):
+        try:
+            found[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            found[pkg] = "not installed"
+    return found
+
+
+def study_folder_name(name: str, args) -> str:
+    """The default output folder: the study name plus every option that changes the results and
+    differs from its default, so two different commands never share a folder."""
+    parts = [name]
+    options = (("steps", args.steps, DEFAULT_STEPS), ("reps", args.replications, DEFAULT_REPLICATIONS),
+               ("seed", args.seed, DEFAULT_SEED), ("scale", args.scale, None))
+    for option, value, default in options:
+        if value != default:
+            parts.append(f"{option}-{value:g}" if isinstance(value, float) else f"{option}-{value}")
+    return "_".join(parts)
+
+
+def study_description(scenarios, args, overrides) -> dict:
+    """What determines the results, for the study fingerprint (not titles, paths or workers)."""
+    return {
+        "model": versions().get("shequ"),
+        "steps": args.steps, "replications": args.replications, "master_seed": args.seed,
+        "scenarios": [{"name": s.name, "parameters": {**s.parameters, **(overrides or {})},
+                       "reforms": s.as_dict()["reforms"]} for s in scenarios],
+    }
+
+
+def check_scale(scenarios, scale: float | None) -> dict | None:
+    """--scale overrides every scenario's scale; a value too small for one of them is the
+    command line's fault, and is reported as such."""
+    if scale is None:
+        return None
+    from model.errors import InputError
+    from model.scenario import validate_parameters
+    for s in scenarios:
+        try:
+            validate_parameters({**s.parameters, "scale": scale}, source=s.path or s.name, prefix="")
+        except InputError as exc:
+            raise InputError("command line", "--scale", f"{exc.expected} (scenario {s.name} has "
+                             f"residents_per_community = {s.parameters['residents_per_community']})", scale) from None
+    return {"scale": scale}
+
+
+def run_and_write(scenarios, name: str, args) -> Path:
+    """Run the study into its results folder: locked, resumable, every file written atomically,
+    manifest status running -> complete (or interrupted / failed)."""
+    from model.errors import InputError
+    from model.experiment import check_study, run_study
+    from model.report import plot_final, plot_timeseries, write_report
+    from model.scenario import check_unique_names
+    from model.store import ResultStore, fingerprint
+
+    check_unique_names(scenarios)
+    overrides = check_scale(scenarios, args.scale)
+    workers = args.workers or os.cpu_count() or 1
+    check_study(scenarios, args.replications, args.steps, workers, overrides, source="command line")
+    out = Path(args.out if args.out is not None else Path.cwd() / "results" / study_folder_name(name, args))
+    out = out.resolve()
+    print_fp = fingerprint(study_description(scenarios, args, overrides))
+    store = ResultStore(out, print_fp, overwrite=args.overwrite)
+    started = time.time()
+    with stop_on_signals():
+        store.open()       # before the runs, so no finished work is lost to a bad folder
+        try:
+            reused = store.stored_replications()
+            store.mark("running", study=name, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                       command=sys.argv, git_commit=git_commit(), versions=versions(), steps=args.steps,
+                       replications=args.replications, master_seed=args.seed, overrides=overrides or {},
+                       scenarios=[{**s.as_dict(), "parameters": {**s.parameters, **(overrides or {})}}
+                                  for s in scenarios])
+            print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), {args.steps} months"
+                  + (f" ({reused} stored replication(s) reused)" if reused else "") + f" -> {out}",
+                  file=sys.stderr)
+            result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
+                               store=store)
+            summary = result.summary()
+            csv = {"index": False, "float_format": "%.6g"}
+            store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
+            store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
+            store.write("summary.csv", lambda p: summary.to_csv(p, **csv))
+            store.write("timeseries.png", lambda p: plot_timeseries(result.timeseries, p))
+            store.write("final_comparison.png", lambda p: plot_final(summary, p))
+            scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
+            store.write("report.md", lambda p: write_report(
+                out, scenarios, summary, steps=args.steps, replications=args.replications,
+                master_seed=args.seed, scale=scale, filename=p.name))
+            store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
+        except Interrupted as exc:
+            note = _mark(store, "interrupted")
+            print(f"interrupted ({exc}): {store.stored_replications()} of {len(scenarios) * args.replications} "
+                  f"replication(s) stored in {out}{note}; run the same command to resume", file=sys.stderr)
+            raise
+        except WriteFailed as exc:
+            raise WriteFailed(f"{exc}; {_mark(store, 'interrupted').lstrip('; ') or 'the folder is not complete'}"
+                              "; free some space and run the same command to resume") from None
+        except (StudyFailed, InputError):
+            _mark(store, "failed")
+            raise
+        finally:
+            store.close()
+    print(f"Done in {time.time() - started:.1f} s. Open {out / 'report.md'}", file=sys.stderr)
+    return out
+
+
+def _mark(store, status: str) -> str:
+    """Mark the folder; say so, or say that even that failed (a full disk)."""
+    from model.store import WriteFailed
+    try:
+        store.mark(status)
+    except WriteFailed:
+        return "; the folder could not be marked (its status stays 'running', so it is not read as results)"
+    return f"; the folder is marked {status}"
+
+
+def cmd_status(folder: Path) -> int:
+    """Say whether a folder holds complete results; summarise them only if it does."""
+    from model.store import read_manifest, require_complete
+    manifest = read_manifest(folder)
+    if manifest is not None and manifest.get("status") not in (None, "complete"):
+        from model.store import REPLICATIONS
+        stored = len(list((folder / REPLICATIONS).glob("*.pkl"))) if (folder / REPLICATIONS).is_dir() else 0
+        total = len(manifest.get("scenarios", [])) * int(manifest.get("replications", 0))
+        print(f"{folder}: {manifest['status']}, not results: {stored} of {total} replication(s) stored; "
+              f"run its command again to finish it: {' '.join(manifest.get('command', []))}")
+        return 1
+    manifest = require_complete(folder)
+    print(f"{folder}: complete: study {manifest.get('study')}, {len(manifest.get('scenarios', []))} scenario(s) x "
+          f"{manifest.get('replications')} replication(s), {manifest.get('steps')} months, master seed "
+          f"{manifest.get('master_seed')}; read report.md")
+    return 0
+
+
+def cmd_list() -> None:
+    from model.scenario import list_scenarios, load_scenario
+    for path in list_scenarios():
+        s = load_scenario(path)
+        print(f"{s.name:28s} {s.title_en}")
+        print(f"{'':28s} {s.title_zh}")
+
+
+def cmd_params(lang: str, markdown: bool = False, as_json: bool = False) -> None:
+    from model.parameters import as_json_records, as_markdown, as_table
+    if markdown:
+        print(as_markdown(), end="")
+        return
+    if as_json:
+        print(json.dumps(as_json_records(), indent=1, ensure_ascii=False))
+        return
+    for row in as_table():
+        label = row["label_en"] if lang == "en" else row["label_zh"]
+        print(f"{row['name']:48s} {row['default']!s:>10s}  {row['unit']:28s} {row['range']:16s} "
+              f"{row['plausible']:16s} {row['role']:11s} {row['source_kind']:10s} {label}")
+
+
+def cmd_calibrate(replications: int, seed: int) -> None:
+    from model.calibration import calibrate
+    table = calibrate(replications, seed)
+    for r in table.itertuples():
+        verdict = "ok " if r.in_range else "OFF"
+        print(f"{verdict} {r.key:5s} {r.mean:8.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]  target {r.target:12s} "
+              f"{r.measure}  ({r.fact})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from model.errors import InputError
+    from model.scenario import list_scenarios, load_scenario
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "list":
+            cmd_list()
+        elif args.command == "params":
+            cmd_params(args.lang, args.markdown, args.json)
+        elif args.command == "calibrate":
+            cmd_calibrate(args.replications, args.seed)
+        elif args.command == "status":
+            return cmd_status(args.folder)
+        elif args.command == "app":
+            from model.app import server
+            server.parse_district(args.district)
+            server.main(args.host, args.port, args.lang, args.district)
+        elif args.command == "run":
+            scenarios = [load_scenario(s) for s in args.scenarios]
+            names = [s.name for s in scenarios]
+            files = [str(Path(s.path).resolve()) for s in scenarios]
+            if len(set(files)) != len(files):
+                raise InputError("command line", "SCENARIO", "each scenario once", ", ".join(names))
+            if args.name is not None:
+                from model.scenario import NAME_PATTERN
+                if not NAME_PATTERN.match(args.name):
+                    raise InputError("command line", "--name",
+                                     "lower-case letters, digits, '_' or '-' (at most 64)", args.name)
+            name = args.name or ("+".join(names) if len(names) <= 3 else f"{len(names)}_scenarios")
+            run_and_write(scenarios, name, args)
+        else:
+            scenarios = [load_scenario(p) for p in list_scenarios()]
+            if not scenarios:
+                raise InputError("scenarios", "folder", "at least one .toml scenario file")
+            run_and_write(scenarios, "default_study", args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (StudyFailed, WriteFailed) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Interrupted as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0

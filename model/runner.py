@@ -1,0 +1,169 @@
+"""Running many simulations: a process pool that stops cleanly on Ctrl-C or SIGTERM.
+
+Every command that runs many replications (studies, and later sweeps, sensitivity analysis and
+calibration) goes through `run_jobs` inside `stop_on_signals`, so an interrupt always means: the
+first signal cancels pending work, stops the workers and raises `Interrupted`; a second one kills
+every child process and exits at once. Worker errors come back as one-line `StudyFailed`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from typing import Any
+
+import psutil
+from tqdm import tqdm
+
+from .errors import InputError
+
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Interrupted(Exception):
+    """The run was stopped by a signal; ``exit_code`` is 130 (SIGINT) or 143 (SIGTERM)."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        self.exit_code = EXIT_CODES.get(signum, 128 + int(signum))
+        super().__init__(signal.Signals(signum).name)
+
+
+class StudyFailed(Exception):
+    """A replication failed for a reason other than bad input; the message is one line."""
+
+
+def kill_children() -> None:
+    """Kill every process this one started (pool workers, forkserver, resource tracker)."""
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(children, timeout=3)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While active, the first SIGINT/SIGTERM raises `Interrupted` in the main thread; a second
+    one kills all child processes and exits with 130/143 without unwinding."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def handler(signum, frame):
+        received.append(signum)
+        if len(received) == 1:
+            raise Interrupted(signum)
+        kill_children()
+        os._exit(EXIT_CODES.get(received[0], 130))
+
+    previous = {s: signal.signal(s, handler) for s in EXIT_CODES}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _ignore_interrupts() -> None:
+    """Worker start-up: Ctrl-C reaches the whole process group; only the parent handles it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _context():
+    # forkserver (spawn where there is none): children start clean instead of forking a
+    # multi-threaded parent
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now, leaving no process behind."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(3)
+        if p.is_alive():
+            p.kill()
+            p.join(1)
+
+
+def _failure(label: str, exc: BaseException) -> Exception:
+    if isinstance(exc, InputError):
+        return exc
+    if isinstance(exc, MemoryError):
+        return StudyFailed(f"{label}: out of memory (use a smaller scale or fewer --workers)")
+    if isinstance(exc, BrokenProcessPool):
+        return StudyFailed(f"{label}: a worker process died unexpectedly (out of memory or killed?)")
+    text = str(exc).strip().splitlines()
+    return StudyFailed(f"{label}: {type(exc).__name__}: {text[0] if text else 'no message'}")
+
+
+def run_jobs(func: Callable[[Any], Any], jobs: Sequence[Any], workers: int,
+             on_result: Callable[[int, Any], None], label: Callable[[Any], str] = str,
+             progress: bool = True, desc: str = "runs") -> None:
+    """Run ``func(job)`` for every job, serially or on ``workers`` processes, and call
+    ``on_result(index, result)`` in this process as each finishes (in completion order).
+
+    Raises InputError or StudyFailed (one line) for the first job that fails, after stopping
+    the rest; signals are handled by `stop_on_signals`, which the caller should hold.
+    """
+    bar = tqdm(total=len(jobs), desc=desc, unit="run", disable=not progress)
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            for i, job in enumerate(jobs):
+                try:
+                    result = func(job)
+                except (Interrupted, KeyboardInterrupt):
+                    raise
+                except Exception as exc:
+                    raise _failure(label(job), exc) from None
+                on_result(i, result)
+                bar.update()
+            return
+        # Workers are started with SIGINT ignored (inherited through forkserver or spawn), so a
+        # Ctrl-C in the terminal reaches only this process and no worker prints a traceback.
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_context(),
+                                   initializer=_ignore_interrupts)
+        try:
+            try:
+                futures = {pool.submit(func, job): i for i, job in enumerate(jobs)}
+            finally:
+                if old is not None:
+                    signal.signal(signal.SIGINT, old)
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=futures.get):
+                    i = futures[fut]
+                    exc = fut.exception()
+                    if exc is not None:
+                        raise _failure(label(jobs[i]), exc) from None
+                    on_result(i, fut.result())
+                    bar.update()
+        except BaseException:
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
+    finally:
+        bar.close()
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
