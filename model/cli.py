@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 
 from model.experiment import DEFAULT_SEED
-from model.runner import Interrupted, StudyFailed, stop_on_signals
+from model.runner import Interrupted, StudyFailed, kill_children, stop_on_signals
 from model.store import WriteFailed
 
 ROOT = Path(__file__).resolve().parent.parent   # the source checkout, for the git commit
@@ -358,6 +359,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except Interrupted as exc:
+        if argv is None:           # run as a program: end now, with nothing left to interrupt or wait for
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_IGN)
+            kill_children()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exc.exit_code)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -16,12 +16,14 @@ from .governance import GovernanceModel
 from .metrics import METRIC_BY_NAME, METRIC_NAMES
 from .runner import run_jobs
 from .scenario import (
+    BASE_BYTES,
     Scenario,
     check_memory,
     check_run_length,
     check_unique_names,
     memory_needed,
     plain,
+    simulated_residents,
     validate_parameters,
 )
 from .store import ResultStore
@@ -90,11 +92,14 @@ def check_study(scenarios: list[Scenario], replications: int, steps: int, worker
     copies = max(1, min(workers, len(scenarios) * replications))
     params = [validate_parameters({**s.parameters, **(overrides or {})}, s.path or source, prefix="")
               for s in scenarios]
-    per_model = max(memory_needed(p) for p in params)
+    per_model, biggest = max((memory_needed(p), i) for i, p in enumerate(params))
+    # one model alone too big: the scenario's fault, with its resident count
+    check_memory(per_model - BASE_BYTES, scenarios[biggest].path or source, "parameters",
+                 f"{simulated_residents(params[biggest]):,} simulated residents")
     communities = sum(p["n_streets"] * p["communities_per_street"] for p in params)
     # the tables kept in this process: (communities + district) x steps x columns x 8 bytes, twice
     tables = 2 * 8 * (len(METRIC_NAMES) + 6) * plain(steps) * replications * (communities + len(scenarios))
-    check_memory(copies * per_model + tables, source, "study",
+    check_memory(copies * per_model + tables, source, "workers, replications and steps",
                  f"{copies} model(s) at once and {replications} replication(s) of {steps} months")
 
 

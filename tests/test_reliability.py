@@ -123,6 +123,12 @@ def test_a_set_up_too_big_for_memory_is_refused_before_allocating(monkeypatch):
     with pytest.raises(InputError, match=r"fits in the 1\.0 GB of available memory .*6,000,000 simulated residents"):
         GovernanceModel(overrides={"n_streets": 20, "communities_per_street": 30, "residents_per_community": 10000,
                                    "scale": 1.0})
+    big = Scenario("big", parameters={"n_streets": 20, "communities_per_street": 30, "scale": 0.5})
+    with pytest.raises(InputError, match="run_study: parameters: .*3,000,000 simulated residents needs about"):
+        run_study([big], replications=1, steps=1, workers=1, progress=False)
+    small = Scenario("small", parameters=dict(TINY))
+    with pytest.raises(InputError, match="run_study: workers, replications and steps: expected a set-up that fits"):
+        run_study([small], replications=1000, steps=1200, workers=8, progress=False)
 
 
 @pytest.mark.parametrize(("text", "needle"), [
