@@ -97,6 +97,8 @@ def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None
                    help="share of real residents simulated, overriding the scenarios (1 = 1:1)")
     p.add_argument("--overwrite", action="store_true", default=default(False),
                    help="replace what is in --out even if it is another study or not a results folder")
+    p.add_argument("--lang", choices=("en", "zh"), default=default("en"),
+                   help="language of report.md and the figures (default en; zh needs a CJK font for figures)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -232,12 +234,12 @@ def run_and_write(scenarios, name: str, args) -> Path:
             store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
             store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
             store.write("summary.csv", lambda p: summary.to_csv(p, **csv))
-            store.write("timeseries.png", lambda p: plot_timeseries(result.timeseries, p))
-            store.write("final_comparison.png", lambda p: plot_final(summary, p))
+            store.write("timeseries.png", lambda p: plot_timeseries(result.timeseries, p, lang=args.lang))
+            store.write("final_comparison.png", lambda p: plot_final(summary, p, lang=args.lang))
             scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
             store.write("report.md", lambda p: write_report(
                 out, scenarios, summary, steps=args.steps, replications=args.replications,
-                master_seed=args.seed, scale=scale, filename=p.name))
+                master_seed=args.seed, scale=scale, lang=args.lang, filename=p.name))
             store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
         except Interrupted as exc:
             note = _mark(store, "interrupted")
