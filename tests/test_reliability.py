@@ -82,7 +82,8 @@ def test_python_scenarios_are_sorted_checked_and_take_numpy_numbers():
     model = GovernanceModel(s, rng=1).run(4)
     assert list(dict.fromkeys((c.month, c.kind) for c in model.values.changes)) == [
         (1, "burden_reduction"), (3, "deliberation")]
-    with pytest.raises(InputError, match=r"reforms\[1\]: expected at most one burden_reduction reform in month 2 in a community"):
+    with pytest.raises(InputError,
+                       match=r"reforms\[1\]: expected at most one burden_reduction reform in month 2 in a community"):
         Scenario("x", reforms=[Reform("burden_reduction", 2), Reform("burden_reduction", 2, {"ledgers": 150})])
     with pytest.raises(InputError, match="name: expected lower-case"):
         Scenario("Not A Name")
