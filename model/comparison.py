@@ -50,10 +50,10 @@ def paired_differences(timeseries: pd.DataFrame, reference: str = "baseline", *,
         return pd.DataFrame(columns=COLUMNS)
     step = int(timeseries["step"].max()) if step is None else step
     at = timeseries[timeseries["step"] == step]
-    ref = at[at["scenario"] == reference].set_index(["replication", "seed"])
+    ref = at[at["scenario"] == reference]
     rows = []
     for scenario, group in at[at["scenario"] != reference].groupby("scenario", sort=False):
-        pairs = group.set_index(["replication", "seed"]).join(ref, how="inner", rsuffix="__ref")
+        pairs = group.merge(ref, on=["replication", "seed"], how="inner", suffixes=("", "__ref"))
         for metric in metrics:
             diff = (pairs[metric] - pairs[f"{metric}__ref"]).dropna().to_numpy(float)
             mean, low, high = _t_interval(diff, level)

@@ -36,7 +36,7 @@ KEY_METRICS = (
     "resident_agenda_share", "vulnerable_coverage", "worker_turnover", "department_cost",
 )
 PNG_META = {"Software": None}   # keep files byte-identical across runs
-DPI = 200
+DPI = 150
 A4_WIDTH_IN = 7.5               # the printable width of A4 with 15 mm margins, in inches
 # Okabe-Ito colours (safe for colour-blind readers), without yellow; the reference is black.
 COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#882255")
@@ -219,11 +219,12 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
     return fig
 
 
-def save(fig: Figure, path: Path) -> Path:
-    """Write a figure as PNG at print resolution, byte-identical across runs."""
+def save(fig: Figure, path):
+    """Write a figure as PNG at print resolution, byte-identical across runs (``path``: a file name or
+    a binary file object)."""
     with matplotlib.rc_context(style()):
-        fig.savefig(path, dpi=DPI, metadata=PNG_META)
-    return Path(path)
+        fig.savefig(path, dpi=DPI, format="png", metadata=PNG_META)
+    return Path(path) if isinstance(path, str | Path) else path
 
 
 def plot_timeseries(timeseries: pd.DataFrame, path: Path, metrics=KEY_METRICS, *, scenarios=None,
