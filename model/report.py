@@ -280,6 +280,7 @@ def write_reports(out: Path, scenarios: list[Scenario], timeseries: pd.DataFrame
     """Figures, differences.csv (if the study has the reference), report.md and report.html."""
     check_lang(lang)
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     paths = {
         "timeseries.png": plot_timeseries(timeseries, out / "timeseries.png", scenarios=scenarios, lang=lang,
                                           reference=reference),
