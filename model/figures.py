@@ -23,6 +23,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .comparison import absent_before_first_event
@@ -101,9 +102,25 @@ def _plain_number(x: float, _pos=None) -> str:
 
 
 def _wrap(text: str, lang: str, width_en: int = 30, width_zh: int = 16) -> str:
-    if lang == "zh":
-        return "\n".join(text[i:i + width_zh] for i in range(0, len(text), width_zh))
-    return "\n".join(textwrap.wrap(text, width_en))
+    """Lines of at most about ``width`` characters; Chinese breaks anywhere but before closing punctuation."""
+    if lang != "zh":
+        return "\n".join(textwrap.wrap(text, width_en))
+    lines = [""]
+    for ch in text:
+        if len(lines[-1]) >= width_zh and ch not in "）)，。、：；”’":
+            lines.append("")
+        lines[-1] += ch
+    return "\n".join(line.strip() for line in lines)
+
+
+def _title(metric: str, lang: str, width_en: int, width_zh: int) -> str:
+    """A panel title: the metric's label, then its unit in brackets (on a line of its own if need be)."""
+    label, unit = metric_label(metric, lang), metric_unit(metric, lang)
+    unit = f"（{unit}）" if lang == "zh" else f"({unit})"
+    width = width_zh if lang == "zh" else width_en
+    if len(label) + len(unit) + 1 <= width:
+        return f"{label} {unit}"
+    return f"{_wrap(label, lang, width_en, width_zh)}\n{unit}"
 
 
 def _order(names: list[str], reference: str | None) -> list[str]:
@@ -112,14 +129,16 @@ def _order(names: list[str], reference: str | None) -> list[str]:
 
 
 def _styles(names: list[str], reference: str | None) -> dict[str, dict]:
-    """Line style per scenario: the reference thick and black, the others in distinct colours and dashes."""
+    """Line style per scenario: the reference thick and black, the others in colours safe for colour-blind
+    readers (and dashes once colours run out)."""
     out, i = {}, 0
     for name in names:
         if name == reference:
-            out[name] = {"color": REFERENCE_COLOUR, "lw": 2.0, "ls": "-", "zorder": 5}
+            # thick and underneath, so a scenario that coincides with it stays visible on top
+            out[name] = {"color": REFERENCE_COLOUR, "lw": 2.4, "ls": "-", "zorder": 3}
         else:
             out[name] = {"color": COLOURS[i % len(COLOURS)], "lw": 1.1,
-                         "ls": DASHES[(i // len(COLOURS)) % len(DASHES)], "zorder": 3}
+                         "ls": DASHES[(i // len(COLOURS)) % len(DASHES)], "zorder": 4}
             i += 1
     return out
 
@@ -176,46 +195,50 @@ def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_M
 
 def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, lang: str = "en",
                  reference: str | None = "baseline") -> Figure:
-    """The final month: a bar per scenario (mean, 95% CI whiskers), the reference black and as a line;
-    a metric that does not exist (no election held) is written out, not drawn as a zero bar."""
+    """The final month: a bar per scenario (mean, 95% CI whiskers) in the scenario's colour of the time
+    series figure, the reference black and as a dashed line; a metric that does not exist (no election
+    held) is written out, not drawn as a zero bar. One shared legend keeps the panels narrow enough for A4."""
     check_lang(lang)
     known = _by_name(scenarios)
     names = _order(list(dict.fromkeys(summary["scenario"])), reference)
     looks = _styles(names, reference)
-    labels = [_wrap(scenario_title(known[n], lang) if n in known else n, lang, 26, 12) for n in names]
     cols = 3
     rows = -(-len(metrics) // cols)
     step = int(summary["step"].iloc[0])
     with matplotlib.rc_context(style()):
-        fig = Figure(figsize=(A4_WIDTH_IN * 1.4, (0.32 * len(names) + 0.8) * rows + 0.6), layout="constrained")
+        fig = Figure(figsize=(A4_WIDTH_IN, (0.16 * len(names) + 0.75) * rows + 0.25 * len(names) + 0.6),
+                     layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-        for i, (ax, metric) in enumerate(zip(axes, metrics, strict=False)):
+        y = np.arange(len(names))
+        for ax, metric in zip(axes, metrics, strict=False):
             factor = metric_factor(metric)
             s = summary[summary["metric"] == metric].set_index("scenario").reindex(names)
             mean = s["mean"].to_numpy(float) * factor
             low, high = s["ci_low"].to_numpy(float) * factor, s["ci_high"].to_numpy(float) * factor
             absent = np.isnan(mean) | ((mean == 0) & (high == 0) & (metric in NOT_YET_HELD))
-            y = np.arange(len(names))
             shown = ~absent
             err = np.vstack([mean - low, high - mean])
             err = np.where(np.isnan(err), 0, err)
-            ax.barh(y[shown], mean[shown], xerr=err[:, shown], capsize=2,
+            ax.barh(y[shown], mean[shown], xerr=err[:, shown], capsize=1.5, height=0.75,
                     color=[looks[n]["color"] for n, ok in zip(names, shown, strict=True) if ok],
-                    error_kw={"lw": 0.8})
+                    error_kw={"lw": 0.7})
             for yy in y[absent]:
-                ax.text(0, yy, " " + word("not_held", lang), va="center", ha="left", fontsize=7, color="#555555")
+                ax.text(0, yy, " " + word("not_held", lang), va="center", ha="left", fontsize=6.5, color="#555555")
             if reference in names and not absent[0]:
                 ax.axvline(mean[0], color=REFERENCE_COLOUR, lw=0.8, ls=(0, (3, 2)))
-            ax.set_yticks(y, labels if i % cols == 0 else [""] * len(names))
-            ax.invert_yaxis()
-            ax.set_title(_wrap(f"{metric_label(metric, lang)} ({metric_unit(metric, lang)})", lang, 36, 18),
-                         loc="left")
+            ax.set_yticks([])
+            ax.set_ylim(len(names) - 0.5, -0.5)
+            ax.set_title(_title(metric, lang, 34, 17), loc="left")
             ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
             ax.xaxis.set_major_locator(MaxNLocator(4))
             ax.grid(axis="y", visible=False)
         for ax in axes[len(metrics):]:
             ax.set_visible(False)
-        fig.suptitle(word("final_title", lang, step=step))
+        handles = [Patch(color=looks[n]["color"],
+                         label=_wrap(scenario_title(known[n], lang) if n in known else n, lang, 48, 24))
+                   for n in names]
+        fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
+        fig.suptitle(_wrap(word("final_title", lang, step=step), lang, 90, 45))
     return fig
 
 

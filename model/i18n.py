@@ -124,8 +124,6 @@ WORDS = {
         "same random conditions.",
     ),
     "scenarios": ("情景", "Scenarios"),
-    "represents": ("代表什么", "What it represents"),
-    "notice": ("注意观察", "What to notice"),
     "reforms": ("改革", "Reforms"),
     "no_reforms": ("无改革", "no reforms"),
     "month": ("月份", "month"),
@@ -140,8 +138,9 @@ WORDS = {
     ),
     "final": ("最后一个月", "At the final month"),
     "final_title": (
-        "最后一个月（第 {step} 月）各情景比较：条为均值，误差线为 95% 置信区间",
-        "Scenarios at the final month (month {step}): bars show the mean, whiskers the 95% CI",
+        "最后一个月（第 {step} 月）各情景比较：条为均值，误差线为 95% 置信区间，虚线为参照情景",
+        "Scenarios at the final month (month {step}): bars show the mean, whiskers the 95% CI, "
+        "the dashed line the reference",
     ),
     "timeseries_title": (
         "全区关键指标随时间变化（均值与 95% 置信区间）",
@@ -167,7 +166,6 @@ WORDS = {
         "yet (for example, no election held).",
     ),
     "not_held": ("尚未举行", "not held yet"),
-    "reference_mark": ("参照", "reference"),
 }
 
 
