@@ -146,10 +146,11 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
         label, unit = _metric_head(metric, lang)
         lines.append(f"| {label} `{metric}` | {unit} | " + " | ".join(cells) + " |")
     lines.append("")
-    lines += [f"## {word('differences', lang)}", ""]
-    if differences is None or differences.empty:
+    if differences is not None:       # None: not computed (no time series given), so no section
+        lines += [f"## {word('differences', lang)}", ""]
+    if differences is not None and differences.empty:
         lines += [word("no_reference", lang, ref=reference), ""]
-    else:
+    elif differences is not None:
         others = [n for n in names if n in set(differences["scenario"])]
         lines += [word("differences_intro", lang, ref=reference), ""]
         drows, dmissing = _difference_rows(differences, others, lang)
@@ -248,10 +249,11 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
             f"<td class='num{' ref' if n == reference else ''}'>{e(c)}</td>" for n, c in zip(names, cells, strict=True))
             + "</tr>")
     body.append("</tbody></table>")
-    body.append(f"<h2>{e(word('differences', lang))}</h2>")
-    if differences is None or differences.empty:
+    if differences is not None:
+        body.append(f"<h2>{e(word('differences', lang))}</h2>")
+    if differences is not None and differences.empty:
         body.append(f"<p>{e(word('no_reference', lang, ref=reference))}</p>")
-    else:
+    elif differences is not None:
         others = [n for n in names if n in set(differences["scenario"])]
         drows, dmissing = _difference_rows(differences, others, lang)
         missing |= dmissing
