@@ -64,8 +64,11 @@ def metric_label(name: str, lang: str) -> str:
     return m.label_zh if lang == "zh" else m.label_en
 
 
-def metric_unit(name: str, lang: str) -> str:
+def metric_unit(name: str, lang: str, *, difference: bool = False) -> str:
+    """The unit as displayed; a difference of two percentages is in percentage points."""
     d = display(METRIC_BY_NAME[name].unit)
+    if difference and d.en == "%":
+        return "百分点" if lang == "zh" else "percentage points"
     return d.zh if lang == "zh" else d.en
 
 
@@ -80,8 +83,9 @@ def format_value(name: str, value: float, *, signed: bool = False) -> str:
     d = display(METRIC_BY_NAME[name].unit)
     x = float(value) * d.factor
     digits = d.digits if abs(x) < 1000 else 0
-    text = f"{x:+,.{digits}f}" if signed else f"{x:,.{digits}f}"
-    return text + ("%" if d.en == "%" else "")
+    if signed:                 # a difference of shares is in percentage points: no % sign
+        return f"{x:+,.{digits}f}"
+    return f"{x:,.{digits}f}" + ("%" if d.en == "%" else "")
 
 
 def scenario_title(scenario, lang: str) -> str:

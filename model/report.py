@@ -57,7 +57,7 @@ def _is_nan(x) -> bool:
 def _cell(metric: str, mean, low, high, lang: str, *, signed: bool = False) -> tuple[str, bool]:
     """(text, has_no_interval) for a mean and its interval in display units."""
     if _is_nan(mean) or (metric in NOT_YET_HELD and mean == 0 and high == 0 and not signed):
-        return word("not_held", lang) if metric in NOT_YET_HELD else "—", True
+        return word("not_held", lang) if metric in NOT_YET_HELD and not signed else "—", True
     value = format_value(metric, mean, signed=signed)
     if _is_nan(low) or _is_nan(high):
         return f"{value} [—]", True
@@ -95,14 +95,18 @@ def _difference_rows(differences: pd.DataFrame, names: list[str], lang: str):
     return rows, missing
 
 
-def _metric_head(metric: str, lang: str) -> tuple[str, str]:
-    return metric_label(metric, lang), metric_unit(metric, lang)
+def _metric_head(metric: str, lang: str, difference: bool = False) -> tuple[str, str]:
+    return metric_label(metric, lang), metric_unit(metric, lang, difference=difference)
 
 
 def _reforms(s: Scenario, lang: str) -> str:
     if not s.reforms:
         return word("no_reforms", lang)
     return "; ".join(f"{r.kind} ({word('month_n', lang, m=r.start_month)})" for r in s.reforms)
+
+
+def _ref_title(by_name: dict, reference: str, lang: str) -> str:
+    return scenario_title(by_name[reference], lang) if reference in by_name else reference
 
 
 def _ordered(summary: pd.DataFrame, reference: str) -> list[str]:
@@ -152,7 +156,7 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
         lines += [word("no_reference", lang, ref=reference), ""]
     elif differences is not None:
         others = [n for n in names if n in set(differences["scenario"])]
-        lines += [word("differences_intro", lang, ref=reference), ""]
+        lines += [word("differences_intro", lang, ref=_ref_title(by_name, reference, lang)), ""]
         drows, dmissing = _difference_rows(differences, others, lang)
         missing |= dmissing
         lines.append(f"| {word('metric', lang)} | {word('unit', lang)} | "
@@ -160,7 +164,7 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
                                   for n in others) + " |")
         lines.append("|---|---|" + "---:|" * len(others))
         for metric, cells in drows:
-            label, unit = _metric_head(metric, lang)
+            label, unit = _metric_head(metric, lang, difference=True)
             lines.append(f"| {label} `{metric}` | {unit} | "
                          + " | ".join(f"**{t}**" if strong else t for t, strong in cells) + " |")
         lines.append("")
@@ -217,8 +221,8 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
         cls = ' class="ref"' if n == reference else ""
         return f"<th{cls}>{e(title)}<br><code>{e(n)}</code></th>"
 
-    def metric_cells(metric: str) -> str:
-        label, unit = _metric_head(metric, lang)
+    def metric_cells(metric: str, difference: bool = False) -> str:
+        label, unit = _metric_head(metric, lang, difference)
         return f"<td>{e(label)}<br><code>{e(metric)}</code></td><td>{e(unit)}</td>"
 
     body = [f"<h1>{e(word('report_title', lang))}</h1>",
@@ -257,11 +261,12 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
         others = [n for n in names if n in set(differences["scenario"])]
         drows, dmissing = _difference_rows(differences, others, lang)
         missing |= dmissing
-        body.append(f"<p>{e(word('differences_intro', lang, ref=reference))}</p><table><thead><tr>"
+        intro = word("differences_intro", lang, ref=_ref_title(by_name, reference, lang))
+        body.append(f"<p>{e(intro)}</p><table><thead><tr>"
                     f"<th>{e(word('metric', lang))}</th><th>{e(word('unit', lang))}</th>"
                     + "".join(head(n) for n in others) + "</tr></thead><tbody>")
         for metric, cells in drows:
-            body.append("<tr>" + metric_cells(metric) + "".join(
+            body.append("<tr>" + metric_cells(metric, difference=True) + "".join(
                 f"<td class='num{' strong' if strong else ''}'>{e(t)}</td>" for t, strong in cells) + "</tr>")
         body.append("</tbody></table>")
     if missing:

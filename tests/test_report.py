@@ -14,7 +14,7 @@ from model import load_scenario
 from model.comparison import COLUMNS, paired_differences
 from model.experiment import summarise
 from model.metrics import METRIC_BY_NAME, METRIC_NAMES
-from model.report import write_reports
+from model.report import write_html_report, write_report, write_reports
 from model.scenario import scenario_from_dict
 
 
@@ -112,7 +112,11 @@ def test_reports_in_the_chosen_language(study, lang):
 def test_without_the_reference_the_report_says_so(study):
     out, scenarios, ts, summary = study
     ts, summary = ts[ts["scenario"] != "baseline"], summary[summary["scenario"] != "baseline"]
-    paths = write_reports(out, scenarios[1:], ts, summary, steps=6, replications=3, master_seed=9, scale=0.01,
-                          lang="zh")
-    assert "differences.csv" not in paths and not (out / "differences.csv").exists()
-    assert "不包含参照情景" in paths["report.md"].read_text(encoding="utf-8")
+    differences = paired_differences(ts, reference="baseline")
+    assert differences.empty
+    common = {"steps": 6, "replications": 3, "master_seed": 9, "scale": 0.01, "lang": "zh",
+              "differences": differences}
+    for write in (write_report, write_html_report):
+        assert "不包含参照情景" in write(out, scenarios[1:], summary, **common).read_text(encoding="utf-8")
+    common["differences"] = None          # not computed: no section at all
+    assert "## 与参照情景的差值" not in write_report(out, scenarios[1:], summary, **common).read_text(encoding="utf-8")
