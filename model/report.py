@@ -140,6 +140,8 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
     for file, key, alt in FIGURES:
         if (out / file).exists():
             lines += [f"## {word(key, lang)}", "", f"![{alt}]({file})", ""]
+            if key == "over_time":
+                lines += [word("over_time_caption", lang), ""]
     lines += [f"## {word('table', lang)}", ""]
     rows, missing = _summary_rows(summary, names, lang)
     lines.append(f"| {word('metric', lang)} | {word('unit', lang)} | "
