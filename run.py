@@ -4,6 +4,7 @@
 import sys
 
 from model.cli import main
+from model.console import run_main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -24,9 +24,11 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -202,7 +204,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
     manifest status running -> complete (or interrupted / failed)."""
     from model.errors import InputError
     from model.experiment import check_study, run_study
-    from model.report import plot_final, plot_timeseries, write_report
+    from model.report import write_reports
     from model.scenario import check_unique_names
     from model.store import ResultStore, fingerprint
 
@@ -234,12 +236,14 @@ def run_and_write(scenarios, name: str, args) -> Path:
             store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
             store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
             store.write("summary.csv", lambda p: summary.to_csv(p, **csv))
-            store.write("timeseries.png", lambda p: plot_timeseries(result.timeseries, p, lang=args.lang))
-            store.write("final_comparison.png", lambda p: plot_final(summary, p, lang=args.lang))
             scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
-            store.write("report.md", lambda p: write_report(
-                out, scenarios, summary, steps=args.steps, replications=args.replications,
-                master_seed=args.seed, scale=scale, lang=args.lang, filename=p.name))
+            # figures, differences.csv, report.md and report.html, drawn aside and moved in one by one
+            with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as aside:
+                drawn = write_reports(Path(aside), scenarios, result.timeseries, summary, steps=args.steps,
+                                      replications=args.replications, master_seed=args.seed, scale=scale,
+                                      lang=args.lang)
+                for file_name, path in drawn.items():
+                    store.write(file_name, lambda p, path=path: shutil.copyfile(path, p))
             store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
         except Interrupted as exc:
             note = _mark(store, "interrupted")
@@ -373,3 +377,13 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def entry() -> None:
+    """The ``shequ`` console script: main, ending quietly if its output pipe closes early."""
+    from model.console import run_main
+    sys.exit(run_main(main))
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,25 +1,13 @@
 """A CJK font for matplotlib when one is installed, so Chinese labels never render as boxes.
 
-Figures use Chinese text only when :func:`cjk_font` finds a font with Chinese glyphs; otherwise
-callers fall back to English labels (see :func:`figure_lang`).
+The app's figures use Chinese text only when :func:`cjk_font` (from model.figures, which also
+registers the font the project installs) finds a font with Chinese glyphs; otherwise they fall
+back to English labels (see :func:`figure_lang`).
 """
 
 from __future__ import annotations
 
-from functools import cache
-
-from matplotlib import font_manager
-
-# Common fonts with Chinese glyphs: Debian/Ubuntu (fonts-noto-cjk, fonts-wqy-zenhei), macOS, Windows.
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "PingFang SC",
-                "Hiragino Sans GB", "Microsoft YaHei", "SimHei")
-
-
-@cache
-def cjk_font() -> str | None:
-    """The first installed family from CJK_FAMILIES, or None."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FAMILIES if name in installed), None)
+from .figures import CJK_FAMILIES, cjk_font  # noqa: F401  (one place finds the font: model.figures)
 
 
 def figure_lang(lang: str) -> str:

@@ -1,200 +1,307 @@
-"""Figures and a Markdown report of a study, for a reader who looks before reading."""
+"""The study report in two forms: report.md for reading beside the files, and report.html, one
+self-contained page (figures embedded, no outside requests) that prints cleanly on A4.
+
+The command line calls, after writing the CSV files::
+
+    from model.report import write_reports
+    paths = write_reports(out, scenarios, result.timeseries, summary, steps=..., replications=...,
+                          master_seed=..., scale=..., lang="zh", reference="baseline")
+
+which draws timeseries.png and final_comparison.png, writes differences.csv (when the study includes
+the reference), report.md and report.html, and returns their paths by file name. Every piece is also
+callable on its own (``write_report``, ``write_html_report``, and the figure functions re-exported
+from ``model.figures``). Headings, metric labels and units come from the registries in the chosen
+language; scenario texts from user files are escaped; an interval that cannot be estimated is "—".
+"""
 
 from __future__ import annotations
 
+import base64
+import html
+import math
 import re
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from .experiment import band  # noqa: E402
-from .fonts import figure_lang, rc  # noqa: E402
-from .metrics import METRIC_BY_NAME  # noqa: E402
-from .scenario import Scenario  # noqa: E402
-
-KEY_METRICS = (
-    "admin_share", "offloaded_tasks_per_worker", "requests_resolved_share", "satisfaction",
-    "trust", "turnout", "personal_turnout", "deliberation_participation",
-    "resident_agenda_share", "vulnerable_coverage", "worker_turnover", "department_cost",
+from .comparison import paired_differences
+from .figures import KEY_METRICS, plot_final, plot_timeseries
+from .i18n import (
+    NOT_YET_HELD,
+    about_text,
+    check_lang,
+    format_value,
+    metric_label,
+    metric_unit,
+    scenario_title,
+    word,
 )
-PNG_META = {"Software": None}   # keep files byte-identical across runs
+from .scenario import Scenario
 
-# The report's own words; metric labels and scenario texts come from METRICS and the scenario files.
-WORDS = {
-    "en": {
-        "month": "month",
-        "over_time": "Key metrics over time (district; mean and 95% CI over replications)",
-        "final": "Scenarios at the final month ({step}); bars: mean, whiskers: 95% CI",
-        "report": "Shequ study report",
-        "intro": ("{n} scenario(s) x {replications} replication(s), {steps} monthly steps, master seed {seed}; "
-                  "each simulated resident stands for {ratio:g} real residents (parameter `scale`)."),
-        "intervals": ("Intervals are 95% Student-t intervals over replications, taken on the logit scale for "
-                      "shares and on the log scale for non-negative quantities, so they stay in range."),
-        "one_run": "With one replication there are no intervals (one run says nothing about the spread).",
-        "table_one": "Table (final month, mean; no interval from one replication)",
-        "files": ("Files: `timeseries.csv` (district, every month), `communities.csv` (every community, every "
-                  "month), `summary.csv` (final month), `manifest.json` (versions, seeds, full parameters)."),
-        "scenarios": "Scenarios", "time": "Over time", "at_final": "At the final month",
-        "table": "Table (final month, mean [95% CI])", "metric": "metric",
-        "time_alt": "Key metrics over time", "final_alt": "Final-month comparison",
-    },
-    "zh": {
-        "month": "月份",
-        "over_time": "主要指标随时间变化（全区；多次重复运行的均值及 95% 置信区间）",
-        "final": "最后一个月（第 {step} 个月）各情景比较；柱：均值，误差线：95% 置信区间",
-        "report": "社区治理改革模拟研究报告",
-        "intro": ("{n} 个情景 × {replications} 次重复运行，共 {steps} 个月，主种子 {seed}；"
-                  "每位模拟居民代表 {ratio:g} 位实际居民（参数 `scale`）。"),
-        "intervals": "区间为重复运行间的 95% t 置信区间；比例在 logit 尺度上、非负量在对数尺度上计算，因而不会越界。",
-        "one_run": "只有一次运行，不给出区间（一次运行无法说明离散程度）。",
-        "table_one": "表（最后一个月，均值；一次运行不给出区间）",
-        "files": ("文件：`timeseries.csv`（全区，逐月）、`communities.csv`（各社区，逐月）、"
-                  "`summary.csv`（最后一个月）、`manifest.json`（版本、种子、全部参数）。"),
-        "scenarios": "情景", "time": "随时间变化", "at_final": "最后一个月",
-        "table": "表（最后一个月，均值 [95% 置信区间]）", "metric": "指标",
-        "time_alt": "主要指标随时间变化", "final_alt": "最后一个月各情景比较",
-    },
-}
+__all__ = ["KEY_METRICS", "plot_final", "plot_timeseries", "write_html_report", "write_report", "write_reports"]
+
+FIGURES = (("timeseries.png", "over_time", "Key metrics over time"),
+           ("final_comparison.png", "final", "Final-month comparison"))
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
-def _label(metric: str, lang: str) -> str:
-    m = METRIC_BY_NAME[metric]
-    return m.label_zh if lang == "zh" else m.label_en
+def md_escape(text: str) -> str:
+    """User text made literal in Markdown (no links, emphasis, tables or raw HTML)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
-def plot_timeseries(timeseries: pd.DataFrame, path: Path, metrics=KEY_METRICS, lang: str = "en") -> Path:
-    """Key metrics over time, one line per scenario with its 95% CI band.
-
-    Labels are in ``lang`` where the installed fonts can draw it (see model.fonts).
-    """
-    with plt.rc_context(rc(lang)):
-        return _plot_timeseries(timeseries, path, metrics, figure_lang(lang))
+def _is_nan(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def _plot_timeseries(timeseries: pd.DataFrame, path: Path, metrics, lang: str) -> Path:
-    cols = 3
-    rows = -(-len(metrics) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), sharex=True)
-    scenarios = list(dict.fromkeys(timeseries["scenario"]))
-    colours = plt.get_cmap("tab10")
-    for ax, metric in zip(axes.flat, metrics, strict=False):
-        b = band(timeseries, metric)
-        for i, name in enumerate(scenarios):
-            s = b[b["scenario"] == name]
-            ax.plot(s["step"], s["mean"], color=colours(i % 10), label=name, lw=1.4)
-            ax.fill_between(s["step"], s["ci_low"], s["ci_high"], color=colours(i % 10), alpha=0.2, lw=0)
-        m = METRIC_BY_NAME[metric]
-        ax.set_title(f"{metric}\n{_label(metric, lang)}", fontsize=9)
-        ax.set_ylabel(m.unit, fontsize=8)
-        ax.tick_params(labelsize=8)
-        ax.grid(alpha=0.3)
-    for ax in axes.flat[len(metrics):]:
-        ax.axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel(WORDS[lang]["month"])
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=9, frameon=False)
-    fig.suptitle(WORDS[lang]["over_time"], fontsize=12)
-    fig.tight_layout(rect=(0, 0.04 + 0.02 * (len(labels) // 4), 1, 0.97))
-    fig.savefig(path, dpi=110, metadata=PNG_META)
-    plt.close(fig)
-    return path
+def _cell(metric: str, mean, low, high, lang: str, *, signed: bool = False) -> tuple[str, bool]:
+    """(text, has_no_interval) for a mean and its interval in display units."""
+    if _is_nan(mean) or (metric in NOT_YET_HELD and mean == 0 and high == 0 and not signed):
+        return word("not_held", lang) if metric in NOT_YET_HELD and not signed else "—", True
+    value = format_value(metric, mean, signed=signed)
+    if _is_nan(low) or _is_nan(high):
+        return f"{value} [—]", True
+    return f"{value} [{format_value(metric, low, signed=signed)}, {format_value(metric, high, signed=signed)}]", False
 
 
-def plot_final(summary: pd.DataFrame, path: Path, metrics=KEY_METRICS, lang: str = "en") -> Path:
-    """Final-step comparison of scenarios: mean with 95% CI error bars."""
-    with plt.rc_context(rc(lang)):
-        return _plot_final(summary, path, metrics, figure_lang(lang))
+def _summary_rows(summary: pd.DataFrame, names: list[str], lang: str):
+    """(metric, [cell text per scenario]) for each metric, and whether any cell lacks an interval."""
+    rows, missing = [], False
+    index = summary.set_index(["scenario", "metric"])
+    for metric in dict.fromkeys(summary["metric"]):
+        cells = []
+        for name in names:
+            r = index.loc[(name, metric)]
+            text, gap = _cell(metric, r["mean"], r["ci_low"], r["ci_high"], lang)
+            cells.append(text)
+            missing |= gap
+        rows.append((metric, cells))
+    return rows, missing
 
 
-def _plot_final(summary: pd.DataFrame, path: Path, metrics, lang: str) -> Path:
-    cols = 3
-    rows = -(-len(metrics) // cols)
-    scenarios = list(dict.fromkeys(summary["scenario"]))
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 0.35 * len(scenarios) * rows + 1.6 * rows))
-    for ax, metric in zip(axes.flat, metrics, strict=False):
-        s = summary[summary["metric"] == metric].set_index("scenario").loc[scenarios]
-        y = range(len(scenarios))
-        err = [(s["mean"] - s["ci_low"]).fillna(0), (s["ci_high"] - s["mean"]).fillna(0)]   # none from 1 run
-        ax.barh(list(y), s["mean"], xerr=err, color="#4c78a8", alpha=0.85, capsize=3)
-        ax.set_yticks(list(y), scenarios, fontsize=8)
-        ax.invert_yaxis()
-        title = metric if lang == "en" else f"{metric}\n{_label(metric, lang)}"
-        ax.set_title(f"{title} ({METRIC_BY_NAME[metric].unit})", fontsize=9)
-        ax.tick_params(axis="x", labelsize=8)
-        ax.grid(axis="x", alpha=0.3)
-    for ax in axes.flat[len(metrics):]:
-        ax.axis("off")
-    step = int(summary["step"].iloc[0])
-    fig.suptitle(WORDS[lang]["final"].format(step=step), fontsize=12)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
-    fig.savefig(path, dpi=110, metadata=PNG_META)
-    plt.close(fig)
-    return path
+def _difference_rows(differences: pd.DataFrame, names: list[str], lang: str):
+    """(metric, [(text, excludes_zero) per scenario]) for each metric, and whether any cell lacks an interval."""
+    rows, missing = [], False
+    index = differences.set_index(["scenario", "metric"])
+    for metric in dict.fromkeys(differences["metric"]):
+        cells = []
+        for name in names:
+            r = index.loc[(name, metric)]
+            text, gap = _cell(metric, r["mean_difference"], r["ci_low"], r["ci_high"], lang, signed=True)
+            missing |= gap
+            strong = not gap and (r["ci_low"] > 0 or r["ci_high"] < 0)
+            cells.append((text, bool(strong)))
+        rows.append((metric, cells))
+    return rows, missing
 
 
-def _fmt(x: float) -> str:
-    if x != x:
-        return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3f}"
+def _metric_head(metric: str, lang: str, difference: bool = False) -> tuple[str, str]:
+    return metric_label(metric, lang), metric_unit(metric, lang, difference=difference)
 
 
-def escape(text: str) -> str:
-    """Scenario text as one line of literal Markdown: no headings, links or HTML of its own."""
-    text = " ".join(str(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", text)
+def _reforms(s: Scenario, lang: str) -> str:
+    if not s.reforms:
+        return word("no_reforms", lang)
+    return "; ".join(f"{r.kind} ({word('month_n', lang, m=r.start_month)})" for r in s.reforms)
+
+
+def _ref_title(by_name: dict, reference: str, lang: str) -> str:
+    return scenario_title(by_name[reference], lang) if reference in by_name else reference
+
+
+def _ordered(summary: pd.DataFrame, reference: str) -> list[str]:
+    names = list(dict.fromkeys(summary["scenario"]))
+    return ([reference] if reference in names else []) + [n for n in names if n != reference]
 
 
 def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
                  replications: int, master_seed: int, scale: float, lang: str = "en",
-                 filename: str = "report.md") -> Path:
-    """report.md: what was run, what to notice, the figures and the final-step table.
-
-    In ``lang`` first (headings, titles, notes, metric labels); the other language's
-    scenario title and note follow each scenario's own. Scenario texts are escaped, so a
-    title cannot add headings, links or HTML of its own.
-    """
-    w = WORDS[lang]
-    lines = [
-        f"# {w['report']}",
-        "",
-        w["intro"].format(n=len(scenarios), replications=replications, steps=steps, seed=master_seed,
-                          ratio=1 / scale) + ("" if lang == "zh" else " ")
-        + (w["one_run"] if replications < 2 else w["intervals"]),
-        w["files"],
-        "",
-        f"## {w['scenarios']}",
-        "",
-    ]
-    first, second = ("zh", "en") if lang == "zh" else ("en", "zh")
-    for s in scenarios:
-        title, other = getattr(s, f"title_{first}"), getattr(s, f"title_{second}")
-        lines += [f"### {s.name}: {escape(title or s.name)}", ""]
-        if other:
-            lines += [f"*{escape(other)}*", ""]
-        for key in (f"notice_{first}", f"notice_{second}"):
-            lines_of_text = [line.strip() for line in s.about.get(key, "").splitlines() if line.strip()]
-            text = ("" if key.endswith("zh") else " ").join(lines_of_text)   # Chinese has no spaces
+                 differences: pd.DataFrame | None = None, reference: str = "baseline") -> Path:
+    """report.md: what was run, what each scenario represents and what to notice, the figures,
+    the final-month table and the paired differences from the reference."""
+    check_lang(lang)
+    out = Path(out)
+    by_name = {s.name: s for s in scenarios}
+    names = _ordered(summary, reference)
+    lines = [f"# {word('report_title', lang)}", "",
+             word("method", lang, n=len(scenarios), r=replications, steps=steps, last=steps - 1,
+                  seed=master_seed, per=1 / scale),
+             "", word("files", lang), "", word("how_to_read", lang), "", f"## {word('scenarios', lang)}", ""]
+    for name in names:
+        s = by_name.get(name)
+        if s is None:
+            continue
+        lines += [f"### {md_escape(scenario_title(s, lang))} (`{s.name}`)", ""]
+        for key in ("", "notice_"):       # the texts begin with "What it represents:" / "What to notice:"
+            text = about_text(s, key, lang)
             if text:
-                lines += [escape(text), ""]
-    lines += [f"## {w['time']}", "", f"![{w['time_alt']}](timeseries.png)", "",
-              f"## {w['at_final']}", "", f"![{w['final_alt']}](final_comparison.png)", "",
-              f"## {w['table'] if replications > 1 else w['table_one']}", ""]
-    names = list(dict.fromkeys(summary["scenario"]))
-    lines.append(f"| {w['metric']} | " + " | ".join(names) + " |")
-    lines.append("|---|" + "---|" * len(names))
-    for metric in dict.fromkeys(summary["metric"]):
-        cells = []
-        for name in names:
-            r = summary[(summary["scenario"] == name) & (summary["metric"] == metric)].iloc[0]
-            ci = "" if r["ci_low"] != r["ci_low"] else f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
-            cells.append(f"{_fmt(r['mean'])}{ci}")
-        lines.append(f"| {escape(_label(metric, lang))} `{metric}` | " + " | ".join(cells) + " |")
-    path = out / filename
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                lines += [md_escape(text), ""]
+        lines += [f"*{word('reforms', lang)}: {md_escape(_reforms(s, lang))}*", ""]
+    for file, key, alt in FIGURES:
+        if (out / file).exists():
+            lines += [f"## {word(key, lang)}", "", f"![{alt}]({file})", ""]
+            if key == "over_time":
+                lines += [word("over_time_caption", lang), ""]
+    lines += [f"## {word('table', lang)}", ""]
+    rows, missing = _summary_rows(summary, names, lang)
+    lines.append(f"| {word('metric', lang)} | {word('unit', lang)} | "
+                 + " | ".join(md_escape(scenario_title(by_name[n], lang)) if n in by_name else md_escape(n)
+                              for n in names) + " |")
+    lines.append("|---|---|" + "---:|" * len(names))
+    for metric, cells in rows:
+        label, unit = _metric_head(metric, lang)
+        lines.append(f"| {label} `{metric}` | {unit} | " + " | ".join(cells) + " |")
+    lines.append("")
+    if differences is not None:       # None: not computed (no time series given), so no section
+        lines += [f"## {word('differences', lang)}", ""]
+    if differences is not None and differences.empty:
+        lines += [word("no_reference", lang, ref=reference), ""]
+    elif differences is not None:
+        others = [n for n in names if n in set(differences["scenario"])]
+        lines += [word("differences_intro", lang, ref=_ref_title(by_name, reference, lang)), ""]
+        drows, dmissing = _difference_rows(differences, others, lang)
+        missing |= dmissing
+        lines.append(f"| {word('metric', lang)} | {word('unit', lang)} | "
+                     + " | ".join(md_escape(scenario_title(by_name[n], lang)) if n in by_name else md_escape(n)
+                                  for n in others) + " |")
+        lines.append("|---|---|" + "---:|" * len(others))
+        for metric, cells in drows:
+            label, unit = _metric_head(metric, lang, difference=True)
+            lines.append(f"| {label} `{metric}` | {unit} | "
+                         + " | ".join(f"**{t}**" if strong else t for t, strong in cells) + " |")
+        lines.append("")
+    if missing:
+        lines += [word("nan_note", lang), ""]
+    path = out / "report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+CSS = """
+@page { size: A4; margin: 15mm; }
+:root { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
+        "Hiragino Sans GB", "SimHei", "WenQuanYi Micro Hei", sans-serif; font-size: 10.5pt; line-height: 1.5;
+        color: #111; }
+body { max-width: 190mm; margin: 0 auto; padding: 0 4mm; }
+h1 { font-size: 18pt; margin: 0.2em 0 0.4em; }
+h2 { font-size: 14pt; margin-top: 1.4em; border-bottom: 1px solid #999; break-after: avoid; }
+h3 { font-size: 11.5pt; margin: 1em 0 0.2em; break-after: avoid; }
+code { font-size: 8pt; color: #555; }
+p.note { font-size: 9pt; color: #333; }
+section.scenario { break-inside: avoid; }
+figure { margin: 0.6em 0; break-inside: avoid; }
+figure img { width: 100%; height: auto; }
+figcaption { font-size: 9pt; color: #333; }
+table { border-collapse: collapse; width: 100%; font-size: 8pt; margin: 0.5em 0; }
+th, td { border: 1px solid #bbb; padding: 2px 4px; vertical-align: top; }
+th { background: #eee; text-align: left; }
+td.num { text-align: right; white-space: nowrap; }
+tr { break-inside: avoid; }
+thead { display: table-header-group; }
+td.strong { font-weight: bold; }
+th.ref, td.ref { background: #f4f4f4; }
+@media print { body { max-width: none; padding: 0; } h2 { break-before: auto; } }
+"""
+
+
+def _image(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
+                      replications: int, master_seed: int, scale: float, lang: str = "en",
+                      differences: pd.DataFrame | None = None, reference: str = "baseline") -> Path:
+    """report.html: the same content as report.md on one self-contained page for printing on A4."""
+    check_lang(lang)
+    out = Path(out)
+    e = html.escape
+    by_name = {s.name: s for s in scenarios}
+    names = _ordered(summary, reference)
+
+    def head(n: str) -> str:
+        title = scenario_title(by_name[n], lang) if n in by_name else n
+        cls = ' class="ref"' if n == reference else ""
+        return f"<th{cls}>{e(title)}<br><code>{e(n)}</code></th>"
+
+    def metric_cells(metric: str, difference: bool = False) -> str:
+        label, unit = _metric_head(metric, lang, difference)
+        return f"<td>{e(label)}<br><code>{e(metric)}</code></td><td>{e(unit)}</td>"
+
+    body = [f"<h1>{e(word('report_title', lang))}</h1>",
+            f"<p>{e(word('method', lang, n=len(scenarios), r=replications, steps=steps, last=steps - 1, seed=master_seed, per=1 / scale))}</p>",  # noqa: E501
+            f"<p class='note'>{e(word('files', lang))}</p>",
+            f"<p class='note'>{e(word('how_to_read', lang))}</p>",
+            f"<h2>{e(word('scenarios', lang))}</h2>"]
+    for name in names:
+        s = by_name.get(name)
+        if s is None:
+            continue
+        body.append(f"<section class='scenario'><h3>{e(scenario_title(s, lang))} <code>{e(s.name)}</code></h3>")
+        for key in ("", "notice_"):
+            text = about_text(s, key, lang)
+            if text:
+                body.append(f"<p>{e(text)}</p>")
+        body.append(f"<p class='note'>{e(word('reforms', lang))}: {e(_reforms(s, lang))}</p></section>")
+    for file, key, _alt in FIGURES:
+        if (out / file).exists():
+            caption = word("over_time_caption", lang) if key == "over_time" else ""
+            body.append(f"<h2>{e(word(key, lang))}</h2><figure><img src='{_image(out / file)}' "
+                        f"alt='{e(word(key, lang))}'><figcaption>{e(caption)}</figcaption></figure>")
+    rows, missing = _summary_rows(summary, names, lang)
+    body.append(f"<h2>{e(word('table', lang))}</h2><table><thead><tr><th>{e(word('metric', lang))}</th>"
+                f"<th>{e(word('unit', lang))}</th>" + "".join(head(n) for n in names) + "</tr></thead><tbody>")
+    for metric, cells in rows:
+        body.append("<tr>" + metric_cells(metric) + "".join(
+            f"<td class='num{' ref' if n == reference else ''}'>{e(c)}</td>" for n, c in zip(names, cells, strict=True))
+            + "</tr>")
+    body.append("</tbody></table>")
+    if differences is not None:
+        body.append(f"<h2>{e(word('differences', lang))}</h2>")
+    if differences is not None and differences.empty:
+        body.append(f"<p>{e(word('no_reference', lang, ref=reference))}</p>")
+    elif differences is not None:
+        others = [n for n in names if n in set(differences["scenario"])]
+        drows, dmissing = _difference_rows(differences, others, lang)
+        missing |= dmissing
+        intro = word("differences_intro", lang, ref=_ref_title(by_name, reference, lang))
+        body.append(f"<p>{e(intro)}</p><table><thead><tr>"
+                    f"<th>{e(word('metric', lang))}</th><th>{e(word('unit', lang))}</th>"
+                    + "".join(head(n) for n in others) + "</tr></thead><tbody>")
+        for metric, cells in drows:
+            body.append("<tr>" + metric_cells(metric, difference=True) + "".join(
+                f"<td class='num{' strong' if strong else ''}'>{e(t)}</td>" for t, strong in cells) + "</tr>")
+        body.append("</tbody></table>")
+    if missing:
+        body.append(f"<p class='note'>{e(word('nan_note', lang))}</p>")
+    page = ("<!DOCTYPE html>\n"
+            f"<html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{e(word('report_title', lang))}</title><style>{CSS}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def write_reports(out: Path, scenarios: list[Scenario], timeseries: pd.DataFrame, summary: pd.DataFrame, *,
+                  steps: int, replications: int, master_seed: int, scale: float, lang: str = "en",
+                  reference: str = "baseline") -> dict[str, Path]:
+    """Figures, differences.csv (if the study has the reference), report.md and report.html."""
+    check_lang(lang)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "timeseries.png": plot_timeseries(timeseries, out / "timeseries.png", scenarios=scenarios, lang=lang,
+                                          reference=reference),
+        "final_comparison.png": plot_final(summary, out / "final_comparison.png", scenarios=scenarios, lang=lang,
+                                           reference=reference),
+    }
+    differences = paired_differences(timeseries, reference=reference)
+    if not differences.empty:
+        paths["differences.csv"] = out / "differences.csv"
+        differences.to_csv(paths["differences.csv"], index=False, float_format="%.6g")
+    common = {"steps": steps, "replications": replications, "master_seed": master_seed, "scale": scale,
+              "lang": lang, "differences": differences, "reference": reference}
+    paths["report.md"] = write_report(out, scenarios, summary, **common)
+    paths["report.html"] = write_html_report(out, scenarios, summary, **common)
+    return paths

@@ -36,8 +36,11 @@ from .errors import InputError
 from .parameters import PARAMETERS, REFORM_KINDS, base_defaults, check_value, coerce, reform_defaults
 from .values import Scope
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+# Installed, the shipped scenarios are package data (model/scenarios/); in a source tree, scenarios/.
+_HERE = Path(__file__).resolve().parent
+SCENARIO_DIR = _HERE / "scenarios" if (_HERE / "scenarios").is_dir() else _HERE.parent / "scenarios"
+# Chinese characters are allowed too, so a workshop can name a file 我的情景.toml.
+NAME_PATTERN = re.compile(r"^[a-z0-9\u3400-\u9fff][a-z0-9_\-\u3400-\u9fff]{0,63}$")
 TOP_KEYS = {"name", "title_en", "title_zh", "about", "parameters", "reforms"}
 ABOUT_KEYS = {"en", "zh", "notice_en", "notice_zh"}
 MAX_START_MONTH = 1200
@@ -175,7 +178,8 @@ def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> 
         raise InputError(source, "name", "a name = \"...\" entry (lower-case letters, digits, '_' or '-'), "
                          "since the file name is not a valid scenario name", default_name)
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise InputError(source, "name", "lower-case letters, digits, '_' or '-' (at most 64)", name)
+        raise InputError(source, "name", "lower-case letters, digits, Chinese characters, '_' or '-' (at most 64)",
+                         name)
     for key in ("title_en", "title_zh"):
         if key in data and not isinstance(data[key], str):
             raise InputError(source, key, "a string", data[key])

@@ -28,8 +28,8 @@ from .errors import InputError
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 REPLICATIONS = "replications"
-OUTPUTS = ("timeseries.csv", "communities.csv", "summary.csv", "timeseries.png", "final_comparison.png",
-           "report.md", MANIFEST)
+OUTPUTS = ("timeseries.csv", "communities.csv", "summary.csv", "differences.csv", "timeseries.png",
+           "final_comparison.png", "report.md", "report.html", MANIFEST)
 STATUSES = ("running", "complete", "interrupted", "failed")
 
 

@@ -1,0 +1,32 @@
+"""Console output that ends quietly when its reader goes away (``shequ params | head``).
+
+Python raises BrokenPipeError when the command on the other side of a pipe closes early, and
+again when the interpreter flushes stdout at exit, so the user sees a traceback for nothing.
+The command line's entry point wraps its main function::
+
+    from model.console import run_main
+
+    def entry() -> None:            # the ``shequ`` console script
+        sys.exit(run_main(main))
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+BROKEN_PIPE_STATUS = 1   # what Python's documentation recommends for a closed pipe
+
+
+def run_main(main: Callable[[list[str] | None], int | None], argv: list[str] | None = None) -> int:
+    """``main(argv)``'s exit status; if stdout's reader has closed, stop without a traceback."""
+    try:
+        status = main(argv)
+        sys.stdout.flush()          # a closed pipe shows up here for output still in the buffer
+        return int(status or 0)
+    except BrokenPipeError:
+        # Point stdout at devnull so the interpreter's own flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return BROKEN_PIPE_STATUS

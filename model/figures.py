@@ -1,0 +1,264 @@
+"""Study figures that read on A4 paper, in Chinese or English, without touching matplotlib's global state.
+
+The command line calls::
+
+    from model.figures import plot_timeseries, plot_final
+    plot_timeseries(result.timeseries, out / "timeseries.png", scenarios=scenarios, lang="zh")
+    plot_final(summary, out / "final_comparison.png", scenarios=scenarios, lang="zh")
+
+Figures are ``matplotlib.figure.Figure`` objects drawn inside ``matplotlib.rc_context``: importing
+this module or drawing a figure never changes the backend or the user's rcParams. Chinese text needs
+a CJK font: ``cjk_font()`` takes the Noto Sans SC font installed with the package on Linux
+(pylopdf-fonts-zh-cn), else the first CJK font the system has (Microsoft YaHei on Windows, PingFang on
+macOS, Noto Sans CJK on Debian), with DejaVu Sans as the per-glyph fallback, so no glyph is a box.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from .comparison import absent_before_first_event
+from .experiment import band
+from .i18n import NOT_YET_HELD, check_lang, metric_factor, metric_label, metric_unit, scenario_title, word
+from .metrics import METRIC_BY_NAME
+
+KEY_METRICS = (
+    "admin_share", "offloaded_tasks_per_worker", "requests_resolved_share", "satisfaction",
+    "trust", "turnout", "personal_turnout", "deliberation_participation",
+    "resident_agenda_share", "vulnerable_coverage", "worker_turnover", "department_cost",
+)
+PNG_META = {"Software": None}   # keep files byte-identical across runs
+DPI = 150
+A4_WIDTH_IN = 7.5               # the printable width of A4 with 15 mm margins, in inches
+# Okabe-Ito colours (safe for colour-blind readers), without yellow; the reference is black.
+COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#882255")
+DASHES = ("-", "--", "-.", (0, (1, 1)))
+REFERENCE_COLOUR = "#000000"
+# System CJK fonts, most common first: Debian/Ubuntu, Windows, macOS, other Linux.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei",
+    "PingFang SC", "Hiragino Sans GB", "Heiti SC", "STHeiti", "SimHei", "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei", "Sarasa Gothic SC", "Noto Sans CJK JP", "Noto Sans CJK TC",
+)
+
+
+@cache
+def cjk_font() -> str | None:
+    """The family name of a font with Chinese glyphs, registered with matplotlib; None if there is none."""
+    from matplotlib import font_manager
+    try:
+        import pylopdf_fonts_zh_cn
+        path = str(pylopdf_fonts_zh_cn.sans_path())
+        font_manager.fontManager.addfont(path)
+        return font_manager.FontProperties(fname=path).get_name()
+    except (ImportError, OSError, RuntimeError):
+        pass
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in available), None)
+
+
+def font_families() -> list[str]:
+    """The font.family list: a CJK font first, then DejaVu Sans (matplotlib's own) for any other glyph."""
+    cjk = cjk_font()
+    return ([cjk] if cjk else []) + ["DejaVu Sans"]
+
+
+def style() -> dict:
+    """rcParams for figures printed at their real size on A4: 7–9 pt text, plain-number axes."""
+    return {
+        "font.family": font_families(),
+        "font.size": 8,
+        "axes.titlesize": 8,
+        "axes.labelsize": 7.5,
+        "xtick.labelsize": 7,
+        "ytick.labelsize": 7,
+        "legend.fontsize": 7.5,
+        "figure.titlesize": 9.5,
+        "axes.formatter.useoffset": False,
+        "axes.formatter.limits": (-9, 12),      # no scientific notation ("1e6") on axes
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "grid.linewidth": 0.5,
+        "svg.fonttype": "none",
+        "pdf.fonttype": 42,
+    }
+
+
+def _plain_number(x: float, _pos=None) -> str:
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:g}"
+
+
+def _wrap(text: str, lang: str, width_en: int = 30, width_zh: int = 16) -> str:
+    """Lines of at most about ``width`` characters; Chinese breaks anywhere but before closing punctuation."""
+    if lang != "zh":
+        return "\n".join(textwrap.wrap(text, width_en))
+    lines = [""]
+    for ch in text:
+        if len(lines[-1]) >= width_zh and ch not in "）)，。、：；”’":
+            lines.append("")
+        lines[-1] += ch
+    return "\n".join(line.strip() for line in lines)
+
+
+def _title(metric: str, lang: str, width_en: int, width_zh: int) -> str:
+    """A panel title: the metric's label, then its unit in brackets (on a line of its own if need be)."""
+    label, unit = metric_label(metric, lang), metric_unit(metric, lang)
+    unit = f"（{unit}）" if lang == "zh" else f"({unit})"
+    width = width_zh if lang == "zh" else width_en
+    if len(label) + len(unit) + 1 <= width:
+        return f"{label} {unit}"
+    return f"{_wrap(label, lang, width_en, width_zh)}\n{unit}"
+
+
+def _order(names: list[str], reference: str | None) -> list[str]:
+    """Scenario names with the reference first."""
+    return ([reference] if reference in names else []) + [n for n in names if n != reference]
+
+
+def _styles(names: list[str], reference: str | None) -> dict[str, dict]:
+    """Line style per scenario: the reference thick and black, the others in colours safe for colour-blind
+    readers (and dashes once colours run out)."""
+    out, i = {}, 0
+    for name in names:
+        if name == reference:
+            # thick and underneath, so a scenario that coincides with it stays visible on top
+            out[name] = {"color": REFERENCE_COLOUR, "lw": 2.4, "ls": "-", "zorder": 3}
+        else:
+            out[name] = {"color": COLOURS[i % len(COLOURS)], "lw": 1.1,
+                         "ls": DASHES[(i // len(COLOURS)) % len(DASHES)], "zorder": 4}
+            i += 1
+    return out
+
+
+def _by_name(scenarios) -> dict:
+    return {s.name: s for s in scenarios or ()}
+
+
+def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, lang: str = "en",
+                      reference: str | None = "baseline") -> Figure:
+    """Key metrics over time: one panel per metric, one line per scenario with its 95% CI band,
+    the reference thick and black, reform starts as dashed vertical lines, absent values as gaps."""
+    check_lang(lang)
+    known = _by_name(scenarios)
+    names = _order(list(dict.fromkeys(timeseries["scenario"])), reference)
+    looks = _styles(names, reference)
+    data = absent_before_first_event(timeseries)
+    cols = 3
+    rows = -(-len(metrics) // cols)
+    with matplotlib.rc_context(style()):
+        fig = Figure(figsize=(A4_WIDTH_IN, 1.95 * rows + 1.3), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
+        for ax, metric in zip(axes, metrics, strict=False):
+            factor = metric_factor(metric)
+            b = band(data, metric)
+            for name in names:
+                s = b[b["scenario"] == name]
+                look = looks[name]
+                label = scenario_title(known[name], lang) if name in known else name
+                ax.plot(s["step"], s["mean"] * factor, label=_wrap(label, lang, 48, 24), **look)
+                low, high = s["ci_low"] * factor, s["ci_high"] * factor
+                if METRIC_BY_NAME[metric].unit == "share":     # a share's interval stays in [0, 100]%
+                    low, high = low.clip(0, 100), high.clip(0, 100)
+                ax.fill_between(s["step"], low, high, color=look["color"],
+                                alpha=0.15, lw=0, zorder=look["zorder"] - 1)
+                for reform in getattr(known.get(name), "reforms", ()):
+                    if s["step"].min() <= reform.start_month <= s["step"].max():
+                        ax.axvline(reform.start_month, color=look["color"], ls=(0, (3, 2)), lw=0.7, alpha=0.8,
+                                   zorder=1)
+            ax.set_title(_wrap(metric_label(metric, lang), lang), loc="left")
+            ax.set_ylabel(metric_unit(metric, lang))
+            ax.yaxis.set_major_formatter(FuncFormatter(_plain_number))
+            ax.yaxis.set_major_locator(MaxNLocator(5))
+        for ax in axes[len(metrics):]:
+            ax.set_visible(False)
+        for ax in axes[max(0, len(metrics) - cols):len(metrics)]:
+            ax.set_xlabel(word("month", lang))
+            ax.xaxis.set_tick_params(labelbottom=True)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
+        fig.suptitle(word("timeseries_title", lang))
+    return fig
+
+
+def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, lang: str = "en",
+                 reference: str | None = "baseline") -> Figure:
+    """The final month: a bar per scenario (mean, 95% CI whiskers) in the scenario's colour of the time
+    series figure, the reference black and as a dashed line; a metric that does not exist (no election
+    held) is written out, not drawn as a zero bar. One shared legend keeps the panels narrow enough for A4."""
+    check_lang(lang)
+    known = _by_name(scenarios)
+    names = _order(list(dict.fromkeys(summary["scenario"])), reference)
+    looks = _styles(names, reference)
+    cols = 3
+    rows = -(-len(metrics) // cols)
+    step = int(summary["step"].iloc[0])
+    with matplotlib.rc_context(style()):
+        fig = Figure(figsize=(A4_WIDTH_IN, (0.16 * len(names) + 0.75) * rows + 0.25 * len(names) + 0.6),
+                     layout="constrained")
+        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+        y = np.arange(len(names))
+        for ax, metric in zip(axes, metrics, strict=False):
+            factor = metric_factor(metric)
+            s = summary[summary["metric"] == metric].set_index("scenario").reindex(names)
+            mean = s["mean"].to_numpy(float) * factor
+            low, high = s["ci_low"].to_numpy(float) * factor, s["ci_high"].to_numpy(float) * factor
+            absent = np.isnan(mean) | ((mean == 0) & (high == 0) & (metric in NOT_YET_HELD))
+            shown = ~absent
+            err = np.vstack([mean - low, high - mean])
+            err = np.where(np.isnan(err), 0, err)
+            ax.barh(y[shown], mean[shown], xerr=err[:, shown], capsize=1.5, height=0.75,
+                    color=[looks[n]["color"] for n, ok in zip(names, shown, strict=True) if ok],
+                    error_kw={"lw": 0.7})
+            for yy in y[absent]:
+                ax.text(0, yy, " " + word("not_held", lang), va="center", ha="left", fontsize=6.5, color="#555555")
+            if reference in names and not absent[0]:
+                ax.axvline(mean[0], color=REFERENCE_COLOUR, lw=0.8, ls=(0, (3, 2)))
+            ax.set_yticks([])
+            ax.set_ylim(len(names) - 0.5, -0.5)
+            ax.set_title(_title(metric, lang, 34, 17), loc="left")
+            ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.grid(axis="y", visible=False)
+        for ax in axes[len(metrics):]:
+            ax.set_visible(False)
+        handles = [Patch(color=looks[n]["color"],
+                         label=_wrap(scenario_title(known[n], lang) if n in known else n, lang, 48, 24))
+                   for n in names]
+        fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
+        fig.suptitle(_wrap(word("final_title", lang, step=step), lang, 90, 45))
+    return fig
+
+
+def save(fig: Figure, path):
+    """Write a figure as PNG at print resolution, byte-identical across runs (``path``: a file name or
+    a binary file object)."""
+    with matplotlib.rc_context(style()):
+        fig.savefig(path, dpi=DPI, format="png", metadata=PNG_META)
+    return Path(path) if isinstance(path, str | Path) else path
+
+
+def plot_timeseries(timeseries: pd.DataFrame, path: Path, metrics=KEY_METRICS, *, scenarios=None,
+                    lang: str = "en", reference: str | None = "baseline") -> Path:
+    """timeseries.png: see ``timeseries_figure``."""
+    return save(timeseries_figure(timeseries, scenarios=scenarios, metrics=metrics, lang=lang,
+                                  reference=reference), path)
+
+
+def plot_final(summary: pd.DataFrame, path: Path, metrics=KEY_METRICS, *, scenarios=None,
+               lang: str = "en", reference: str | None = "baseline") -> Path:
+    """final_comparison.png: see ``final_figure``."""
+    return save(final_figure(summary, scenarios=scenarios, metrics=metrics, lang=lang, reference=reference),
+                path)

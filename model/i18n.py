@@ -1,0 +1,179 @@
+"""Language helpers shared by the figures and the report: metric labels and units as a reader sees them.
+
+Labels come from the metric registry (``model.metrics.METRICS``: ``label_en``/``label_zh``) and the
+parameter registry; this module only adds how a unit is displayed (shares as %, costs in 万元 or
+million yuan) and the few words of the outputs themselves (headings, captions) in both languages.
+
+The command line calls these through ``model.figures`` and ``model.report``; it passes the user's
+``--lang`` (``"zh"`` or ``"en"``) on, after ``check_lang``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .errors import InputError
+from .metrics import METRIC_BY_NAME
+
+LANGS = ("zh", "en")
+
+
+def check_lang(lang: str, source: str = "command line", field: str = "--lang") -> str:
+    """``lang`` if it is a supported language, else a one-line InputError."""
+    if lang not in LANGS:
+        raise InputError(source, field, "one of " + ", ".join(LANGS), lang)
+    return lang
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a registry unit is shown: values are multiplied by ``factor`` and labelled ``en``/``zh``."""
+
+    factor: float
+    en: str
+    zh: str
+    digits: int
+
+
+# Keyed by the unit strings of model.metrics.METRICS; an unknown unit is shown as it is.
+UNIT_DISPLAY = {
+    "share": Display(100.0, "%", "%", 1),
+    "index 0-1": Display(1.0, "index 0–1", "指数 0–1", 3),
+    "days": Display(1.0, "days", "天", 1),
+    "ledgers": Display(1.0, "ledgers", "本", 1),
+    "plaques": Display(1.0, "nameplates", "块", 1),
+    "per year": Display(1.0, "per year", "每年", 2),
+    "per month": Display(1.0, "per month", "每月", 2),
+    "tasks": Display(1.0, "tasks", "件", 2),
+    "yuan": Display(1.0, "yuan", "元", 0),
+    "yuan/month": Display(1e-4, "10,000 yuan/month", "万元/月", 1),
+}
+
+# Metrics that do not exist before their first event: turnout before any election has been held.
+# The model records them as 0 then; figures and tables show them as absent.
+NOT_YET_HELD = ("turnout", "personal_turnout")
+
+
+def display(unit: str) -> Display:
+    return UNIT_DISPLAY.get(unit, Display(1.0, unit, unit, 3))
+
+
+def metric_label(name: str, lang: str) -> str:
+    m = METRIC_BY_NAME[name]
+    return m.label_zh if lang == "zh" else m.label_en
+
+
+def metric_unit(name: str, lang: str, *, difference: bool = False) -> str:
+    """The unit as displayed; a difference of two percentages is in percentage points."""
+    d = display(METRIC_BY_NAME[name].unit)
+    if difference and d.en == "%":
+        return "百分点" if lang == "zh" else "percentage points"
+    return d.zh if lang == "zh" else d.en
+
+
+def metric_factor(name: str) -> float:
+    return display(METRIC_BY_NAME[name].unit).factor
+
+
+def format_value(name: str, value: float, *, signed: bool = False) -> str:
+    """A metric value in display units, plain digits (no 1e6), NaN as an em dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    d = display(METRIC_BY_NAME[name].unit)
+    x = float(value) * d.factor
+    digits = d.digits if abs(x) < 1000 else 0
+    if signed:                 # a difference of shares is in percentage points: no % sign
+        return f"{x:+,.{digits}f}"
+    return f"{x:,.{digits}f}" + ("%" if d.en == "%" else "")
+
+
+def scenario_title(scenario, lang: str) -> str:
+    """The scenario's title in ``lang``, falling back to the other language and then to its name."""
+    first, second = (scenario.title_zh, scenario.title_en) if lang == "zh" else (scenario.title_en, scenario.title_zh)
+    return first or second or scenario.name
+
+
+def about_text(scenario, key: str, lang: str) -> str:
+    """``about.<key>`` (``""`` or ``"notice_"``) in ``lang``, paragraph lines joined (Chinese without spaces)."""
+    text = scenario.about.get(f"{key}{lang}", "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return ("" if lang == "zh" else " ").join(lines)
+
+
+# The outputs' own words. Keys are short English phrases; every entry has both languages.
+WORDS = {
+    "report_title": ("社区治理改革模拟：研究报告", "Shequ study report"),
+    "method": (
+        "{n} 个情景 × 每个 {r} 次重复，模拟 {steps} 个月（第 0–{last} 月），主随机种子 {seed}；"
+        "每个模拟居民代表 {per:g} 名真实居民（参数 scale）。区间为各次重复之间的 95% 置信区间（Student t）。"
+        "各情景的第 k 次重复使用相同的随机种子，因此与参照情景的差值是配对比较。",
+        "{n} scenario(s) × {r} replication(s), {steps} monthly steps (months 0–{last}), master seed {seed}; "
+        "each simulated resident stands for {per:g} real residents (parameter `scale`). Intervals are 95% "
+        "Student-t confidence intervals over replications. Replication k uses the same seed in every scenario, "
+        "so differences from the reference are paired.",
+    ),
+    "files": (
+        "文件：timeseries.csv（全区每月指标）、communities.csv（每个社区每月指标）、summary.csv（最后一个月）、"
+        "differences.csv（与参照情景的配对差值）、manifest.json（版本、随机种子、全部参数）。",
+        "Files: timeseries.csv (district, every month), communities.csv (every community, every month), "
+        "summary.csv (final month), differences.csv (paired differences from the reference), manifest.json "
+        "(versions, seeds, full parameters).",
+    ),
+    "how_to_read": (
+        "怎样读区间：方括号里是 95% 置信区间。区间越窄，结果越稳定；差值的区间不包含 0，"
+        "说明在同样的随机条件下两个情景确有差别。",
+        "How to read an interval: the brackets hold a 95% confidence interval. A narrow interval means the "
+        "result is stable; a difference whose interval excludes 0 means the two scenarios differ under the "
+        "same random conditions.",
+    ),
+    "scenarios": ("情景", "Scenarios"),
+    "reforms": ("改革", "Reforms"),
+    "no_reforms": ("无改革", "no reforms"),
+    "month": ("月份", "month"),
+    "month_n": ("第 {m} 月", "month {m}"),
+    "over_time": ("随时间变化", "Over time"),
+    "over_time_caption": (
+        "全区关键指标：各情景各次重复的均值（线）与 95% 置信区间（浅色带）。黑色粗线为参照情景；"
+        "竖虚线为改革开始的月份；线条中断处表示该指标尚不存在（例如尚未举行选举）。",
+        "Key district metrics: mean over replications (line) and 95% CI (band). The thick black line is "
+        "the reference scenario; dashed vertical lines mark the months reforms start; a gap means the "
+        "metric does not exist yet (for example, no election held).",
+    ),
+    "final": ("最后一个月", "At the final month"),
+    "final_title": (
+        "最后一个月（第 {step} 月）各情景比较：条为均值，误差线为 95% 置信区间，虚线为参照情景",
+        "Scenarios at the final month (month {step}): bars show the mean, whiskers the 95% CI, "
+        "the dashed line the reference",
+    ),
+    "timeseries_title": (
+        "全区关键指标随时间变化（均值与 95% 置信区间）",
+        "Key district metrics over time (mean and 95% CI over replications)",
+    ),
+    "table": ("最后一个月的数值：均值 [95% 置信区间]", "Final month: mean [95% CI]"),
+    "metric": ("指标", "metric"),
+    "unit": ("单位", "unit"),
+    "differences": ("与参照情景的差值", "Differences from the reference"),
+    "differences_intro": (
+        "与参照情景「{ref}」相比，最后一个月的配对差值（同一随机种子下的情景减参照），均值 [95% 置信区间]。"
+        "粗体：区间不包含 0。",
+        "Paired differences from the reference scenario “{ref}” at the final month (scenario minus "
+        "reference on the same seeds), mean [95% CI]. Bold: the interval excludes 0.",
+    ),
+    "no_reference": (
+        "本次研究不包含参照情景「{ref}」，因此没有配对差值。",
+        "The study does not include the reference scenario “{ref}”, so there are no paired differences.",
+    ),
+    "nan_note": (
+        "“—”表示没有区间：只有 1 次重复时无法估计区间，或该指标尚不存在（例如尚未举行选举）。",
+        "“—” means no interval: with 1 replication none can be estimated, or the metric does not exist "
+        "yet (for example, no election held).",
+    ),
+    "not_held": ("尚未举行", "not held yet"),
+}
+
+
+def word(key: str, lang: str, **fields) -> str:
+    zh, en = WORDS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**fields) if fields else text

@@ -1,0 +1,122 @@
+"""Paired differences against the reference, and the reports: registry labels in the chosen
+language, NaN intervals as "—" with a note, user text escaped, report.html self-contained."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from model import load_scenario
+from model.comparison import COLUMNS, paired_differences
+from model.experiment import summarise
+from model.metrics import METRIC_BY_NAME, METRIC_NAMES
+from model.report import write_html_report, write_report, write_reports
+from model.scenario import scenario_from_dict
+
+
+def table(values: dict[str, list[float]], seeds=(7, 8, 9, 10)) -> pd.DataFrame:
+    """Final-month rows: scenario -> one admin_share value per replication (other metrics 0.5)."""
+    rows = []
+    for name, xs in values.items():
+        for r, x in enumerate(xs):
+            rows.append({"scenario": name, "replication": r, "seed": seeds[r], "step": 5,
+                         **dict.fromkeys(METRIC_NAMES, 0.5), "admin_share": x})
+    return pd.DataFrame(rows)
+
+
+def test_paired_differences_use_the_same_seeds():
+    ref = [0.70, 0.80, 0.75, 0.90]
+    diff = [-0.10, -0.12, -0.09, -0.11]
+    ts = table({"baseline": ref, "burden_reduction": [a + d for a, d in zip(ref, diff, strict=True)]})
+    ts = ts.sample(frac=1, random_state=1)          # row order must not matter: pairs go by seed
+    out = paired_differences(ts, reference="baseline")
+    assert list(out.columns) == COLUMNS and set(out["scenario"]) == {"burden_reduction"}
+    row = out.set_index("metric").loc["admin_share"]
+    half = stats.t.ppf(0.975, 3) * np.std(diff, ddof=1) / 2
+    assert row["mean_difference"] == pytest.approx(np.mean(diff))
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((np.mean(diff) - half, np.mean(diff) + half))
+    assert row["replications"] == 4
+    # the paired interval is far narrower than the per-scenario ones (common random numbers)
+    s = summarise(ts).set_index(["scenario", "metric"])
+    assert row["ci_high"] - row["ci_low"] < (s.loc[("baseline", "admin_share"), "ci_high"]
+                                             - s.loc[("baseline", "admin_share"), "ci_low"]) / 5
+
+
+def test_paired_differences_edge_cases():
+    one = paired_differences(table({"baseline": [0.7], "x": [0.6]}))
+    row = one.set_index("metric").loc["admin_share"]
+    assert row["mean_difference"] == pytest.approx(-0.1) and np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+    assert paired_differences(table({"a": [0.7], "b": [0.6]})).empty
+    named = paired_differences(table({"a": [0.7, 0.8], "b": [0.6, 0.6]}), reference="b")
+    assert set(named["scenario"]) == {"a"}
+    # turnout with no election in the reference cannot be compared: absent, not 0
+    assert named.set_index("metric").loc["turnout", "replications"] == 2
+    ts = table({"baseline": [0.7, 0.8], "x": [0.6, 0.7]})
+    ts["turnout"] = np.where(ts["scenario"] == "baseline", 0.0, 0.9)
+    t = paired_differences(ts).set_index("metric").loc["turnout"]
+    assert t["replications"] == 0 and np.isnan(t["mean_difference"])
+
+
+@pytest.fixture
+def study(tmp_path):
+    hostile = scenario_from_dict(
+        {"name": "hostile", "title_en": "<script>alert(1)</script> | *bold* [link](http://example.com)",
+         "title_zh": "<b>危险</b> | 标题", "about": {"zh": "说明 <img src=x>", "en": "About <img src=x>"}},
+        "hostile.toml", "hostile")
+    scenarios = [load_scenario("baseline"), load_scenario("burden_reduction"), hostile]
+    rng = np.random.default_rng(2)
+    rows = []
+    for s in scenarios:
+        for r in range(3):
+            for step in range(6):
+                rows.append({"scenario": s.name, "replication": r, "seed": 40 + r, "step": step,
+                             **{m: 0.4 + 0.05 * rng.standard_normal() for m in METRIC_NAMES}, "turnout": 0.0})
+    ts = pd.DataFrame(rows)
+    summary = summarise(ts)
+    summary.loc[summary["metric"] == "satisfaction", ["ci_low", "ci_high"]] = np.nan   # as with 1 replication
+    return tmp_path, scenarios, ts, summary
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_reports_in_the_chosen_language(study, lang):
+    out, scenarios, ts, summary = study
+    paths = write_reports(out, scenarios, ts, summary, steps=6, replications=3, master_seed=9, scale=0.01,
+                          lang=lang)
+    assert set(paths) == {"timeseries.png", "final_comparison.png", "differences.csv", "report.md", "report.html"}
+    diffs = pd.read_csv(paths["differences.csv"])
+    assert list(diffs.columns) == COLUMNS and set(diffs["scenario"]) == {"burden_reduction", "hostile"}
+    md = paths["report.md"].read_text(encoding="utf-8")
+    page = paths["report.html"].read_text(encoding="utf-8")
+    label = "label_zh" if lang == "zh" else "label_en"
+    for text in (md, page):
+        assert getattr(METRIC_BY_NAME["admin_share"], label) in text
+        assert ("与参照情景的差值" if lang == "zh" else "Differences from the reference") in text
+        assert ("尚未举行" if lang == "zh" else "not held yet") in text         # turnout never held
+        assert "[—]" in text and ("没有区间" if lang == "zh" else "means no interval") in text
+    assert ("## 情景" if lang == "zh" else "## Scenarios") in md
+    # user text is literal: no raw HTML, no Markdown table breaks or links
+    raw, escaped = ("<b>危险</b>", "&lt;b&gt;危险&lt;/b&gt;") if lang == "zh" else ("<script>", "&lt;script&gt;")
+    assert raw not in page and "<img src=x>" not in page and escaped in page
+    assert raw not in md and "<img src=x>" not in md and "\\|" in md
+    assert "](http" not in md
+    # self-contained and printable: embedded figures, no outside requests, A4 page
+    assert page.count("src='data:image/png;base64,") == 2
+    assert not re.search(r"""(src|href)\s*=\s*['"]?(https?:)?//""", page) and "@import" not in page
+    assert "size: A4" in page and (f"lang='{'zh-CN' if lang == 'zh' else 'en'}'") in page
+
+
+def test_without_the_reference_the_report_says_so(study):
+    out, scenarios, ts, summary = study
+    ts, summary = ts[ts["scenario"] != "baseline"], summary[summary["scenario"] != "baseline"]
+    differences = paired_differences(ts, reference="baseline")
+    assert differences.empty
+    common = {"steps": 6, "replications": 3, "master_seed": 9, "scale": 0.01, "lang": "zh",
+              "differences": differences}
+    for write in (write_report, write_html_report):
+        assert "不包含参照情景" in write(out, scenarios[1:], summary, **common).read_text(encoding="utf-8")
+    common["differences"] = None          # not computed: no section at all
+    assert "## 与参照情景的差值" not in write_report(out, scenarios[1:], summary, **common).read_text(encoding="utf-8")
