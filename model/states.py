@@ -26,6 +26,20 @@ class Channel(IntEnum):
     COMMITTEE = 0
     CENTRE = 1          # the administrative-affairs acceptance centre
     SERVICE_POINT = 2   # a department's service point in the community
+    HEALTH_STATION = 3  # a community health station (社区卫生服务站)
+    LABOUR_OFFICE = 4   # the street's labour-security office (劳动保障所)
+    SOCIAL_ORG = 5      # social organisations' services, with the service brands
+    VOLUNTEERS = 6      # residents who volunteered last month
+
+
+class Need(IntEnum):
+    """What a need is about; it decides which channels can take it."""
+
+    ADMIN = 0           # certificates, registration, benefits
+    HEALTH = 1
+    EMPLOYMENT = 2
+    ELDERLY_CARE = 3
+    MUTUAL_AID = 4      # help from neighbours: repairs, errands, company
 
 
 class Group(IntEnum):
