@@ -90,6 +90,7 @@ class ClassicResident(mesa.Agent):
         else:
             self.unmet_now = True
             pop.unmet_rows.append(self.row)
+            pop.acc_unmet[self.vulnerable][self.community] += 1
 
     def queue_key(self) -> int:
         C = self.pop.C
@@ -121,6 +122,7 @@ class ClassicResident(mesa.Agent):
                 if self.req_age > p["max_wait_months"]:
                     self.req_age = -1
                     target = p["satisfaction_abandoned"]
+                    pop.acc_unmet[self.vulnerable][c] += 1
                 else:
                     target = p["satisfaction_waiting"]
         elif self.unmet_now:
@@ -277,6 +279,7 @@ class ReferencePopulation(Population):
     def raise_needs(self, is_open: np.ndarray) -> None:
         self.new_rows, self.unmet_rows = [], []
         self.acc_needs = [[0] * self.C, [0] * self.C]
+        self.acc_unmet = [[0] * self.C, [0] * self.C]
         self.residents.shuffle_do("step_need", is_open.tolist())
         self.new_requests, self.unmet = self._rows(self.new_rows), self._rows(self.unmet_rows)
         self.new_needs = self._rows(self.new_rows + self.unmet_rows)
@@ -314,7 +317,8 @@ class ReferencePopulation(Population):
         return ServiceOutcome(new=self.counts(self.new_requests), resolved_30=f("resolved_30"), served=f("served"),
                               wait_days=f("wait_days"), new_by_group=np.array(acc["eq_req"], dtype=float),
                               resolved_by_group=np.array(acc["eq_res"], dtype=float),
-                              needs_by_group=np.array(self.acc_needs, dtype=float))
+                              needs_by_group=np.array(self.acc_needs, dtype=float),
+                              unmet_by_group=np.array(self.acc_unmet, dtype=float))
 
     # ---------------------------------------------------------------- (6) participation
     def participate(self, month, recruitment, seats, deliberation_events, agenda_share, trust_bonus) -> None:

@@ -52,7 +52,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("awareness", "Residents who know the committee", "知晓居委会的居民比例", "share", "trust"),
     Metric("service_equity_gap", "Resolution rate, others minus vulnerable (12 months)", "解决率差距：其他减困难群体（12 个月）", "share", "equity"),
     Metric("participation_age_gap", "Participation, oldest minus youngest group", "参与率差距：老年减青年", "share", "equity"),
-    Metric("unmet_need_share", "Needs not met within 30 days (12 months)", "30 天内未满足的需求比例（12 个月）", "share", "service"),
+    Metric("unmet_need_share", "Needs brought nowhere or abandoned (12 months)", "未被受理或放弃等待的需求比例（12 个月）", "share", "service"),
     Metric("vulnerable_unmet_gap", "Unmet need, vulnerable minus others (12 months)", "未满足需求差距：困难群体减其他（12 个月）", "share", "equity"),
     Metric("contested_seat_share", "Seats contested at the last election (差额)", "上次选举差额席位比例", "share", "participation"),
     Metric("incumbent_loss_share", "Seats incumbents lost at the last election", "上次选举连任者落选席位比例", "share", "participation"),
@@ -70,11 +70,6 @@ def _ratio(num, den):
     return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
 
 
-def _unmet(met, needs) -> float:
-    """Share of needs not met (0 with no needs)."""
-    return float(1 - met / needs) if needs > 0 else 0.0
-
-
 class MetricsRecorder:
     """Turns each month's record into the evaluation index, per community and district."""
 
@@ -84,6 +79,7 @@ class MetricsRecorder:
         self.requests = np.zeros((len(Group), n_communities))
         self.resolved = np.zeros((len(Group), n_communities))
         self.needs = np.zeros((len(Group), n_communities))     # every need, taken anywhere or not
+        self.unmet = np.zeros((len(Group), n_communities))     # needs brought nowhere or abandoned
 
     def measure(self, r: MonthRecord) -> tuple[np.ndarray, np.ndarray]:
         """Return (community values, shape C x M; district values, shape M) in METRICS order."""
@@ -93,6 +89,7 @@ class MetricsRecorder:
         self.requests = keep * self.requests + out.new_by_group
         self.resolved = keep * self.resolved + out.resolved_by_group
         self.needs = keep * self.needs + out.needs_by_group
+        self.unmet = keep * self.unmet + out.unmet_by_group
 
         def recent(stamps) -> np.ndarray:
             return pop.per_community(stamps > month - MONTHS_PER_YEAR)
@@ -109,8 +106,7 @@ class MetricsRecorder:
         resolved_real = out.served / r.scale
         spend = r.funding + r.department_spending / C
         eq_rate = _ratio(self.resolved, self.requests)
-        unmet = 1 - _ratio(self.resolved, self.needs)
-        unmet = np.where(self.needs > 0, unmet, 0.0)
+        unmet = _ratio(self.unmet, self.needs)
         held = r.elected.astype(float)
         counts = {
             "deliberation_participation": recent(pop.last_deliberation),
@@ -140,8 +136,7 @@ class MetricsRecorder:
             "department_cost": np.full(C, r.department_spending / C),
             "worker_turnover": r.worker_turnover,
             "worker_skill": r.worker_skill,
-            "unmet_need_share": np.where(self.needs.sum(axis=0) > 0,
-                                         1 - _ratio(self.resolved.sum(axis=0), self.needs.sum(axis=0)), 0.0),
+            "unmet_need_share": _ratio(self.unmet.sum(axis=0), self.needs.sum(axis=0)),
             "vulnerable_unmet_gap": unmet[Group.VULNERABLE] - unmet[Group.OTHERS],
             "contested_seat_share": r.contested * held,
             "incumbent_loss_share": r.lost * held,
@@ -164,9 +159,9 @@ class MetricsRecorder:
                                       - _ratio(active_young.sum(), n_age[:, AgeGroup.YOUNG].sum())),
             "cost_per_resolved": _ratio(spend.sum(), resolved_real.sum()),
             "department_cost": r.department_spending,
-            "unmet_need_share": _unmet(self.resolved.sum(), self.needs.sum()),
-            "vulnerable_unmet_gap": (_unmet(self.resolved[Group.VULNERABLE].sum(), self.needs[Group.VULNERABLE].sum())
-                                     - _unmet(self.resolved[Group.OTHERS].sum(), self.needs[Group.OTHERS].sum())),
+            "unmet_need_share": _ratio(self.unmet.sum(), self.needs.sum()),
+            "vulnerable_unmet_gap": (_ratio(self.unmet[Group.VULNERABLE].sum(), self.needs[Group.VULNERABLE].sum())
+                                     - _ratio(self.unmet[Group.OTHERS].sum(), self.needs[Group.OTHERS].sum())),
             # seats are equal across committees: pool the committees that have held an election
             "contested_seat_share": _ratio((r.contested * held).sum(), held.sum()),
             "incumbent_loss_share": _ratio((r.lost * held).sum(), held.sum()),

@@ -41,6 +41,7 @@ class ServiceOutcome:
     new_by_group: np.ndarray     # new requests, rows Group.OTHERS / Group.VULNERABLE
     resolved_by_group: np.ndarray  # of those, resolved within 30 days
     needs_by_group: np.ndarray   # new needs, taken anywhere or not, rows Group.OTHERS / Group.VULNERABLE
+    unmet_by_group: np.ndarray   # needs that went unmet this month: brought nowhere, or abandoned
 
 
 class Population:
@@ -197,6 +198,11 @@ class Population:
         """How many of the residents ``idx`` live in each community."""
         return np.bincount(self.community[idx], minlength=self.C).astype(np.float64)
 
+    def by_group(self, idx: np.ndarray) -> np.ndarray:
+        """How many of the residents ``idx`` live in each community, rows Group.OTHERS / Group.VULNERABLE."""
+        vulnerable = self.vulnerable[idx]
+        return np.stack([self.counts(idx[~vulnerable]), self.counts(idx[vulnerable])])
+
     def expand(self, values: np.ndarray) -> np.ndarray:
         """Per-community values, one per resident (``values[self.community]``, faster)."""
         return np.repeat(values, self.sizes)
@@ -267,15 +273,24 @@ class Population:
         ch = self.req_channel[pending].astype(np.int64)
         comm = self.community[pending].astype(np.int64)
         key = ch * C + home[ch, comm]
-        ahead = first[ch, comm] & self.vulnerable[pending]
-        order = np.lexsort((rng.random(pending.size), -self.req_age[pending], ~ahead, key))
-        sorted_key = key[order]
-        rank = np.arange(pending.size) - np.searchsorted(sorted_key, sorted_key, side="left")
+        behind = ~(first[ch, comm] & self.vulnerable[pending])
+        # Place in line by bucket (queue, priority, age: oldest first); a bucket is served whole
+        # while capacity lasts, the one where it runs out in random order.
+        ages = int(p["max_wait_months"]) + 1
+        bucket = (key * 2 + behind) * ages + (ages - 1 - self.req_age[pending])
+        count = np.bincount(bucket, minlength=capacity.size * 2 * ages).reshape(capacity.size, -1)
+        ahead_of = (np.cumsum(count, axis=1) - count).ravel()
         cap = capacity.ravel()
         whole = np.floor(cap)
         allowed = whole + (rng.random(cap.size) < cap - whole)
-        served_mask = np.zeros(pending.size, dtype=bool)
-        served_mask[order] = rank < allowed[sorted_key]
+        room = np.repeat(allowed, 2 * ages) - ahead_of          # places left for each bucket
+        left, size = room[bucket], count.ravel()[bucket]
+        served_mask = left >= size
+        split = np.flatnonzero((left > 0) & (left < size))
+        order = split[np.lexsort((rng.random(split.size), bucket[split]))]
+        in_bucket = bucket[order]
+        rank = np.arange(order.size) - np.searchsorted(in_bucket, in_bucket, side="left")
+        served_mask[order] = rank < left[order]
         served = pending[served_mask]
         waiting = pending[~served_mask]
         age_served = self.req_age[served].astype(np.float64)
@@ -294,14 +309,14 @@ class Population:
             wait_days=np.bincount(self.community[served], minlength=C,
                                   weights=DAYS_PER_MONTH * age_served + DAYS_PER_MONTH / 2),
             new_by_group=by_group[0], resolved_by_group=by_group[1],
-            needs_by_group=np.stack([self.counts(self.new_needs[~self.vulnerable[self.new_needs]]),
-                                     self.counts(self.new_needs[self.vulnerable[self.new_needs]])]),
+            needs_by_group=self.by_group(self.new_needs), unmet_by_group=self.by_group(self.unmet),
         )
 
         self.req_age[served] = -1
         self.req_age[waiting] += 1
         dropped = waiting[self.req_age[waiting] > p["max_wait_months"]]
         self.req_age[dropped] = -1
+        outcome.unmet_by_group += self.by_group(dropped)
         still = waiting[self.req_age[waiting] >= 0]
 
         # Satisfaction: drift toward the community's service level, or toward experience.

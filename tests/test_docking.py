@@ -100,7 +100,9 @@ def test_reference_docks_with_vectorised(name):
 
 
 def test_docking_detects_a_changed_coefficient():
-    table = dock("baseline", "trust_rate_doubled")
+    # a scenario where trust moves: in the baseline trust sits near satisfaction, where the rate
+    # toward it matters least
+    table = dock("direct_election_resident", "trust_rate_doubled")
     assert not table.loc["trust", "ok"], table.to_string()
 
 

@@ -82,8 +82,7 @@ def test_seed_quotes_are_the_reports_own_words():
 def test_reform_kinds_and_levers_come_from_the_registry():
     assert set(REFORM_KINDS) == {"burden_reduction", "function_transfer", "election", "deliberation", "facilities",
                                  "workforce", "services_into_community", "social_organizations",
-                                 "no_economic_activity", "health_stations", "labour_offices", "service_brands",
-                                 "vulnerable_priority"}
+                                 "no_economic_activity", "health_stations", "labour_offices", "service_brands"}
     for lever in LEVERS:
         assert PARAMETERS[lever].role == "lever", lever
     assert set(PARAMETERS["election_mode"].choices) == {m.value for m in ElectionMode}

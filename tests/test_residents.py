@@ -141,7 +141,7 @@ def test_queues_are_first_come_first_served_unless_the_vulnerable_go_first():
     pop = m.population
     rows = np.arange(pop.start[0], pop.start[1])[:100]
     pop.req_age[:] = -1
-    pop.req_age[rows] = np.arange(100) % 6
+    pop.req_age[rows] = np.arange(100) % (int(m.values["max_wait_months"]) + 1)
     pop.req_channel[rows] = Channel.COMMITTEE
     pop.new_requests = pop.new_needs = pop.unmet = np.zeros(0, dtype=np.int64)
     capacity = np.zeros((len(Channel), m.n_communities))
@@ -154,7 +154,7 @@ def test_queues_are_first_come_first_served_unless_the_vulnerable_go_first():
     assert ages[served].min() >= ages[~served].max()       # the oldest first
     # vulnerable first
     pop.req_age[:] = -1
-    pop.req_age[rows] = np.arange(100) % 6
+    pop.req_age[rows] = np.arange(100) % (int(m.values["max_wait_months"]) + 1)
     first[Channel.COMMITTEE] = True
     pop.serve(8, capacity, m.services_home, first, np.full(m.n_communities, 0.5))
     served = pop.last_contact[rows] == 8
@@ -182,11 +182,11 @@ def test_health_stations_meet_health_needs_and_vanish_without_capacity():
 
 
 def test_priority_for_the_vulnerable_shrinks_their_unmet_gap():
-    priority = scenario(("vulnerable_priority", {}))
+    priority = scenario(("service_brands", {"service_brands": False, "priority_vulnerable": True}))
     for seed in SEEDS:
         base = run(Scenario(name="b"), seed, steps=36).district_frame()["vulnerable_unmet_gap"].iloc[-12:].mean()
         first = run(priority, seed, steps=36).district_frame()["vulnerable_unmet_gap"].iloc[-12:].mean()
-        assert base - first > 0.03, (base, first)
+        assert base - first > 0.02, (base, first)
 
 
 def test_service_brands_serve_the_vulnerable_through_social_organisations_and_volunteers():
@@ -204,3 +204,19 @@ def test_service_brands_serve_the_vulnerable_through_social_organisations_and_vo
     unmet = {k: m.district_frame()["unmet_need_share"].iloc[-12:].mean()
              for k, m in (("none", none), ("full", full), ("orgs", run(orgs, SEEDS[0], steps=36)))}
     assert unmet["none"] >= unmet["orgs"] - 0.005 and unmet["full"] < unmet["none"] - 0.03, unmet
+
+
+# ------------------------------------------------------------------ the seed timeline
+def test_seed_timeline_places_the_levers_where_the_report_does_and_does_not_saturate():
+    m = GovernanceModel("seed_timeline", rng=41, overrides={"scale": 0.005}).run(120)
+    v = m.values
+    assert int(v["health_station"].sum()) == 37 and v["labour_office"].all()
+    assert list(np.flatnonzero(v["acceptance_centre"])) == list(range(6))                  # street 淮海路
+    assert v["hearings_per_year"][6:12].min() > 0 and v["hearings_per_year"][12:].max() == 0  # street 止马营
+    assert v["forums_per_year"][12] > 0 and np.count_nonzero(v["forums_per_year"]) == 1     # 致和街
+    assert m.real_sizes[18] == 3000
+    assert v.at("election_mode", 40, 18) == "resident" and v.at("election_mode", 40, 0) == "appointed"
+    assert (v["election_mode"] == "household").all()
+    f = m.district_frame()
+    assert f["requests_resolved_share"].max() < 0.95
+    assert f["contested_seat_share"].iloc[-1] > 0 and np.isfinite(f.drop(columns="step").to_numpy()).all()
