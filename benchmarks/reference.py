@@ -163,6 +163,8 @@ class ClassicResident(mesa.Agent):
                 has_need = self.req_age >= 0 or self.unmet_now
                 if self.random.random() < (p["agenda_raise_with_need"] if has_need else p["agenda_raise_without_need"]):
                     self.pop.raised[c] += 1
+                    if has_need:
+                        self.pop.raised_needs[self.need_type, c] += 1
                 self.efficacy += p["efficacy_rate"] * (agenda[c] - self.efficacy)
         self.active_now = joined or attended
         if self.active_now:
@@ -325,6 +327,7 @@ class ReferencePopulation(Population):
         C = self.C
         self.expected = [0.0] * C
         self.raised = [0] * C
+        self.raised_needs = np.zeros((len(ROUTES), C))
         self.residents.shuffle_do("step_intend", np.asarray(recruitment, dtype=float).tolist())
         cap = np.minimum(1.0, seats / np.maximum(np.array(self.expected), EPSILON)).tolist()
         self.residents.shuffle_do("step_participate", month, cap, np.asarray(deliberation_events).tolist(),

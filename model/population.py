@@ -68,6 +68,7 @@ class Population:
         self.req_channel = np.zeros(n, dtype=np.int8)
         self.need_type = np.zeros(n, dtype=np.int8)       # of the pending (or last) need
         self.raised_items = np.zeros(C)                   # residents who raised an item at last month's events
+        self.raised_needs = np.zeros((len(Need), C))      # of those, raising a need of their own, by type
         self.last_event = np.full(n, NEVER, dtype=np.int32)
         self.last_volunteer = np.full(n, NEVER, dtype=np.int32)
         self.last_deliberation = np.full(n, NEVER, dtype=np.int32)
@@ -371,6 +372,7 @@ class Population:
 
         attended = np.zeros(self.n, dtype=bool)
         self.raised_items = np.zeros(self.C)
+        self.raised_needs = np.zeros((len(Need), self.C))
         if deliberation_events.any():
             held = np.flatnonzero(deliberation_events > 0)
             rows = self.rows_of(held)
@@ -386,8 +388,12 @@ class Population:
             has_need = self.req_age[went] >= 0
             has_need |= np.isin(went, self.unmet)
             raise_p = np.where(has_need, p["agenda_raise_with_need"], p["agenda_raise_without_need"])
-            raisers = went[rng.random(went.size) < raise_p]
+            raising = rng.random(went.size) < raise_p
+            raisers = went[raising]
             self.raised_items = self.counts(raisers)
+            own = went[raising & has_need]
+            self.raised_needs = np.bincount(self.need_type[own].astype(np.int64) * self.C + self.community[own],
+                                            minlength=len(Need) * self.C).reshape(len(Need), self.C).astype(float)
             ag = agenda_share.astype(F)[comm[went]]
             self.efficacy[went] += F(p["efficacy_rate"]) * (ag - self.efficacy[went])
 

@@ -10,7 +10,7 @@ import pytest
 from model import GovernanceModel, Reform, Scenario
 from model.parameters import base_defaults, reform_defaults
 from model.services import home_queues
-from model.states import Channel
+from model.states import Channel, Need
 
 SMALL = {"n_streets": 2, "communities_per_street": 3}
 SEEDS = (31, 32, 33)
@@ -111,6 +111,18 @@ def test_resident_items_come_from_attendees_who_raise_them():
         assert not silent.population.raised_items.any()
         assert share["attended"] > share["empty"] + 0.05, share
         assert share["empty"] == pytest.approx(share["silent"], abs=0.01), share
+
+
+def test_what_attendees_raise_follows_their_needs():
+    """The old need elderly care far more than the young: among items residents raise about
+    their own needs, elderly care is a larger share where attendees are old."""
+    hearings = scenario(("deliberation", {"forums_per_year": 24.0}))
+    shares = []
+    for share_old in (0.05, 0.6):
+        raised = sum(run(hearings, s, steps=24, share_old=share_old).population.raised_needs.sum(axis=1)
+                     for s in SEEDS)
+        shares.append(raised[Need.ELDERLY_CARE] / raised.sum())
+    assert shares[1] > shares[0] + 0.05, shares
 
 
 def test_attendees_with_a_need_raise_more():
