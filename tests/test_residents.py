@@ -110,7 +110,23 @@ def test_resident_items_come_from_attendees_who_raise_them():
         assert empty.district_frame()["deliberation_participation"].max() < 0.005     # next to nobody attends
         assert not silent.population.raised_items.any()
         assert share["attended"] > share["empty"] + 0.05, share
-        assert share["empty"] == pytest.approx(share["silent"], abs=0.01), share
+        assert share["attended"] > share["silent"] + 0.05, share
+
+
+def test_an_event_nobody_attends_adds_no_resident_item():
+    m = GovernanceModel(None, rng=7, overrides={**SMALL, "representative_turnout": 0.0})
+    agenda = []
+    for events in (0, 5):
+        c = m.committees[0]
+        c.agenda_residents = 0.0
+        c.deliberation_events = events
+        m.population.raised_items[:] = 0.0
+        c._count_agenda()
+        agenda.append(c.agenda_residents)
+    assert agenda[0] == agenda[1]
+    m.population.raised_items[0] = 10.0
+    c._count_agenda()
+    assert c.agenda_residents > agenda[1]
 
 
 def test_what_attendees_raise_follows_their_needs():
@@ -210,12 +226,12 @@ def test_service_brands_serve_the_vulnerable_through_social_organisations_and_vo
         assert o["vulnerable_unmet_gap"].mean() - b["vulnerable_unmet_gap"].mean() > 0.03
         assert b["unmet_need_share"].mean() < o["unmet_need_share"].mean()
     # without capacity of their own the brands only reorder the social organisations' queue:
-    # no fewer unmet needs than without brands
+    # unmet need barely moves
     none = run(brands, SEEDS[0], steps=36, needs_per_volunteer_month=0.0, brand_capacity_boost=0.0)
     full = run(brands, SEEDS[0], steps=36)
     unmet = {k: m.district_frame()["unmet_need_share"].iloc[-12:].mean()
              for k, m in (("none", none), ("full", full), ("orgs", run(orgs, SEEDS[0], steps=36)))}
-    assert unmet["none"] >= unmet["orgs"] - 0.005 and unmet["full"] < unmet["none"] - 0.03, unmet
+    assert abs(unmet["none"] - unmet["orgs"]) < 0.02 and unmet["full"] < unmet["none"] - 0.1, unmet
 
 
 # ------------------------------------------------------------------ the seed timeline
