@@ -31,18 +31,19 @@ import numpy as np
 
 from model.constants import DAYS_PER_MONTH, EPSILON, MAX_TIES, MIDPOINT
 from model.population import Population, ServiceOutcome
+from model.services import ROUTES
 from model.states import Channel
 
-CENTRE, COMMITTEE, SERVICE_POINT = Channel.CENTRE, Channel.COMMITTEE, Channel.SERVICE_POINT
+COMMITTEE = Channel.COMMITTEE
 
 # Population arrays refreshed from the agents after the monthly resident phases.
-SYNCED = ("trust", "efficacy", "habit", "satisfaction", "aware", "req_age", "req_channel", "last_event",
+SYNCED = ("trust", "efficacy", "habit", "satisfaction", "aware", "req_age", "req_channel", "need_type", "last_event",
           "last_volunteer", "last_deliberation", "last_vote", "last_contact", "active_last_month")
 # Attributes each agent copies from its row at the start.
 COPIED = ("community", "household", "age_group", "employment", "vulnerable", "registered", "civic_skill",
           "free_time", "ties", "trust", "efficacy", "habit", "satisfaction", "aware", "req_age", "req_channel",
           "last_event", "last_volunteer", "last_deliberation", "last_vote", "last_contact", "active_last_month",
-          "need_prob", "static_logit")
+          "need_prob", "static_logit", "profile", "need_type")
 
 
 def sigmoid(x: float) -> float:
@@ -63,48 +64,46 @@ class ClassicResident(mesa.Agent):
         self.heterogeneity = float(pop.heterogeneity[self.community])
         self.known: list[ClassicResident] = []    # the neighbours this resident knows (filled later)
         self.active_now = False
-        self.new_request = self.unmet_now = False
+        self.new_request = self.unmet_now = self.served_now = False
         self.engagement = self.prob = 0.0
 
     # ------------------------------------------------------------------ (4) needs
-    def step_need(self, centre_open: list[bool], points_open: list[bool]) -> None:
+    def step_need(self, is_open: list[list[bool]]) -> None:
         pop = self.pop
         p = pop.p
         self.new_request = self.unmet_now = False
         if self.req_age >= 0 or self.random.random() >= self.need_prob:
             return
-        admin = self.random.random() < p["admin_need_share"]
+        u = self.random.random()
+        cumulative = pop.need_cumulative[self.profile]
+        kind = min(sum(1 for q in cumulative if u > q), len(ROUTES) - 1)
         bring = self.aware and self.random.random() < sigmoid(
             p["bring_intercept"] + p["bring_trust_weight"] * (self.trust - MIDPOINT))
-        channel = COMMITTEE if bring else -1
-        if admin and centre_open[self.community]:
-            channel = CENTRE
-        elif admin and points_open[self.community]:
-            channel = SERVICE_POINT
+        channel = next((int(ch) for ch in ROUTES[kind] if is_open[ch][self.community]), -1)
+        if channel < 0 and bring:
+            channel = COMMITTEE
+        self.need_type = kind
+        pop.acc_needs[self.vulnerable][self.community] += 1
         if channel >= 0:
             self.req_age, self.req_channel, self.new_request = 0, channel, True
             pop.new_rows.append(self.row)
         else:
             self.unmet_now = True
             pop.unmet_rows.append(self.row)
+            pop.acc_unmet[self.vulnerable][self.community] += 1
 
     def queue_key(self) -> int:
         C = self.pop.C
-        if self.req_channel == CENTRE:
-            return 2 * C
-        if self.req_channel == SERVICE_POINT:
-            return C + self.community
-        return self.community
+        return self.req_channel * C + int(self.pop.home[self.req_channel, self.community])
 
     # ------------------------------------------------------------------ (5) service
-    def step_serve(self, month: int, chance: list[float], quality: list[float]) -> None:
+    def step_serve(self, month: int, quality: list[float]) -> None:
         pop, c = self.pop, self.community
         p = pop.p
         target, rate = quality[c], p["satisfaction_drift"]
         if self.req_age >= 0:
             rate = p["satisfaction_rate"]
-            key = self.queue_key()
-            if self.random.random() < chance[key]:
+            if self.served_now:
                 age = self.req_age
                 fresh = age == 0
                 acc = pop.acc
@@ -123,6 +122,7 @@ class ClassicResident(mesa.Agent):
                 if self.req_age > p["max_wait_months"]:
                     self.req_age = -1
                     target = p["satisfaction_abandoned"]
+                    pop.acc_unmet[self.vulnerable][c] += 1
                 else:
                     target = p["satisfaction_waiting"]
         elif self.unmet_now:
@@ -160,6 +160,11 @@ class ClassicResident(mesa.Agent):
             if self.random.random() < 1 - (1 - per_event) ** events[c]:
                 attended = True
                 self.last_deliberation = month
+                has_need = self.req_age >= 0 or self.unmet_now
+                if self.random.random() < (p["agenda_raise_with_need"] if has_need else p["agenda_raise_without_need"]):
+                    self.pop.raised[c] += 1
+                    if has_need:
+                        self.pop.raised_needs[self.need_type, c] += 1
                 self.efficacy += p["efficacy_rate"] * (agenda[c] - self.efficacy)
         self.active_now = joined or attended
         if self.active_now:
@@ -195,10 +200,20 @@ class ClassicResident(mesa.Agent):
                        + p["vote_mobilisation"] * mobilisation[self.community]
                        - p["heterogeneity_weight"] * (self.heterogeneity - MIDPOINT))
 
+    def support(self, street_nominated: list[bool]) -> float:
+        p = self.pop.p
+        x = p["support_intercept"] + p["street_nomination_support"] * street_nominated[self.community]
+        if self.aware:
+            x += (p["support_satisfaction_weight"] * (self.satisfaction - MIDPOINT)
+                  + p["support_trust_weight"] * (self.trust - MIDPOINT))
+        return sigmoid(x)
+
     def go_vote(self, month: int) -> None:
+        pop = self.pop
+        pop.backing[self.community] += self.support(pop.street_nominated)
         self.last_vote = self.last_contact = month
         self.aware = True
-        self.pop.in_person[self.community] += 1
+        pop.in_person[self.community] += 1
 
     def step_vote(self, month: int, household_mode: list[bool], proxy: list[bool], due: list[bool],
                   mobilisation: list[float]) -> None:
@@ -214,8 +229,10 @@ class ClassicResident(mesa.Agent):
                 pop.ballots[c] += 1
             elif proxy[c] and self.random.random() < pop.p["proxy_rate"]:
                 pop.ballots[c] += 1
+                pop.proxies[c] += 1
         elif would:
             pop.hh_votes[self.household] = True
+            pop.hh_willing[self.household] = True
             if not pop.hh_in_person[self.household]:
                 pop.hh_in_person[self.household] = True
                 self.go_vote(month)
@@ -225,6 +242,8 @@ class ClassicResident(mesa.Agent):
         c = self.community
         if due[c] and household_mode[c] and self.registered and self.pop.hh_votes[self.household]:
             self.pop.ballots[c] += 1
+            if not self.pop.hh_willing[self.household]:
+                self.pop.proxies[c] += 1
 
 
 class ReferencePopulation(Population):
@@ -259,10 +278,13 @@ class ReferencePopulation(Population):
             array[:] = [getattr(a, name) for a in agents]
 
     # ---------------------------------------------------------------- (4) needs
-    def raise_needs(self, centre_open: np.ndarray, points_open: np.ndarray) -> None:
+    def raise_needs(self, is_open: np.ndarray) -> None:
         self.new_rows, self.unmet_rows = [], []
-        self.residents.shuffle_do("step_need", centre_open.tolist(), points_open.tolist())
+        self.acc_needs = [[0] * self.C, [0] * self.C]
+        self.acc_unmet = [[0] * self.C, [0] * self.C]
+        self.residents.shuffle_do("step_need", is_open.tolist())
         self.new_requests, self.unmet = self._rows(self.new_rows), self._rows(self.unmet_rows)
+        self.new_needs = self._rows(self.new_rows + self.unmet_rows)
 
     def committee_queue(self) -> np.ndarray:
         queue = [0] * self.C
@@ -272,27 +294,40 @@ class ReferencePopulation(Population):
         return np.array(queue, dtype=np.float64)
 
     # ---------------------------------------------------------------- (5) service
-    def serve(self, month, committee_capacity, centre_capacity, point_capacity, quality) -> ServiceOutcome:
+    def serve(self, month, capacity, home, first, quality) -> ServiceOutcome:
+        """First come, first served: each queue's requests in order of age (vulnerable first
+        where ``first`` holds, ties at random), as many as its capacity this month."""
         C = self.C
-        queue = [0] * (2 * C + 1)
+        self.home = home
+        queues: dict[int, list] = {}
         for a in self.residents:
+            a.served_now = False
             if a.req_age >= 0:
-                queue[a.queue_key()] += 1
-        capacity = np.concatenate([committee_capacity, point_capacity, [centre_capacity]])
-        chance = np.minimum(1.0, capacity / np.maximum(np.array(queue, dtype=float), EPSILON)).tolist()
+                ahead = bool(first[a.req_channel, a.community]) and a.vulnerable
+                queues.setdefault(a.queue_key(), []).append((not ahead, -a.req_age, self.model.random.random(), a))
+        cap = capacity.ravel().tolist()
+        for key, queue in queues.items():
+            whole = math.floor(cap[key])
+            allowed = whole + (self.model.random.random() < cap[key] - whole)
+            for *_, a in sorted(queue, key=lambda t: t[:3])[:allowed]:
+                a.served_now = True
         self.acc = {k: [0] * C for k in ("served", "resolved_30")}
         self.acc.update(wait_days=[0.0] * C, eq_req=[[0] * C, [0] * C], eq_res=[[0] * C, [0] * C])
-        self.residents.shuffle_do("step_serve", month, chance, np.asarray(quality, dtype=float).tolist())
+        self.residents.shuffle_do("step_serve", month, np.asarray(quality, dtype=float).tolist())
         acc = self.acc
         f = lambda key: np.array(acc[key], dtype=np.float64)  # noqa: E731
         return ServiceOutcome(new=self.counts(self.new_requests), resolved_30=f("resolved_30"), served=f("served"),
                               wait_days=f("wait_days"), new_by_group=np.array(acc["eq_req"], dtype=float),
-                              resolved_by_group=np.array(acc["eq_res"], dtype=float))
+                              resolved_by_group=np.array(acc["eq_res"], dtype=float),
+                              needs_by_group=np.array(self.acc_needs, dtype=float),
+                              unmet_by_group=np.array(self.acc_unmet, dtype=float))
 
     # ---------------------------------------------------------------- (6) participation
     def participate(self, month, recruitment, seats, deliberation_events, agenda_share, trust_bonus) -> None:
         C = self.C
         self.expected = [0.0] * C
+        self.raised = [0] * C
+        self.raised_needs = np.zeros((len(ROUTES), C))
         self.residents.shuffle_do("step_intend", np.asarray(recruitment, dtype=float).tolist())
         cap = np.minimum(1.0, seats / np.maximum(np.array(self.expected), EPSILON)).tolist()
         self.residents.shuffle_do("step_participate", month, cap, np.asarray(deliberation_events).tolist(),
@@ -303,13 +338,15 @@ class ReferencePopulation(Population):
             aware[a.community] += a.aware
         share = [k / size for k, size in zip(aware, self.sizes.tolist(), strict=True)]
         self.residents.shuffle_do("step_awareness", month, share)
+        self.raised_items = np.array(self.raised, dtype=float)
         self.sync()
 
     # ---------------------------------------------------------------- (7) voting
-    def vote(self, month, household_mode, proxy, due, mobilisation):
+    def vote(self, month, household_mode, proxy, due, mobilisation, street_nominated):
         C, H = self.C, self.n_households
-        self.ballots, self.in_person = [0] * C, [0] * C
-        self.hh_votes, self.hh_in_person = [False] * H, [False] * H
+        self.ballots, self.in_person, self.backing, self.proxies = [0] * C, [0] * C, [0.0] * C, [0] * C
+        self.street_nominated = np.asarray(street_nominated).tolist()
+        self.hh_votes, self.hh_in_person, self.hh_willing = [False] * H, [False] * H, [False] * H
         self.residents.shuffle_do("step_vote", month, household_mode.tolist(), proxy.tolist(), due.tolist(),
                                   np.asarray(mobilisation, dtype=float).tolist())
         rate = self.p["proxy_rate"]
@@ -319,4 +356,5 @@ class ReferencePopulation(Population):
                 self.hh_votes[h] = True
         self.residents.do("step_ballot", household_mode.tolist(), due.tolist())
         self.sync(("last_vote", "last_contact", "aware"))
-        return np.array(self.ballots, dtype=float), np.array(self.in_person, dtype=float)
+        return (np.array(self.ballots, dtype=float), np.array(self.in_person, dtype=float),
+                np.array(self.backing), np.array(self.proxies, dtype=float))

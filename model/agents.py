@@ -415,19 +415,32 @@ class Committee(mesa.Agent):
 
     def _count_agenda(self) -> None:
         """Agenda items from above (meetings, inspections, batches of tasks) and from residents
-        (deliberation events, reports to the representative assembly, open affairs, appraisal)."""
-        p = self.model.values
-        up = (self.model.government.practiced["meetings_per_month"][self.index] * p["agenda_items_per_meeting"]
+        (items raised by attendees of last month's deliberation events, reports to the
+        residents' assembly when it meets, open affairs, appraisal)."""
+        m, p = self.model, self.model.values
+        up = (m.government.practiced["meetings_per_month"][self.index] * p["agenda_items_per_meeting"]
               + self.inspections * p["agenda_items_per_inspection"] + self.incoming / p["tasks_per_agenda_item"])
-        reports = p["assembly_reports_per_year_elected" if self.model.elections.elected(self.index)
-                    else "assembly_reports_per_year_appointed"] / MONTHS_PER_YEAR
-        residents = (self.deliberation_events * p["agenda_items_per_event"]
-                     + reports * p["agenda_items_per_report"]
+        raised = m.population.raised_items[self.index] / p["scale"] / p["agenda_raisers_per_item"]
+        residents = (raised + self._assembly_meetings() * p["agenda_items_per_report"]
                      + p["agenda_items_open_affairs"] * self.lever("open_affairs")
                      + p["agenda_items_appraisal"] * self.lever("resident_appraisal"))
         memory = p["agenda_memory_months"]
         self.agenda_up += (up - self.agenda_up) / memory
         self.agenda_residents += (residents - self.agenda_residents) / memory
+
+    def _assembly_meetings(self) -> int:
+        """Reports the committee makes this month to a residents' assembly that meets: a
+        meeting it calls counts only if a quorum of representatives attends."""
+        m, p = self.model, self.model.values
+        per_year = p["assembly_reports_per_year_elected" if m.elections.elected(self.index)
+                     else "assembly_reports_per_year_appointed"]
+        called = int(m.rng.poisson(per_year / MONTHS_PER_YEAR))
+        if not called:
+            return 0
+        households = m.population.hh_comm_start[self.index + 1] - m.population.hh_comm_start[self.index]
+        seats = max(1, round(households * p["representatives_per_household"]))
+        present = m.rng.binomial(seats, p["representative_turnout"], called)
+        return int((present >= p["assembly_quorum"] * seats).sum())
 
     def service_level(self) -> float:
         """The service level residents with nothing pending perceive (their satisfaction

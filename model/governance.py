@@ -17,12 +17,14 @@ import pandas as pd
 from .agents import DEPARTMENT_CATALOGUE, AcceptanceCentre, Committee, Department, Resident, StreetOffice
 from .constants import PER_THOUSAND
 from .district import real_sizes, simulated_sizes
-from .elections import Elections
+from .elections import ElectionMode, Elections
 from .government import DistrictGovernment
 from .metrics import METRIC_NAMES, MetricsRecorder
 from .population import RESIDENT_FIELDS, Population
 from .record import MonthRecord
 from .scenario import Scenario, checked_model_parameters, load_scenario, with_reform_values
+from .services import capacities, home_queues, open_channels, priority
+from .states import Channel
 from .values import ValuesInForce
 from .work import TaskQueue
 
@@ -67,6 +69,7 @@ class GovernanceModel(mesa.Model):
         self.n_communities = self.values.n_communities
         self.month = -base["warmup_months"]
         self.real_sizes = real_sizes(base)
+        self.services_home = home_queues(base["n_streets"], base["communities_per_street"])
 
         self.population = population_cls(base, self.rng, simulated_sizes(base), model=self)
         self.government = DistrictGovernment(self)
@@ -131,15 +134,17 @@ class GovernanceModel(mesa.Model):
         self.agents_by_type[Department].do("step")
         # (3) street offices work their own functions, pass tasks on, inspect, rank and fund
         self.agents_by_type[StreetOffice].do("step")
-        # (4) needs arise; residents choose where to take them
-        pop.raise_needs(self.centre_coverage(), values["service_points"].astype(bool))
+        # (4) needs arise; residents choose where to take them (channels with room this month)
+        volunteers = pop.per_community(pop.last_volunteer == self.month - 1)
+        capacity = capacities(self, np.zeros(self.n_communities), volunteers)
+        pop.raise_needs(open_channels(capacity, self.services_home, self.centre_coverage()))
         # (5) committees split hours and serve; queues carry over
         queue, tasks = pop.committee_queue(), self.committee_tasks.backlog
         for c in self.committees:
             c.plan_month(queue[c.index], pop.vulnerable_households[c.index], tasks[c.index])
         self.committee_tasks.complete(self.committee_values("done"))
-        outcome = pop.serve(self.month, self.committee_values("capacity"), self.centre_capacity(),
-                            self.service_point_capacity(),
+        capacity[Channel.COMMITTEE] = self.committee_values("capacity")
+        outcome = pop.serve(self.month, capacity, self.services_home, priority(self),
                             np.array([c.service_level() for c in self.committees]))
         pop.visit_vulnerable(self.month, self.committee_values("visits"))
         # (6) residents take part and update attitudes
@@ -227,6 +232,8 @@ class GovernanceModel(mesa.Model):
             worker_turnover=self.committee_values("turnover"),
             worker_skill=np.array([c.skill.mean() for c in cms]),
             turnout=self.elections.turnout.copy(), personal_turnout=self.elections.personal_turnout.copy(),
+            elected=self.elections.mandate != ElectionMode.APPOINTED, contested=self.elections.contested.copy(),
+            lost=self.elections.lost.copy(),
             ledgers=overhead["ledgers"], plaques=overhead["plaques"],
             inspections_per_year=overhead["inspections_per_year"],
             meetings_per_month=overhead["meetings_per_month"],

@@ -52,6 +52,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("awareness", "Residents who know the committee", "知晓居委会的居民比例", "share", "trust"),
     Metric("service_equity_gap", "Resolution rate, others minus vulnerable (12 months)", "解决率差距：其他减困难群体（12 个月）", "share", "equity"),
     Metric("participation_age_gap", "Participation, oldest minus youngest group", "参与率差距：老年减青年", "share", "equity"),
+    Metric("unmet_need_share", "Needs brought nowhere or abandoned (12 months)", "未被受理或放弃等待的需求比例（12 个月）", "share", "service"),
+    Metric("vulnerable_unmet_gap", "Unmet need, vulnerable minus others (12 months)", "未满足需求差距：困难群体减其他（12 个月）", "share", "equity"),
+    Metric("contested_seat_share", "Seats contested at the last election (差额)", "上次选举差额席位比例", "share", "participation"),
+    Metric("incumbent_loss_share", "Seats incumbents lost at the last election", "上次选举连任者落选席位比例", "share", "participation"),
     Metric("cost_per_resolved", "Public cost per resolved request", "每件解决诉求的公共成本", "yuan", "cost"),
     Metric("department_cost", "Department spending on community work", "部门社区相关支出", "yuan/month", "cost"),
     Metric("worker_turnover", "Worker exits, last 12 months, per worker", "近 12 个月工作者离职率", "per year", "workforce"),
@@ -76,6 +80,8 @@ class MetricsRecorder:
         # rows Group.OTHERS / Group.VULNERABLE
         self.requests = np.zeros((len(Group), n_communities))
         self.resolved = np.zeros((len(Group), n_communities))
+        self.needs = np.zeros((len(Group), n_communities))     # every need, taken anywhere or not
+        self.unmet = np.zeros((len(Group), n_communities))     # needs brought nowhere or abandoned
 
     def measure(self, r: MonthRecord) -> tuple[np.ndarray, np.ndarray]:
         """Return (community values, shape C x M; district values, shape M) in METRICS order."""
@@ -84,6 +90,8 @@ class MetricsRecorder:
         keep = (MONTHS_PER_YEAR - 1) / MONTHS_PER_YEAR
         self.requests = keep * self.requests + out.new_by_group
         self.resolved = keep * self.resolved + out.resolved_by_group
+        self.needs = keep * self.needs + out.needs_by_group
+        self.unmet = keep * self.unmet + out.unmet_by_group
 
         def recent(stamps) -> np.ndarray:
             return pop.per_community(stamps > month - MONTHS_PER_YEAR)
@@ -100,6 +108,8 @@ class MetricsRecorder:
         resolved_real = out.served / r.scale
         spend = r.funding + r.department_spending / C
         eq_rate = _ratio(self.resolved, self.requests)
+        unmet = _ratio(self.unmet, self.needs)
+        held = r.elected.astype(float)
         counts = {
             "deliberation_participation": recent(pop.last_deliberation),
             "volunteer_rate": recent(pop.last_volunteer),
@@ -130,6 +140,10 @@ class MetricsRecorder:
             "worker_skill": r.worker_skill,
             "government_work_on_time_share": _ratio(r.government_on_time, r.government_due),
             "public_cost_per_resident_year": r.public_spending * MONTHS_PER_YEAR / r.real_sizes,
+            "unmet_need_share": _ratio(self.unmet.sum(axis=0), self.needs.sum(axis=0)),
+            "vulnerable_unmet_gap": unmet[Group.VULNERABLE] - unmet[Group.OTHERS],
+            "contested_seat_share": r.contested * held,
+            "incumbent_loss_share": r.lost * held,
         }
         community = np.column_stack([comm[name] for name in METRIC_NAMES])
 
@@ -151,6 +165,12 @@ class MetricsRecorder:
             "department_cost": r.department_spending,
             "government_work_on_time_share": _ratio(r.government_on_time.sum(), r.government_due.sum()),
             "public_cost_per_resident_year": r.public_spending.sum() * MONTHS_PER_YEAR / r.real_sizes.sum(),
+            "unmet_need_share": _ratio(self.unmet.sum(), self.needs.sum()),
+            "vulnerable_unmet_gap": (_ratio(self.unmet[Group.VULNERABLE].sum(), self.needs[Group.VULNERABLE].sum())
+                                     - _ratio(self.unmet[Group.OTHERS].sum(), self.needs[Group.OTHERS].sum())),
+            # seats are equal across committees: pool the committees that have held an election
+            "contested_seat_share": _ratio((r.contested * held).sum(), held.sum()),
+            "incumbent_loss_share": _ratio((r.lost * held).sum(), held.sum()),
         }
         for name, value in pooled.items():
             district[METRIC_NAMES.index(name)] = float(value)

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .constants import DAYS_PER_MONTH, EPSILON, MAX_TIES, MIDPOINT, NEVER
-from .states import AgeGroup, Channel, Employment, Group
+from .services import ROUTES
+from .states import AgeGroup, Channel, Employment, Group, Need
 
 F = np.float32
 RESIDENT_FIELDS = ("community", "household", "age_group", "employment", "vulnerable", "registered",
@@ -39,6 +40,8 @@ class ServiceOutcome:
     wait_days: np.ndarray        # summed wait of served requests, days
     new_by_group: np.ndarray     # new requests, rows Group.OTHERS / Group.VULNERABLE
     resolved_by_group: np.ndarray  # of those, resolved within 30 days
+    needs_by_group: np.ndarray   # new needs, taken anywhere or not, rows Group.OTHERS / Group.VULNERABLE
+    unmet_by_group: np.ndarray   # needs that went unmet this month: brought nowhere, or abandoned
 
 
 class Population:
@@ -63,6 +66,9 @@ class Population:
         # Requests and participation history (month stamps).
         self.req_age = np.full(n, -1, dtype=np.int16)
         self.req_channel = np.zeros(n, dtype=np.int8)
+        self.need_type = np.zeros(n, dtype=np.int8)       # of the pending (or last) need
+        self.raised_items = np.zeros(C)                   # residents who raised an item at last month's events
+        self.raised_needs = np.zeros((len(Need), C))      # of those, raising a need of their own, by type
         self.last_event = np.full(n, NEVER, dtype=np.int32)
         self.last_volunteer = np.full(n, NEVER, dtype=np.int32)
         self.last_deliberation = np.full(n, NEVER, dtype=np.int32)
@@ -70,12 +76,14 @@ class Population:
         self.last_contact = np.full(n, NEVER, dtype=np.int32)
         self.active_last_month = np.zeros(n, dtype=bool)
         self.unmet = np.zeros(0, dtype=np.int64)          # this month's needs brought nowhere
+        self.new_needs = np.zeros(0, dtype=np.int64)      # this month's new needs, taken or not
         self.new_requests = np.zeros(0, dtype=np.int64)   # this month's new requests
 
         # Fixed parts of the choice equations (parameters do not change during a run).
         mult = np.where(self.age_group == AgeGroup.OLD, p["need_old_multiplier"], 1.0)
         mult = mult * np.where(self.vulnerable, p["need_vulnerable_multiplier"], 1.0)
         self.need_prob = np.clip(p["need_rate"] * mult, 0, 1).astype(F)
+        self.need_cumulative = self._need_mix()
         age_shift = np.array([p["young_weight"], 0.0, p["old_weight"]], dtype=F)[self.age_group]
         self.resources = ((self.free_time + self.civic_skill) / 2).astype(F)
         self.static_logit = (p["resources_weight"] * self.resources + age_shift
@@ -149,6 +157,30 @@ class Population:
         self.satisfaction = np.full(n, p["initial_satisfaction"], dtype=F)
         self.aware = rng.random(n) < p["initial_awareness"]
 
+    def _need_mix(self) -> np.ndarray:
+        """Cumulative probabilities of the need types, one row per resident profile
+        (age group x employment x vulnerable; ``profile`` indexes it)."""
+        p = self.p
+        self.profile = ((self.age_group.astype(np.int64) * len(Employment) + self.employment) * 2
+                        + self.vulnerable).astype(np.int8)
+        rows = []
+        for age in AgeGroup:
+            for emp in Employment:
+                for vul in (False, True):
+                    w = np.zeros(len(Need))
+                    w[Need.ADMIN] = p["admin_need_share"]
+                    w[Need.HEALTH] = p["need_share_health"] * (p["need_old_health_multiplier"]
+                                                               if age == AgeGroup.OLD else 1.0)
+                    w[Need.EMPLOYMENT] = (0.0 if emp == Employment.RETIRED else p["need_share_employment"]
+                                          * (p["need_laid_off_employment_multiplier"]
+                                             if emp == Employment.LAID_OFF else 1.0))
+                    w[Need.ELDERLY_CARE] = p["need_share_elderly_care"] * (p["need_old_elderly_care_multiplier"]
+                                                                           if age == AgeGroup.OLD else 1.0)
+                    w[Need.MUTUAL_AID] = p["need_share_mutual_aid"] * (p["need_vulnerable_mutual_aid_multiplier"]
+                                                                       if vul else 1.0)
+                    rows.append(np.cumsum(w) / max(w.sum(), EPSILON))
+        return np.array(rows)
+
     # ---------------------------------------------------------------- helpers
     def per_community(self, values) -> np.ndarray:
         """Sum of a per-resident array within each community (counts for a boolean array)."""
@@ -166,6 +198,11 @@ class Population:
     def counts(self, idx: np.ndarray) -> np.ndarray:
         """How many of the residents ``idx`` live in each community."""
         return np.bincount(self.community[idx], minlength=self.C).astype(np.float64)
+
+    def by_group(self, idx: np.ndarray) -> np.ndarray:
+        """How many of the residents ``idx`` live in each community, rows Group.OTHERS / Group.VULNERABLE."""
+        vulnerable = self.vulnerable[idx]
+        return np.stack([self.counts(idx[~vulnerable]), self.counts(idx[vulnerable])])
 
     def expand(self, values: np.ndarray) -> np.ndarray:
         """Per-community values, one per resident (``values[self.community]``, faster)."""
@@ -186,24 +223,30 @@ class Population:
         return hits.astype(F) / self.ties_safe
 
     # ---------------------------------------------------------------- (4) needs
-    def raise_needs(self, centre_open: np.ndarray, points_open: np.ndarray) -> None:
-        """Needs arise; each resident takes a new need to a channel or leaves it unmet.
+    def raise_needs(self, is_open: np.ndarray) -> None:
+        """Needs arise with a type; each resident takes a new need to the first channel of its
+        route open in the community, else to the committee if bringing it there, else nowhere.
 
-        ``centre_open`` and ``points_open``: per community, whether an acceptance centre or a
-        department service point takes its residents' administrative needs."""
+        ``is_open``: per channel and community, whether residents can take a need there."""
         p, rng = self.p, self.rng
         free = self.req_age < 0
         new = np.flatnonzero(free & (rng.random(self.n, dtype=F) < self.need_prob))
-        admin = rng.random(new.size) < p["admin_need_share"]
+        kind = (rng.random(new.size)[:, None] > self.need_cumulative[self.profile[new]]).sum(axis=1)
+        kind = np.minimum(kind, len(Need) - 1).astype(np.int8)
         bring = self.aware[new] & (rng.random(new.size) < sigmoid(
             p["bring_intercept"] + p["bring_trust_weight"] * (self.trust[new] - MIDPOINT)))
-        channel = np.full(new.size, -1, dtype=np.int8)
-        channel[bring] = Channel.COMMITTEE
         comm = self.community[new]
-        to_centre = admin & centre_open[comm]
-        channel[to_centre] = Channel.CENTRE
-        channel[admin & ~to_centre & points_open[comm]] = Channel.SERVICE_POINT
+        channel = np.full(new.size, -1, dtype=np.int8)
+        for need, route in ROUTES.items():
+            left = kind == need
+            for ch in route:
+                there = left & is_open[ch, comm]
+                channel[there] = ch
+                left &= ~there
+        channel[(channel < 0) & bring] = Channel.COMMITTEE
         taken = channel >= 0
+        self.need_type[new] = kind
+        self.new_needs = new
         self.new_requests, self.unmet = new[taken], new[~taken]
         self.req_age[self.new_requests] = 0
         self.req_channel[self.new_requests] = channel[taken]
@@ -214,25 +257,41 @@ class Population:
         return self.counts(pending)
 
     # ---------------------------------------------------------------- (5) service
-    def serve(self, month: int, committee_capacity: np.ndarray, centre_capacity: float,
-              point_capacity: np.ndarray, quality: np.ndarray) -> ServiceOutcome:
-        """Serve pending requests in random order within each channel's capacity.
+    def serve(self, month: int, capacity: np.ndarray, home: np.ndarray, first: np.ndarray,
+              quality: np.ndarray) -> ServiceOutcome:
+        """Serve pending requests first come, first served within each queue's capacity.
 
-        A request is served with chance min(1, capacity / queue) of its channel; unserved
-        requests age a month and are abandoned after max_wait_months. Satisfaction moves
-        toward the experience (served, waiting, abandoned, unmet) or, for residents with
-        nothing pending, toward the community's service level ``quality``.
+        ``capacity``, ``home`` and ``first`` are per channel and community (services.py): what
+        each queue serves this month, the queue a community's requests join, and whether the
+        vulnerable go first there. Within a queue the oldest request goes first (ties at
+        random); a fractional capacity serves one more request with that chance. Unserved
+        requests age a month and are abandoned after max_wait_months. Satisfaction moves toward
+        the experience (served, waiting, abandoned, unmet) or, for residents with nothing
+        pending, toward the community's service level ``quality``.
         """
         p, rng, C = self.p, self.rng, self.C
         pending = np.flatnonzero(self.req_age >= 0)
         ch = self.req_channel[pending].astype(np.int64)
         comm = self.community[pending].astype(np.int64)
-        centre_key = 2 * C                                  # one district-wide centre queue
-        key = np.where(ch == Channel.CENTRE, centre_key, np.where(ch == Channel.SERVICE_POINT, C + comm, comm))
-        queue = np.bincount(key, minlength=centre_key + 1).astype(np.float64)
-        capacity = np.concatenate([committee_capacity, point_capacity, [centre_capacity]])
-        chance = np.minimum(1.0, capacity / np.maximum(queue, EPSILON))
-        served_mask = rng.random(pending.size) < chance[key]
+        key = ch * C + home[ch, comm]
+        behind = ~(first[ch, comm] & self.vulnerable[pending])
+        # Place in line by bucket (queue, priority, age: oldest first); a bucket is served whole
+        # while capacity lasts, the one where it runs out in random order.
+        ages = int(p["max_wait_months"]) + 1
+        bucket = (key * 2 + behind) * ages + (ages - 1 - self.req_age[pending])
+        count = np.bincount(bucket, minlength=capacity.size * 2 * ages).reshape(capacity.size, -1)
+        ahead_of = (np.cumsum(count, axis=1) - count).ravel()
+        cap = capacity.ravel()
+        whole = np.floor(cap)
+        allowed = whole + (rng.random(cap.size) < cap - whole)
+        room = np.repeat(allowed, 2 * ages) - ahead_of          # places left for each bucket
+        left, size = room[bucket], count.ravel()[bucket]
+        served_mask = left >= size
+        split = np.flatnonzero((left > 0) & (left < size))
+        order = split[np.lexsort((rng.random(split.size), bucket[split]))]
+        in_bucket = bucket[order]
+        rank = np.arange(order.size) - np.searchsorted(in_bucket, in_bucket, side="left")
+        served_mask[order] = rank < left[order]
         served = pending[served_mask]
         waiting = pending[~served_mask]
         age_served = self.req_age[served].astype(np.float64)
@@ -251,12 +310,14 @@ class Population:
             wait_days=np.bincount(self.community[served], minlength=C,
                                   weights=DAYS_PER_MONTH * age_served + DAYS_PER_MONTH / 2),
             new_by_group=by_group[0], resolved_by_group=by_group[1],
+            needs_by_group=self.by_group(self.new_needs), unmet_by_group=self.by_group(self.unmet),
         )
 
         self.req_age[served] = -1
         self.req_age[waiting] += 1
         dropped = waiting[self.req_age[waiting] > p["max_wait_months"]]
         self.req_age[dropped] = -1
+        outcome.unmet_by_group += self.by_group(dropped)
         still = waiting[self.req_age[waiting] >= 0]
 
         # Satisfaction: drift toward the community's service level, or toward experience.
@@ -310,6 +371,8 @@ class Population:
         self.last_volunteer[vol] = month
 
         attended = np.zeros(self.n, dtype=bool)
+        self.raised_items = np.zeros(self.C)
+        self.raised_needs = np.zeros((len(Need), self.C))
         if deliberation_events.any():
             held = np.flatnonzero(deliberation_events > 0)
             rows = self.rows_of(held)
@@ -320,6 +383,17 @@ class Population:
             went = rows[rng.random(rows.size) < 1 - (1 - per_event) ** n_ev]
             attended[went] = True
             self.last_deliberation[went] = month
+            # Attendees raise items: those with a need of their own (pending, or brought
+            # nowhere this month) more often; what they raise is their need.
+            has_need = self.req_age[went] >= 0
+            has_need |= np.isin(went, self.unmet)
+            raise_p = np.where(has_need, p["agenda_raise_with_need"], p["agenda_raise_without_need"])
+            raising = rng.random(went.size) < raise_p
+            raisers = went[raising]
+            self.raised_items = self.counts(raisers)
+            own = went[raising & has_need]
+            self.raised_needs = np.bincount(self.need_type[own].astype(np.int64) * self.C + self.community[own],
+                                            minlength=len(Need) * self.C).reshape(len(Need), self.C).astype(float)
             ag = agenda_share.astype(F)[comm[went]]
             self.efficacy[went] += F(p["efficacy_rate"]) * (ag - self.efficacy[went])
 
@@ -359,9 +433,20 @@ class Population:
                        + p["vote_mobilisation"] * self.expand(mobilisation)
                        - p["heterogeneity_weight"] * (self.expand(self.heterogeneity) - MIDPOINT))
 
+    def support(self, street_nominated: np.ndarray) -> np.ndarray:
+        """Chance each resident backs the incumbents: retrospective on satisfaction and trust for
+        those who know the committee; a street-nominated slate gets more from everyone."""
+        p = self.p
+        judged = (p["support_satisfaction_weight"] * (self.satisfaction - MIDPOINT)
+                  + p["support_trust_weight"] * (self.trust - MIDPOINT))
+        return sigmoid(p["support_intercept"] + p["street_nomination_support"] * self.expand(street_nominated)
+                       + np.where(self.aware, judged, 0.0))
+
     def vote(self, month: int, household_mode: np.ndarray, proxy: np.ndarray, due: np.ndarray,
-             mobilisation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Residents of the communities ``due`` vote; return (ballots, voted in person) per community.
+             mobilisation: np.ndarray, street_nominated: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Residents of the communities ``due`` vote; return per community the ballots, the
+        residents who voted in person, the summed chance those voters back the incumbents, and
+        the ballots cast by proxy alone.
 
         Where ``household_mode`` holds, one member votes for the household and the ballot counts
         for every eligible member; otherwise each resident votes in person. Where ``proxy``
@@ -374,7 +459,8 @@ class Population:
         proxy_resident = self.expand(proxy & ~household_mode)
         proxy_household = np.repeat(proxy & household_mode, np.diff(self.hh_comm_start))
         # household mode: the first willing member of each household goes
-        hh_votes = np.bincount(self.household, weights=would, minlength=self.n_households) > 0
+        hh_willing = np.bincount(self.household, weights=would, minlength=self.n_households) > 0
+        hh_votes = hh_willing.copy()
         hh_votes |= proxy_household & (rng.random(self.n_households) < p["proxy_rate"])
         first = np.zeros(self.n, dtype=bool)
         willing = np.flatnonzero(would)
@@ -384,7 +470,12 @@ class Population:
         in_person = np.where(in_household, first, would)
         by_proxy = eligible & ~would & proxy_resident & (rng.random(self.n) < p["proxy_rate"])
         ballots = np.where(in_household, eligible & hh_votes[self.household], would | by_proxy)
+        proxy_only = np.where(in_household, eligible & hh_votes[self.household] & ~(hh_willing[self.household]),
+                              by_proxy)
+        voters = np.flatnonzero(in_person)
+        backing = np.bincount(self.community[voters], minlength=self.C,
+                              weights=self.support(street_nominated)[voters])
         self.last_vote[in_person] = month
         self.last_contact[in_person] = month
         self.aware |= in_person
-        return self.per_community(ballots), self.per_community(in_person)
+        return self.per_community(ballots), self.per_community(in_person), backing, self.per_community(proxy_only)

@@ -27,6 +27,9 @@ class MonthRecord:
     worker_skill: np.ndarray        # mean skill of the workers
     turnout: np.ndarray             # at the last election (0 before any)
     personal_turnout: np.ndarray
+    elected: np.ndarray             # the committee serves under an elected mandate
+    contested: np.ndarray           # share of seats contested at the last election
+    lost: np.ndarray                # share of seats incumbents lost at the last election
     ledgers: np.ndarray             # the overhead committees practise (the rule plus regrowth)
     plaques: np.ndarray
     inspections_per_year: np.ndarray

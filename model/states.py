@@ -5,7 +5,7 @@ They are IntEnums because the population stores them in small integer arrays, so
 they mean.
 """
 
-from enum import IntEnum
+from enum import IntEnum, auto
 
 
 class AgeGroup(IntEnum):
@@ -26,6 +26,20 @@ class Channel(IntEnum):
     COMMITTEE = 0
     CENTRE = 1          # the administrative-affairs acceptance centre
     SERVICE_POINT = 2   # a department's service point in the community
+    HEALTH_STATION = auto()  # a community health station (社区卫生服务站)
+    LABOUR_OFFICE = auto()   # the street's labour-security office (劳动保障所)
+    SOCIAL_ORG = auto()      # social organisations' services, with the service brands
+    VOLUNTEERS = auto()      # residents who volunteered last month
+
+
+class Need(IntEnum):
+    """What a need is about; it decides which channels can take it."""
+
+    ADMIN = 0           # certificates, registration, benefits
+    HEALTH = auto()
+    EMPLOYMENT = auto()
+    ELDERLY_CARE = auto()
+    MUTUAL_AID = auto()  # help from neighbours: repairs, errands, company
 
 
 class Group(IntEnum):

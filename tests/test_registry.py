@@ -24,7 +24,7 @@ SEED_REPORT = ROOT.parent / "shared" / "seed"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Modules whose code is the model's behaviour (the registry, I/O and reporting are not).
 MECHANISM_MODULES = ("agents", "population", "governance", "metrics", "elections", "values", "district",
-                     "record", "states", "government", "work")
+                     "record", "states", "government", "work", "services")
 NUMERICAL = {0, 1, 2, -1}      # counting, complements (1 - x), halves and doublings
 
 
@@ -82,7 +82,7 @@ def test_seed_quotes_are_the_reports_own_words():
 def test_reform_kinds_and_levers_come_from_the_registry():
     assert set(REFORM_KINDS) == {"burden_reduction", "function_transfer", "election", "deliberation", "facilities",
                                  "workforce", "services_into_community", "social_organizations",
-                                 "no_economic_activity"}
+                                 "no_economic_activity", "health_stations", "labour_offices", "service_brands"}
     for lever in LEVERS:
         assert PARAMETERS[lever].role == "lever", lever
     assert set(PARAMETERS["election_mode"].choices) == {m.value for m in ElectionMode}

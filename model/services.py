@@ -1,0 +1,83 @@
+"""Typed needs and the channels that serve them: which channel takes which need where it
+exists, how much each can serve this month, and whose requests go first.
+
+A need goes to the first channel of its route that exists in the resident's community;
+failing that, to the committee if the resident brings it there, else nowhere. Every channel
+has one queue per community, except the acceptance centre (one for the district) and the
+street labour office (one per street): ``home[channel, community]`` is the queue a
+community's requests join. Within a queue requests are served first come, first served
+(oldest first) unless priority for the vulnerable holds there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .constants import PER_THOUSAND
+from .states import Channel, Need
+
+if TYPE_CHECKING:
+    from .governance import GovernanceModel
+
+# The specialised channels a need can go to, in the order a resident tries them.
+ROUTES: dict[Need, tuple[Channel, ...]] = {
+    Need.ADMIN: (Channel.CENTRE, Channel.SERVICE_POINT),
+    Need.HEALTH: (Channel.HEALTH_STATION,),
+    Need.EMPLOYMENT: (Channel.LABOUR_OFFICE,),
+    Need.ELDERLY_CARE: (Channel.SOCIAL_ORG,),
+    Need.MUTUAL_AID: (Channel.VOLUNTEERS, Channel.SOCIAL_ORG),
+}
+N_CHANNELS = len(Channel)
+# Channels whose queues the service brands order (vulnerable residents first).
+BRANDED = (Channel.SOCIAL_ORG, Channel.VOLUNTEERS)
+
+
+def home_queues(n_streets: int, per_street: int) -> np.ndarray:
+    """``home[channel, community]``: the community index whose queue of that channel the
+    community's requests join (itself, the district's centre at 0, the street's first community)."""
+    C = n_streets * per_street
+    home = np.tile(np.arange(C), (N_CHANNELS, 1))
+    home[Channel.CENTRE] = 0
+    home[Channel.LABOUR_OFFICE] = np.arange(C) // per_street * per_street
+    return home
+
+
+def capacities(model: GovernanceModel, committee: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+    """Requests each queue can serve this month (simulated residents), shape (channels, C).
+
+    ``committee``: the committees' service capacity; ``volunteers``: residents per community
+    who volunteered last month."""
+    p, C = model.values, model.n_communities
+    per_resident = model.real_sizes / PER_THOUSAND * p["scale"]
+    cap = np.zeros((N_CHANNELS, C))
+    cap[Channel.COMMITTEE] = committee
+    cap[Channel.CENTRE, 0] = model.centre_capacity()
+    cap[Channel.SERVICE_POINT] = model.service_point_capacity()
+    cap[Channel.HEALTH_STATION] = p["health_station_capacity_per_1000"] * per_resident * p["health_station"]
+    labour = p["labour_office_capacity_per_1000"] * per_resident * p["labour_office"]
+    np.add.at(cap[Channel.LABOUR_OFFICE], model.services_home[Channel.LABOUR_OFFICE], labour)
+    brands = p["service_brands"].astype(float)
+    cap[Channel.SOCIAL_ORG] = (p["social_org_capacity_per_1000"] * per_resident * p["social_organizations_active"]
+                               * (1 + p["brand_capacity_boost"] * brands))
+    cap[Channel.VOLUNTEERS] = p["needs_per_volunteer_month"] * volunteers * brands
+    return cap
+
+
+def open_channels(capacity: np.ndarray, home: np.ndarray, centre_open: np.ndarray) -> np.ndarray:
+    """Which channels a community's residents can take a need to, shape (channels, C): those
+    whose queue for the community has capacity (the centre: the communities it covers)."""
+    is_open = np.take_along_axis(capacity, home, axis=1) > 0
+    is_open[Channel.CENTRE] = centre_open
+    is_open[Channel.COMMITTEE] = True
+    return is_open
+
+
+def priority(model: GovernanceModel) -> np.ndarray:
+    """Where vulnerable residents' requests go first, shape (channels, C)."""
+    p = model.values
+    first = np.tile(p["priority_vulnerable"].astype(bool), (N_CHANNELS, 1))
+    for channel in BRANDED:
+        first[channel] |= p["service_brands"].astype(bool)
+    return first
