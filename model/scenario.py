@@ -175,8 +175,8 @@ def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> 
             raise InputError(source, key, "one of " + ", ".join(sorted(TOP_KEYS)), key)
     name = data.get("name", default_name)
     if "name" not in data and not NAME_PATTERN.match(default_name):
-        raise InputError(source, "name", "a name = \"...\" entry (lower-case letters, digits, '_' or '-'), "
-                         "since the file name is not a valid scenario name", default_name)
+        raise InputError(source, "name", "a name = \"...\" entry (lower-case letters, digits, Chinese characters, "
+                         "'_' or '-'), since the file name is not a valid scenario name", default_name)
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise InputError(source, "name", "lower-case letters, digits, Chinese characters, '_' or '-' (at most 64)",
                          name)

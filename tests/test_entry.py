@@ -50,7 +50,8 @@ def test_chinese_scenario_file_names(tmp_path):
     assert load_scenario(path).name == "我的情景"
     bad = tmp_path / "Mine.toml"
     bad.write_text("", encoding="utf-8")
-    with pytest.raises(InputError, match="name: expected lower-case letters, digits, Chinese characters"):
+    with pytest.raises(InputError, match=r"name: expected a name = \"...\" entry \(lower-case letters, digits, "
+                                         "Chinese characters"):
         load_scenario(bad)
 
 
