@@ -75,6 +75,9 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "services_into_community": ("服务进社区", "Services into communities"),
     "social_organizations": ("社会组织", "Social organisations"),
     "no_economic_activity": ("剥离经济职能", "No economic activity"),
+    "health_stations": ("社区卫生服务站", "Community health stations"),
+    "labour_offices": ("街道劳动保障所", "Street labour-security offices"),
+    "service_brands": ("社区服务品牌", "Community service brands"),
 }
 
 

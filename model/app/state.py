@@ -30,6 +30,9 @@ LEVER_PARAMS: dict[str, tuple[str, ...]] = {
     "services_into_community": ("service_points",),
     "social_organizations": ("social_organizations_active",),
     "no_economic_activity": (),
+    "health_stations": ("health_station",),
+    "labour_offices": ("labour_office",),
+    "service_brands": ("service_brands", "priority_vulnerable"),
 }
 # A district that steps in about 10 ms a month on a laptop.
 APP_OVERRIDES = {"resident_agents": False, "scale": 0.02}
