@@ -19,5 +19,7 @@ def rc(lang: str) -> dict:
     """matplotlib rcParams for figures in ``lang`` (use with ``matplotlib.rc_context``)."""
     font = cjk_font()
     if figure_lang(lang) == "zh" and font:
-        return {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"], "axes.unicode_minus": False}
+        # the families by name, not the generic "sans-serif": a figure saved after the context
+        # ends still resolves its text to these fonts
+        return {"font.family": [font, "DejaVu Sans"], "axes.unicode_minus": False}
     return {}
