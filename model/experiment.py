@@ -28,7 +28,6 @@ from .scenario import (
 )
 from .store import ResultStore
 
-ID_COLUMNS = ["scenario", "replication", "seed", "step"]
 DEFAULT_SEED = 20021        # the master seed of the API and the command line
 
 
