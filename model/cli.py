@@ -103,6 +103,30 @@ def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None
                    help="language of report.md and the figures (default en; zh needs a CJK font for figures)")
 
 
+def add_sweep_options(p: argparse.ArgumentParser, samples: int, replications: int = 1) -> None:
+    """Options shared by sweep, sensitivity, discover and calibrate --fit."""
+    p.add_argument("--samples", type=bounded_int("--samples", 1, 1_000_000), default=samples,
+                   help=f"size of the design (see --design; default {samples})")
+    p.add_argument("--vary", action="append", metavar="NAME[=LOW:HIGH]",
+                   help="a parameter to vary (repeat the option); NAME alone uses its plausible range; "
+                        "reform parameters such as burden_reduction.ledgers need LOW:HIGH "
+                        "(default: every `uncertainty` parameter)")
+    p.add_argument("--replications", type=bounded_int("--replications", 1, 1000), default=replications,
+                   help=f"seeds per design point and scenario (default {replications})")
+    p.add_argument("--steps", type=bounded_int("--steps", 1, 1200), default=DEFAULT_STEPS,
+                   help=f"months per run (default {DEFAULT_STEPS})")
+    p.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
+                   help=f"master seed of the design and the replications (default {DEFAULT_SEED})")
+    p.add_argument("--out", type=folder_path, default=None, help="output folder (default results/<command>_...)")
+    p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=None,
+                   help="local processes (default: all cores); results do not depend on it")
+    p.add_argument("--scheduler", default=None, metavar="ADDR",
+                   help="a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786, instead of local processes")
+    p.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=None,
+                   help="share of real residents simulated, overriding the scenarios")
+    p.add_argument("--overwrite", action="store_true", help="replace what is in --out")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -133,6 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--port", type=bounded_int("--port", 1, 65535), default=8765, help="port (default 8765)")
     app.add_argument("--lang", choices=("zh", "en"), default="zh", help="first language (switchable in the app)")
     app.add_argument("--district", default="", help="size overrides, e.g. n_streets=3,communities_per_street=4")
+    sweep = sub.add_parser("sweep", help="a design over uncertain parameters x scenarios x replications (Parquet)",
+                           description="Run a design (Latin hypercube, full factorial, Morris or Sobol) over "
+                           "parameters (default: every `uncertainty` parameter over its plausible range) crossed "
+                           "with scenarios and replications; write runs.parquet, timeseries.parquet, design.csv "
+                           "and manifest.json.")
+    sweep.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenarios (strategies) to cross with "
+                       "the design (default: baseline)")
+    sweep.add_argument("--design", choices=("lhs", "factorial", "morris", "sobol"), default="lhs",
+                       help="lhs: N points; factorial: N levels per parameter; morris: N trajectories; "
+                            "sobol: Saltelli's N x (k + 2) points (default lhs)")
+    add_sweep_options(sweep, samples=64)
     study = sub.add_parser("study", help="the default study (same as no command): every scenario")
     add_run_options(study)
     add_run_options(parser, top_level=True)
@@ -321,6 +356,53 @@ def cmd_calibrate(replications: int, seed: int) -> None:
               f"{r.measure}  ({r.fact})")
 
 
+def research_scenarios(names: list[str], default: list[str], args) -> list:
+    """The scenarios a research command crosses with its design, with --scale applied."""
+    from dataclasses import replace
+
+    from model.errors import InputError
+    from model.scenario import load_scenario
+    scenarios = [load_scenario(s) for s in (names or default)]
+    files = [str(Path(s.path).resolve()) for s in scenarios if s.path]
+    if len(set(files)) != len(files):
+        raise InputError("command line", "SCENARIO", "each scenario once", ", ".join(s.name for s in scenarios))
+    scale = check_scale(scenarios, args.scale)
+    return [replace(s, parameters={**s.parameters, **scale}) for s in scenarios] if scale else scenarios
+
+
+def research_folder(command: str, scenarios, args, method: str) -> Path:
+    """--out, or results/<command>_<method>_<scenarios>_n<samples>[_options]."""
+    if args.out is not None:
+        return Path(args.out)
+    names = "+".join(s.name for s in scenarios) if len(scenarios) <= 3 else f"{len(scenarios)}_scenarios"
+    parts = [command, method, names, f"n{args.samples}"]
+    for option, value, default in (("steps", args.steps, DEFAULT_STEPS), ("reps", args.replications, 1),
+                                   ("seed", args.seed, DEFAULT_SEED), ("scale", args.scale, None)):
+        if value != default:
+            parts.append(f"{option}-{value:g}" if isinstance(value, float) else f"{option}-{value}")
+    if args.vary:
+        parts.append(f"vary-{len(args.vary)}")
+    return Path.cwd() / "results" / "_".join(parts)
+
+
+def cmd_sweep(args) -> Path:
+    from model.design import factors_from, make_design
+    from model.research import describe, finish, results_folder, sweep_into
+    from model.sweep import plan
+    scenarios = research_scenarios(args.scenarios, ["baseline"], args)
+    design = make_design(args.design, factors_from(args.vary), args.samples, args.seed)
+    plan(design, scenarios, args.replications, args.steps, args.seed)     # bad input before any folder is made
+    out = research_folder("sweep", scenarios, args, args.design)
+    description = describe("sweep", design, scenarios, args.replications, args.steps, args.seed)
+    started = time.time()
+    with results_folder(out, description, args.overwrite, versions=versions(), git_commit=git_commit()) as store:
+        result = sweep_into(store, design, scenarios, args.replications, args.steps, args.seed, args.workers,
+                            args.scheduler)
+        finish(store, started, runs=len(result.runs), failed=int((result.runs["status"] != "ok").sum()))
+    print(f"Done in {time.time() - started:.1f} s: {store.folder / 'runs.parquet'}", file=sys.stderr)
+    return store.folder
+
+
 def main(argv: list[str] | None = None) -> int:
     from model.errors import InputError
     from model.scenario import list_scenarios, load_scenario
@@ -340,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
             from model.app import server
             server.parse_district(args.district)
             server.main(args.host, args.port, args.lang, args.district)
+        elif args.command == "sweep":
+            cmd_sweep(args)
         elif args.command == "run":
             scenarios = [load_scenario(s) for s in args.scenarios]
             names = [s.name for s in scenarios]

@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
@@ -116,8 +116,9 @@ def _failure(label: str, exc: BaseException) -> Exception:
 
 def run_jobs(func: Callable[[Any], Any], jobs: Sequence[Any], workers: int,
              on_result: Callable[[int, Any], None], label: Callable[[Any], str] = str,
-             progress: bool = True, desc: str = "runs") -> None:
-    """Run ``func(job)`` for every job, serially or on ``workers`` processes, and call
+             progress: bool = True, desc: str = "runs", executor: Executor | None = None) -> None:
+    """Run ``func(job)`` for every job, serially, on ``workers`` processes, or on a given
+    ``executor`` (any `concurrent.futures.Executor`, e.g. a Dask client's), and call
     ``on_result(index, result)`` in this process as each finishes (in completion order).
 
     Raises InputError or StudyFailed (one line) for the first job that fails, after stopping
@@ -125,6 +126,9 @@ def run_jobs(func: Callable[[Any], Any], jobs: Sequence[Any], workers: int,
     """
     bar = tqdm(total=len(jobs), desc=desc, unit="run", disable=not progress)
     try:
+        if executor is not None:
+            _run_on(executor, func, jobs, on_result, label, bar)
+            return
         if workers <= 1 or len(jobs) <= 1:
             for i, job in enumerate(jobs):
                 try:
@@ -147,22 +151,39 @@ def run_jobs(func: Callable[[Any], Any], jobs: Sequence[Any], workers: int,
             finally:
                 if old is not None:
                     signal.signal(signal.SIGINT, old)
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in sorted(done, key=futures.get):
-                    i = futures[fut]
-                    exc = fut.exception()
-                    if exc is not None:
-                        raise _failure(label(jobs[i]), exc) from None
-                    on_result(i, fut.result())
-                    bar.update()
+            _collect(futures, jobs, on_result, label, bar)
         except BaseException:
             _stop_pool(pool)
             raise
         pool.shutdown(wait=True)
     finally:
         bar.close()
+
+
+def _run_on(executor: Executor, func, jobs, on_result, label, bar) -> None:
+    """Jobs on an executor this function does not own: on failure or interrupt, cancel what
+    has not started and leave the executor to its owner."""
+    futures = {executor.submit(func, job): i for i, job in enumerate(jobs)}
+    try:
+        _collect(futures, jobs, on_result, label, bar)
+    except BaseException:
+        for fut in futures:
+            fut.cancel()
+        raise
+
+
+def _collect(futures: dict, jobs, on_result, label, bar) -> None:
+    """Hand each result to ``on_result`` as it arrives; the first failure raises (one line)."""
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for fut in sorted(done, key=futures.get):
+            i = futures[fut]
+            exc = fut.exception()
+            if exc is not None:
+                raise _failure(label(jobs[i]), exc) from None
+            on_result(i, fut.result())
+            bar.update()
 
 
 def _main_thread() -> bool:

@@ -28,8 +28,12 @@ from .errors import InputError
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 REPLICATIONS = "replications"
+PARTS = "parts"
 OUTPUTS = ("timeseries.csv", "communities.csv", "summary.csv", "differences.csv", "timeseries.png",
-           "final_comparison.png", "report.md", "report.html", MANIFEST)
+           "final_comparison.png", "report.md", "report.html", MANIFEST,
+           # sweeps and the analyses built on them (model.sweep, model.research)
+           "runs.parquet", "timeseries.parquet", "design.csv")
+FOLDERS = (REPLICATIONS, PARTS)
 STATUSES = ("running", "complete", "interrupted", "failed")
 
 
@@ -126,7 +130,8 @@ class ResultStore:
         """--overwrite: remove what a study writes, and nothing else."""
         for name in OUTPUTS:
             (self.folder / name).unlink(missing_ok=True)
-        shutil.rmtree(self.folder / REPLICATIONS, ignore_errors=True)
+        for name in FOLDERS:
+            shutil.rmtree(self.folder / name, ignore_errors=True)
 
     def close(self) -> None:
         if self._lock is not None:

@@ -1,0 +1,174 @@
+"""Experimental designs over the registry's parameters: which values each run of a sweep uses.
+
+A *factor* is a registry parameter varied over a range: by default every ``uncertainty``
+parameter over its plausible range (``plausible_low`` .. ``plausible_high``). Any numeric base
+or reform parameter (``burden_reduction.ledgers``) can be a factor with a range given by the
+user. The samplers are SALib's (Latin hypercube, Morris trajectories, Sobol/Saltelli); the full
+factorial is a plain product of evenly spaced levels. The sampler's seed comes from the master
+seed through NumPy's SeedSequence, so a design is reproduced exactly from the command line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .parameters import PARAMETERS
+
+METHODS = ("lhs", "factorial", "morris", "sobol")
+MORRIS_LEVELS = 4            # grid levels of a Morris trajectory (SALib's default, Saltelli et al. 2008)
+MAX_POINTS = 1_000_000       # a design larger than this is a typing error, not a study
+DESIGN_STREAM = 1            # SeedSequence spawn key of the sampler (replication seeds use the others)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One varied parameter: its registry name and the range it is sampled over."""
+
+    name: str
+    low: float
+    high: float
+
+    @property
+    def integer(self) -> bool:
+        return PARAMETERS[self.name].kind is int
+
+
+def default_factors() -> list[Factor]:
+    """Every ``uncertainty`` parameter over its plausible range."""
+    return [Factor(p.name, float(p.plausible_low), float(p.plausible_high))
+            for p in PARAMETERS.values() if p.role == "uncertainty"]
+
+
+def parse_factor(text: str, source: str = "command line", field: str = "--vary") -> Factor:
+    """``NAME`` (its plausible range) or ``NAME=LOW:HIGH``; checked against the registry."""
+    name, _, span = text.partition("=")
+    name = name.strip()
+    p = PARAMETERS.get(name)
+    if p is None:
+        raise InputError(source, field, "a parameter name from `run.py params` (NAME or NAME=LOW:HIGH)", text)
+    if p.kind not in (int, float) or p.choices:
+        raise InputError(source, field, f"a numeric parameter ({name} is {p.expected()})", text)
+    if span:
+        try:
+            low, high = (float(x) for x in span.split(":"))
+        except ValueError:
+            raise InputError(source, field, f"NAME=LOW:HIGH with two numbers, e.g. {name}={p.low:g}:{p.high:g}",
+                             text) from None
+    elif p.plausible_low is not None:
+        low, high = float(p.plausible_low), float(p.plausible_high)
+    else:
+        raise InputError(source, field, f"a range for {name}, which has no plausible range in the registry "
+                         f"(give {name}=LOW:HIGH within [{p.low:g}, {p.high:g}])", text)
+    if not (math.isfinite(low) and math.isfinite(high) and p.low <= low < high <= p.high):
+        raise InputError(source, field, f"LOW < HIGH within {name}'s valid range [{p.low:g}, {p.high:g}]", text)
+    return Factor(name, low, high)
+
+
+def factors_from(texts: list[str] | None, source: str = "command line") -> list[Factor]:
+    """The factors named (each once), or the default set when none is named."""
+    if not texts:
+        return default_factors()
+    factors = [parse_factor(t, source) for t in texts]
+    names = [f.name for f in factors]
+    if len(set(names)) != len(names):
+        raise InputError(source, "--vary", "each parameter once", ", ".join(names))
+    return factors
+
+
+def problem(factors: list[Factor]) -> dict:
+    """The SALib problem definition of these factors."""
+    return {"num_vars": len(factors), "names": [f.name for f in factors],
+            "bounds": [[f.low, f.high] for f in factors]}
+
+
+def sampler_seed(master_seed: int) -> int:
+    """The sampler's seed, its own stream of the master seed (not shared with any replication)."""
+    seq = np.random.SeedSequence(master_seed, spawn_key=(DESIGN_STREAM, 0))
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
+
+
+@dataclass(frozen=True)
+class Design:
+    """The points of a design: one row per point, one column per factor (typed as the registry)."""
+
+    method: str
+    factors: tuple[Factor, ...]
+    points: pd.DataFrame
+    samples: int
+
+    @property
+    def problem(self) -> dict:
+        return problem(list(self.factors))
+
+    def values(self, i: int) -> dict:
+        """Point ``i`` as parameter overrides (integers where the registry has integers)."""
+        row = self.points.iloc[i]
+        return {f.name: (int(row[f.name]) if f.integer else float(row[f.name])) for f in self.factors}
+
+    def describe(self) -> dict:
+        return {"method": self.method, "samples": self.samples, "points": len(self.points),
+                "factors": [{"name": f.name, "low": f.low, "high": f.high} for f in self.factors]}
+
+
+def count_points(method: str, samples: int, k: int) -> int:
+    """How many points a design will have, before drawing it."""
+    return {"lhs": samples, "factorial": samples ** k, "morris": samples * (k + 1),
+            "sobol": samples * (k + 2)}[method]
+
+
+def make_design(method: str, factors: list[Factor], samples: int, master_seed: int,
+                source: str = "command line") -> Design:
+    """Draw a design. ``samples`` is the number of points (lhs), levels per factor (factorial),
+    trajectories (morris) or the base sample N of Saltelli's scheme (sobol, N x (k + 2) points,
+    first and total order)."""
+    if method not in METHODS:
+        raise InputError(source, "--design", "one of " + ", ".join(METHODS), method)
+    if not factors:
+        raise InputError(source, "--vary", "at least one parameter to vary")
+    low = 2 if method in ("factorial", "morris", "sobol") else 1
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < low:
+        raise InputError(source, "--samples", f"an integer >= {low} for the {method} design", samples)
+    if method == "factorial" and len(factors) * math.log10(samples) > math.log10(MAX_POINTS):
+        raise InputError(source, "--samples", f"a factorial design of at most {MAX_POINTS:,} points "
+                         f"({samples} levels ^ {len(factors)} factors is far more; name fewer with --vary)", samples)
+    n = count_points(method, samples, len(factors))
+    if n > MAX_POINTS:
+        raise InputError(source, "--samples", f"a design of at most {MAX_POINTS:,} points, got {n:,}", samples)
+    prob, seed = problem(factors), sampler_seed(master_seed)
+    if method == "lhs":
+        from SALib.sample import latin
+        x = latin.sample(prob, samples, seed=seed)
+    elif method == "morris":
+        from SALib.sample import morris
+        x = morris.sample(prob, samples, num_levels=MORRIS_LEVELS, seed=seed)
+    elif method == "sobol":
+        from SALib.sample import sobol
+        if samples & (samples - 1):
+            raise InputError(source, "--samples", "a power of two for the Sobol design (Saltelli's "
+                             "sequence loses its balance otherwise), e.g. 64, 128, 256", samples)
+        x = sobol.sample(prob, samples, calc_second_order=False, seed=seed)
+    else:
+        levels = [np.linspace(f.low, f.high, samples) for f in factors]
+        x = np.array(list(itertools.product(*levels)), dtype=float)
+    points = pd.DataFrame(x, columns=[f.name for f in factors])
+    for f in factors:
+        if f.integer:
+            points[f.name] = np.rint(points[f.name]).astype(int)
+    return Design(method, tuple(factors), points, samples)
+
+
+def fixed_design(points: pd.DataFrame, method: str = "given") -> Design:
+    """A design from given parameter sets (a posterior sample, a table of cases); the factor
+    ranges are those the points span."""
+    factors = []
+    for name in points.columns:
+        if name not in PARAMETERS:
+            raise InputError("design", name, "a parameter name from `run.py params`", name)
+        factors.append(Factor(name, float(points[name].min()), float(points[name].max())))
+    return Design(method, tuple(factors), points.reset_index(drop=True), len(points))
