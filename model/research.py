@@ -17,12 +17,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from .design import Design
 from .errors import InputError
 from .runner import Interrupted, StudyFailed, stop_on_signals
 from .scenario import Scenario
 from .store import PARTS, ResultStore, WriteFailed, fingerprint, read_manifest
-from .sweep import SweepResult, executor_for, run_sweep, write_final
+from .sweep import RUNS, TIMESERIES, SweepResult, executor_for, run_sweep, write_final
 
 
 def describe(command: str, design: Design, scenarios: list[Scenario], replications: int, steps: int,
@@ -49,7 +52,9 @@ def results_folder(out: Path, description: dict[str, Any], overwrite: bool = Fal
         store.open()
         try:
             previous = read_manifest(store.folder) or {}
-            if previous.get("status") == "complete" and previous.get("fingerprint") == store.fingerprint:
+            store.was_complete = (previous.get("status") == "complete"
+                                  and previous.get("fingerprint") == store.fingerprint)
+            if store.was_complete:
                 store.manifest = previous
             store.mark("running", created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), command=sys.argv,
                        description=description, **manifest)
@@ -83,6 +88,10 @@ def sweep_into(store: ResultStore, design: Design, scenarios: list[Scenario], re
     """Run (or finish) the sweep in ``store`` and write runs.parquet, timeseries.parquet and
     design.csv; the parts it was streamed into are removed once these are in place."""
     n_runs = len(design.points) * len(scenarios) * replications
+    if store.was_complete and (store.folder / RUNS).is_file():
+        print(f"The sweep in {store.folder} is complete; its {n_runs} runs are read, not run again", file=sys.stderr)
+        runs, timeseries = pd.read_parquet(store.folder / RUNS), pd.read_parquet(store.folder / TIMESERIES)
+        return SweepResult(runs.assign(wall_s=np.nan), timeseries, design)
     where = f"Dask scheduler {scheduler}" if scheduler else f"{workers or 'all'} local worker(s)"
     print(f"Sweep: {len(design.points)} point(s) of {len(design.factors)} parameter(s) ({design.method}) x "
           f"{len(scenarios)} scenario(s) x {replications} replication(s) = {n_runs} runs of {steps} months "

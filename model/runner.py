@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -77,9 +78,27 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(s, h)
 
 
-def _ignore_interrupts() -> None:
-    """Worker start-up: Ctrl-C reaches the whole process group; only the parent handles it."""
+PARENT_CHECK_SECONDS = 1.0     # how often a worker checks that the process that started it lives
+
+
+def _worker_start(parent: int) -> None:
+    """Worker start-up. Ctrl-C reaches the whole process group; only the parent handles it. A
+    parent killed outright (SIGKILL, out of memory) cannot stop its workers, so each worker
+    watches it and ends itself when it is gone, instead of running on as an orphan."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def alive() -> bool:
+        try:
+            return psutil.Process(parent).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    def watch() -> None:
+        while alive():
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _context():
@@ -144,7 +163,7 @@ def run_jobs(func: Callable[[Any], Any], jobs: Sequence[Any], workers: int,
         # Ctrl-C in the terminal reaches only this process and no worker prints a traceback.
         old = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
         pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_context(),
-                                   initializer=_ignore_interrupts)
+                                   initializer=_worker_start, initargs=(os.getpid(),))
         try:
             try:
                 futures = {pool.submit(func, job): i for i, job in enumerate(jobs)}

@@ -81,6 +81,7 @@ class ResultStore:
         self.overwrite = overwrite
         self.option = option
         self.manifest: dict[str, Any] = {}
+        self.was_complete = False      # set by a command that finds its own finished work here
         self._lock: FileLock | None = None
 
     # ------------------------------------------------------------------ opening

@@ -39,8 +39,9 @@ from .store import PARTS, ResultStore
 
 RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
-FLUSH_RUNS = 50            # runs buffered before a part is written
-FLUSH_SECONDS = 10.0       # ... or seconds, whichever comes first
+FLUSH_RUNS = 50            # at most this many runs are buffered before a part is written,
+FLUSH_SHARE = 20           # ... or a twentieth of the sweep if that is fewer (small sweeps save often),
+FLUSH_SECONDS = 10.0       # ... or this many seconds, whichever comes first
 ID_COLUMNS = ["run_id", "point", "scenario", "replication", "seed"]
 
 
@@ -139,8 +140,9 @@ def to_long(frame: pd.DataFrame) -> pd.DataFrame:
 class _PartWriter:
     """Buffers finished runs and writes them as Parquet parts through the store."""
 
-    def __init__(self, store: ResultStore | None):
+    def __init__(self, store: ResultStore | None, runs: int):
         self.store = store
+        self.every = max(1, min(FLUSH_RUNS, runs // FLUSH_SHARE))
         self.rows: list[dict] = []
         self.frames: list[pd.DataFrame] = []
         self.all_rows: list[dict] = []
@@ -155,7 +157,7 @@ class _PartWriter:
             long = to_long(frame)
             self.frames.append(long)
             self.all_frames.append(long)
-        if len(self.rows) >= FLUSH_RUNS or time.monotonic() - self.last > FLUSH_SECONDS:
+        if len(self.rows) >= self.every or time.monotonic() - self.last > FLUSH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
@@ -232,7 +234,7 @@ def run_sweep(design: Design, scenarios: list[Scenario], replications: int = 1, 
     done_runs, done_ts = read_parts(store.folder) if store is not None else (pd.DataFrame(), _empty_long())
     done = set(done_runs["run_id"]) if not done_runs.empty else set()
     todo = [j for j in jobs if j.run_id not in done]
-    writer = _PartWriter(store)
+    writer = _PartWriter(store, len(todo))
     workers = max(1, workers if workers and workers > 0 else os.cpu_count() or 1)
     try:
         run_jobs(run_one, todo, workers, lambda i, result: writer.add(*result), label=_label,
