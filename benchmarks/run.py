@@ -29,7 +29,7 @@ STEPS = 120
 # the per-agent reference runs on one community of each size, for fewer months
 REFERENCE_CASES = (("community_3000", 3000, 12), ("community_10000", 10000, 6))
 TARGETS = {"district_wall_s": 10.0, "district_rss_mib": 2048.0, "flatness": 1.5, "reference_speedup": 100.0,
-           "floor_ratio": 5.0, "study_wall_s": 60.0}
+           "floor_ratio": 5.0, "study_wall_s": 60.0, "morris_wall_s": 600.0}
 
 
 def structure(streets: int, communities: int, residents: int) -> dict:
@@ -228,6 +228,52 @@ def default_study() -> dict:
     return out
 
 
+MORRIS_TRAJECTORIES = 10
+
+
+def bare_run_s(repeats: int = 3) -> float:
+    """Median wall time of a bare ``GovernanceModel("baseline").run(120)`` at the default scale,
+    in this process after a warm-up: the cost a sweep adds its overhead to."""
+    from model.governance import GovernanceModel
+    GovernanceModel("baseline", rng=0).run(2)
+    times = []
+    for seed in range(repeats):
+        started = time.perf_counter()
+        GovernanceModel("baseline", rng=seed + 1).run(STEPS)
+        times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2]
+
+
+def morris_screen() -> dict:
+    """`run.py sensitivity baseline --method morris`: 10 trajectories over every uncertainty
+    parameter, default scale, 120 months, on all cores; runs per core-minute and the executor's
+    overhead per run against a bare run."""
+    import pandas as pd
+
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "morris"
+        command = [sys.executable, "run.py", "sensitivity", "baseline", "--method", "morris", "--samples",
+                   str(MORRIS_TRAJECTORIES), "--steps", str(STEPS), "--out", str(out)]
+        started = time.perf_counter()
+        proc = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - started
+        if proc.returncode != 0:
+            return {"case": "morris_screen", "available": False,
+                    "note": f"exited with {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"}
+        runs = pd.read_parquet(out / "runs.parquet")
+    bare = bare_run_s()
+    per_run_core_s = wall * cores / len(runs)
+    return {"case": "morris_screen", "available": True,
+            "command": "python run.py sensitivity baseline --method morris --samples 10 --steps 120",
+            "parameters": len(runs) // MORRIS_TRAJECTORIES - 1,
+            "trajectories": MORRIS_TRAJECTORIES, "runs": len(runs), "failed": int((runs["status"] != "ok").sum()),
+            "steps": STEPS, "cores": cores, "wall_s": round(wall, 1), "target_wall_s": TARGETS["morris_wall_s"],
+            "runs_per_core_minute": round(len(runs) / (wall * cores / 60), 1),
+            "bare_run_s": round(bare, 3), "per_run_core_s": round(per_run_core_s, 3),
+            "executor_overhead_per_run_s": round(per_run_core_s - bare, 3)}
+
+
 def case_record(name: str, r: dict) -> dict:
     what, overrides, _, _ = MODEL_CASES[name]
     return {"case": name, "what": what, "implementation": "vectorised", "residents": r["residents"],
@@ -279,10 +325,14 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="skip the 300k/600k cases and the default study")
     parser.add_argument("--out", type=Path, default=HERE / "results.json", help="where to write the figures")
     parser.add_argument("--case", help=argparse.SUPPRESS)      # internal: run one case in this process
+    parser.add_argument("--only", choices=("morris_screen",),
+                        help="run only this case and update its record in --out, keeping the others")
     args = parser.parse_args()
     if args.case:
         child(args)
         return 0
+    if args.only == "morris_screen":
+        return only_morris(args.out)
 
     names = [n for n, spec in MODEL_CASES.items() if spec[3] or not args.quick]
     records = []
@@ -320,6 +370,9 @@ def main() -> int:
     study = ({"case": "default_study", "available": False, "note": "skipped with --quick"} if args.quick
              else (print("running the default study (python run.py) ...", file=sys.stderr, flush=True)
                    or default_study()))
+
+    morris = ({"case": "morris_screen", "available": False, "note": "skipped with --quick"} if args.quick
+              else (print("running the Morris screen ...", file=sys.stderr, flush=True) or morris_screen()))
 
     # ---- print
     header = ["case", "residents", "agents", "steps", "wall_s", "build_s", "step_s", "us/res-step",
@@ -375,16 +428,42 @@ def main() -> int:
     else:
         print(f"default study (python run.py): not available ({study['note']})")
 
+    print_morris(morris)
+
     result = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "quick": args.quick,
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count()},
         "scenario": "scenarios/seed_district_package.toml", "targets": TARGETS,
-        "cases": records + ([study] if study.get("available") else []),
+        "cases": records + ([study] if study.get("available") else []) + ([morris] if morris.get("available") else []),
         "reference_speedup": reference, "floor_ratio": floor, "flatness": flatness, "default_study": study,
+        "morris_screen": morris,
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}", file=sys.stderr)
     return 0
+
+
+def print_morris(m: dict) -> None:
+    if not m.get("available"):
+        print(f"Morris screen: not available ({m.get('note')})")
+        return
+    print(f"Morris screen ({m['trajectories']} trajectories, {m['runs']} runs of {m['steps']} months, default scale) "
+          f"on {m['cores']} cores: {m['wall_s']:.0f} s wall (target <= {m['target_wall_s']:.0f}); "
+          f"{m['runs_per_core_minute']} runs per core-minute; {m['per_run_core_s']:.2f} core-s per run against "
+          f"{m['bare_run_s']:.2f} s for a bare run (overhead {m['executor_overhead_per_run_s']:+.2f} s)")
+
+
+def only_morris(out: Path) -> int:
+    print("running the Morris screen ...", file=sys.stderr, flush=True)
+    m = morris_screen()
+    print_morris(m)
+    result = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {"cases": []}
+    result["cases"] = [c for c in result.get("cases", []) if c.get("case") != "morris_screen"] + [m]
+    result["morris_screen"] = m
+    result.setdefault("targets", {}).update(morris_wall_s=TARGETS["morris_wall_s"])
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {out}", file=sys.stderr)
+    return 0 if m.get("available") else 1
 
 
 if __name__ == "__main__":
