@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "above: a value above it is (for costs, waits, burdens)")
     disc.add_argument("--density", type=bounded(float, "--density", 0.01, 1.0), default=None,
                       help="PRIM density target: the box with the highest coverage among those where at least this "
-                           "share of runs miss (default 0.8)")
+                           "share of runs miss (default 0.9)")
     add_sweep_options(disc, samples=None, samples_help="Latin-hypercube points (default 200)")
     disc.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the figures (default en)")
     study = sub.add_parser("study", help="the default study (same as no command): every scenario")

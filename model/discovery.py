@@ -33,7 +33,7 @@ from .sensitivity import analysis_seed, check_outcomes
 
 MISS = ("below", "above")
 DEFAULT_SAMPLES = 200        # Latin-hypercube points: enough cases for PRIM to peel in steps of 5%
-DEFAULT_DENSITY = 0.8        # a box where 4 in 5 runs miss reads as "the strategy misses here"
+DEFAULT_DENSITY = 0.9        # a box where 9 in 10 runs miss reads as "the strategy misses here"
 PEEL_ALPHA = 0.05            # share of cases peeled per step (EMA Workbench's default)
 MASS_MIN = 0.05              # smallest box, as a share of all cases (EMA Workbench's default)
 FEATURE_STREAM = 1           # which analysis stream of the master seed seeds the extra trees
@@ -257,8 +257,8 @@ def summary(d: Discovery, scenario: str, runs: int, factors: int, steps: int, re
     label = metric_label(d.outcome, "en")
     lines = [f"# Scenario discovery: when does `{scenario}` miss?", "",
              f"A miss is a run whose final-month **{label}** (`{d.outcome}`) is {side} {d.threshold:g}. "
-             f"The runs: a Latin hypercube of {runs} run(s) over {factors} uncertain parameter(s) at their plausible "
-             f"ranges, {replications} replication(s), {steps} months."
+             f"The runs: a Latin hypercube of {runs} run(s) over {factors} parameter(s) (at their plausible ranges "
+             f"unless `--vary` gave others), {replications} replication(s), {steps} months."
              + (f" {d.failed} failed run(s) are left out." if d.failed else ""), ""]
     if d.message:
         return "\n".join([*lines, d.message[0].upper() + d.message[1:] + ".", ""])
@@ -282,7 +282,7 @@ def summary(d: Discovery, scenario: str, runs: int, factors: int, steps: int, re
             else:
                 where = f"below {r.high:.3g}"
             qp = max(r.qp_low if not math.isnan(r.qp_low) else 0, r.qp_high if not math.isnan(r.qp_high) else 0)
-            lines.append(f"- **{r.label_en}** (`{r.parameter}`) is {where} (plausible range "
+            lines.append(f"- **{r.label_en}** (`{r.parameter}`) is {where} (range sampled "
                          f"{r.range_low:g}–{r.range_high:g}; quasi-p {qp:.2g})")
         lines += ["", "A quasi-p value above 0.05 means that restriction may be chance. Every other parameter "
                   "is unrestricted: within its plausible range it does not decide the miss.", ""]

@@ -18,7 +18,8 @@ as ``burden_reduction.ledgers``) are not Python identifiers, which the Workbench
 Workbench name has ``__`` for the dot, and the model still receives the registry name.
 
 Every run of `ema_model` uses one seed, replication 0 of the master seed (common random
-numbers, as in our sweeps); ``replications=R`` gives a ``ReplicatorModel`` over the first R.
+numbers, as in our sweeps); ``replications=R`` gives a ``ReplicatorModel`` over the first R,
+whose outcomes are the mean over the replications.
 """
 
 from __future__ import annotations
@@ -125,7 +126,9 @@ def ema_model(scenario: str = "baseline", steps: int = DEFAULT_STEPS, factors: l
     if overrides:
         constants.append(wb.Constant("fixed", dict(overrides)))
     model.constants = constants
-    model.outcomes = [wb.ScalarOutcome(m) for m in check_outcomes(outcomes, "ema_model", "outcomes")]
+    # over several replications an outcome is the mean of its replications, as in model.sensitivity
+    reduce = {"function": np.mean} if replications > 1 else {}
+    model.outcomes = [wb.ScalarOutcome(m, **reduce) for m in check_outcomes(outcomes, "ema_model", "outcomes")]
     return model
 
 

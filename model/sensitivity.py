@@ -57,6 +57,7 @@ WORDS = {
     "mu_star": ("μ*（{unit}）", "μ* ({unit})"),
     "share_of_variance": ("方差占比", "share of variance"),
     "no_data": ("无数据", "no data"),
+    "constant": ("各次运行取值相同：没有参数影响它", "the same in every run: no parameter moves it"),
 }
 
 
@@ -241,8 +242,11 @@ def figure(table: pd.DataFrame, method: str, outcomes: list[str] | None = None, 
             t = t.sort_values(key, ascending=False, na_position="last").head(top)
             y = np.arange(len(t))
             labels = [_wrap(_parameter_label(n, lang), lang, 34, 16) for n in t["parameter"]]
-            if t[key].isna().all():
-                ax.text(0.5, 0.5, word("no_data", lang), ha="center", va="center", transform=ax.transAxes)
+            if t[key].isna().all() or (t[key] == 0).all():
+                what = "no_data" if t[key].isna().all() else "constant"
+                ax.text(0.5, 0.5, _wrap(word(what, lang), lang, 40, 20), ha="center", va="center",
+                        transform=ax.transAxes, color="#555555")
+                ax.set_xticks([])
             elif method == "morris":
                 factor = metric_factor(outcome)
                 ax.barh(y, t["mu_star"] * factor, xerr=t["mu_star_conf"].fillna(0) * factor, height=0.7,
@@ -275,7 +279,9 @@ def summary_lines(table: pd.DataFrame, method: str, outcomes: list[str]) -> list
     lines = []
     for outcome in outcomes:
         t = table[table["outcome"] == outcome].sort_values(key, ascending=False).head(3)
-        if t[key].notna().any():
+        if (t[key] == 0).all():
+            lines.append(f"  {outcome}: {word('constant', 'en')}")
+        elif t[key].notna().any():
             lines.append(f"  {outcome}: " + ", ".join(f"{r.parameter} ({key} {r[key]:.3g})"
                                                        for _, r in t.iterrows()))
     return lines
