@@ -103,10 +103,11 @@ def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None
                    help="language of report.md and the figures (default en; zh needs a CJK font for figures)")
 
 
-def add_sweep_options(p: argparse.ArgumentParser, samples: int, replications: int = 1) -> None:
+def add_sweep_options(p: argparse.ArgumentParser, samples: int | None, replications: int = 1,
+                      samples_help: str | None = None) -> None:
     """Options shared by sweep, sensitivity, discover and calibrate --fit."""
     p.add_argument("--samples", type=bounded_int("--samples", 1, 1_000_000), default=samples,
-                   help=f"size of the design (see --design; default {samples})")
+                   help=samples_help or f"size of the design (see --design; default {samples})")
     p.add_argument("--vary", action="append", metavar="NAME[=LOW:HIGH]",
                    help="a parameter to vary (repeat the option); NAME alone uses its plausible range; "
                         "reform parameters such as burden_reduction.ledgers need LOW:HIGH "
@@ -168,6 +169,40 @@ def build_parser() -> argparse.ArgumentParser:
                        help="lhs: N points; factorial: N levels per parameter; morris: N trajectories; "
                             "sobol: Saltelli's N x (k + 2) points (default lhs)")
     add_sweep_options(sweep, samples=64)
+    sens = sub.add_parser("sensitivity", help="global sensitivity of one scenario: Morris screening or Sobol "
+                          "indices (SALib)", description="Run a Morris or Sobol design over parameters (default: "
+                          "every `uncertainty` parameter over its plausible range) on one scenario and write "
+                          "sensitivity.csv (outcome, parameter, mu_star, mu_star_conf, sigma, mu or S1, S1_conf, "
+                          "ST, ST_conf) and sensitivity.png, with the sweep's runs.parquet and timeseries.parquet.")
+    sens.add_argument("scenario", nargs="?", default="baseline", metavar="SCENARIO",
+                      help="the scenario (strategy) to analyse (default baseline)")
+    sens.add_argument("--method", choices=("morris", "sobol"), default="morris",
+                      help="morris: elementary effects, a screen; sobol: first-order and total indices "
+                           "(default morris)")
+    add_sweep_options(sens, samples=None, samples_help="morris: trajectories (default 10), N x (k + 1) runs; "
+                      "sobol: base sample N, a power of two (default 64), N x (k + 2) runs")
+    sens.add_argument("--outcomes", nargs="+", metavar="METRIC", default=None,
+                      help="metrics to analyse (default: every metric; the figure shows a few headline ones)")
+    sens.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the figure (default en)")
+    disc = sub.add_parser("discover", help="scenario discovery (PRIM): which uncertain ranges make a strategy "
+                          "miss a threshold", description="Run a Latin hypercube over parameters (default: every "
+                          "`uncertainty` parameter over its plausible range) on one scenario, mark the runs whose "
+                          "final-month outcome misses the threshold, and find with PRIM (EMA Workbench) the box of "
+                          "parameter ranges where misses are dense. Writes prim_boxes.csv, prim_tradeoff.png, "
+                          "prim_box.png, feature_scores.csv and discovery.md, with the sweep's runs.parquet.")
+    disc.add_argument("scenario", nargs="?", default="baseline", metavar="SCENARIO",
+                      help="the scenario (strategy) to examine (default baseline)")
+    disc.add_argument("--outcome", required=True, metavar="METRIC", help="the metric the strategy should meet")
+    disc.add_argument("--threshold", required=True, type=bounded(float, "--threshold", -1e300, 1e300),
+                      help="its target, in the metric's own unit as in runs.parquet (shares as 0-1)")
+    disc.add_argument("--miss", choices=("below", "above"), default="below",
+                      help="below: a value below the threshold is a miss (default; for shares, trust, turnout); "
+                           "above: a value above it is (for costs, waits, burdens)")
+    disc.add_argument("--density", type=bounded(float, "--density", 0.01, 1.0), default=None,
+                      help="PRIM density target: the box with the highest coverage among those where at least this "
+                           "share of runs miss (default 0.9)")
+    add_sweep_options(disc, samples=None, samples_help="Latin-hypercube points (default 200)")
+    disc.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the figures (default en)")
     study = sub.add_parser("study", help="the default study (same as no command): every scenario")
     add_run_options(study)
     add_run_options(parser, top_level=True)
@@ -403,6 +438,77 @@ def cmd_sweep(args) -> Path:
     return store.folder
 
 
+def cmd_sensitivity(args) -> Path:
+    from model.design import factors_from, make_design
+    from model.figures import save
+    from model.research import describe, finish, results_folder, sweep_into
+    from model.sensitivity import DEFAULT_SAMPLES, analyse, check_outcomes, dropped_trajectories, figure, report
+    from model.sweep import plan
+    args.samples = args.samples or DEFAULT_SAMPLES[args.method]
+    outcomes = check_outcomes(args.outcomes)
+    scenarios = research_scenarios([args.scenario], ["baseline"], args)
+    design = make_design(args.method, factors_from(args.vary), args.samples, args.seed)
+    plan(design, scenarios, args.replications, args.steps, args.seed)     # bad input before any folder is made
+    out = research_folder("sensitivity", scenarios, args, args.method)
+    description = describe("sensitivity", design, scenarios, args.replications, args.steps, args.seed,
+                           outcomes=outcomes, lang=args.lang)
+    started = time.time()
+    with results_folder(out, description, args.overwrite, versions=versions(), git_commit=git_commit()) as store:
+        result = sweep_into(store, design, scenarios, args.replications, args.steps, args.seed, args.workers,
+                            args.scheduler)
+        table = analyse(result, args.method, outcomes, args.seed)
+        store.write("sensitivity.csv", lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+        store.write("sensitivity.png", lambda p: save(figure(table, args.method, args.outcomes, args.lang), p))
+        dropped = dropped_trajectories(result) if args.method == "morris" else None
+        finish(store, started, runs=len(result.runs), failed=int((result.runs["status"] != "ok").sum()),
+               dropped_trajectories=dropped[0] if dropped else 0)
+    report(table, args.method, args.outcomes, dropped)
+    print(f"Done in {time.time() - started:.1f} s: {store.folder / 'sensitivity.csv'}", file=sys.stderr)
+    return store.folder
+
+
+def cmd_discover(args) -> Path:
+    from model.design import factors_from, make_design
+    from model.discovery import DEFAULT_DENSITY, DEFAULT_SAMPLES, box_figure, discover, summary, tradeoff_figure
+    from model.figures import save
+    from model.research import describe, finish, results_folder, sweep_into
+    from model.sensitivity import check_outcomes
+    from model.sweep import plan
+    args.samples = args.samples or DEFAULT_SAMPLES
+    density = args.density or DEFAULT_DENSITY
+    check_outcomes([args.outcome], field="--outcome")
+    scenarios = research_scenarios([args.scenario], ["baseline"], args)
+    design = make_design("lhs", factors_from(args.vary), args.samples, args.seed)
+    plan(design, scenarios, args.replications, args.steps, args.seed)     # bad input before any folder is made
+    out = research_folder("discover", scenarios, args, args.outcome)
+    description = describe("discover", design, scenarios, args.replications, args.steps, args.seed,
+                           outcome=args.outcome, threshold=args.threshold, miss=args.miss, density=density,
+                           lang=args.lang)
+    started = time.time()
+    with results_folder(out, description, args.overwrite, versions=versions(), git_commit=git_commit()) as store:
+        result = sweep_into(store, design, scenarios, args.replications, args.steps, args.seed, args.workers,
+                            args.scheduler)
+        found = discover(result, args.outcome, args.threshold, args.miss, density, args.seed)
+        store.write("prim_boxes.csv", lambda p: found.box.to_csv(p, index=False, float_format="%.6g"))
+        if found.message is None:
+            store.write("feature_scores.csv", lambda p: found.scores.to_csv(p, index=False, float_format="%.6g"))
+            store.write("prim_tradeoff.png", lambda p: save(tradeoff_figure(found, args.lang), p))
+            store.write("prim_box.png", lambda p: save(box_figure(found, args.lang), p))
+        store.write_text("discovery.md", summary(found, scenarios[0].name, len(result.runs), len(design.factors),
+                                                 args.steps, args.replications))
+        finish(store, started, runs=len(result.runs), failed=found.failed, cases=found.cases, misses=found.misses,
+               box=found.stats)
+    if found.message:
+        print(found.message, file=sys.stderr)
+    else:
+        s = found.stats
+        print(f"{found.misses} of {found.cases} run(s) miss; PRIM box {found.chosen}: coverage {s['coverage']:.0%}, "
+              f"density {s['density']:.0%}, mass {s['mass']:.0%}, restricting "
+              + (", ".join(found.box["parameter"]) or "nothing"), file=sys.stderr)
+    print(f"Done in {time.time() - started:.1f} s: {store.folder / 'discovery.md'}", file=sys.stderr)
+    return store.folder
+
+
 def main(argv: list[str] | None = None) -> int:
     from model.errors import InputError
     from model.scenario import list_scenarios, load_scenario
@@ -424,6 +530,10 @@ def main(argv: list[str] | None = None) -> int:
             server.main(args.host, args.port, args.lang, args.district)
         elif args.command == "sweep":
             cmd_sweep(args)
+        elif args.command == "sensitivity":
+            cmd_sensitivity(args)
+        elif args.command == "discover":
+            cmd_discover(args)
         elif args.command == "run":
             scenarios = [load_scenario(s) for s in args.scenarios]
             names = [s.name for s in scenarios]

@@ -32,7 +32,10 @@ PARTS = "parts"
 OUTPUTS = ("timeseries.csv", "communities.csv", "summary.csv", "differences.csv", "timeseries.png",
            "final_comparison.png", "report.md", "report.html", MANIFEST,
            # sweeps and the analyses built on them (model.sweep, model.research)
-           "runs.parquet", "timeseries.parquet", "design.csv")
+           "runs.parquet", "timeseries.parquet", "design.csv",
+           # run.py sensitivity (model.sensitivity) and run.py discover (model.discovery)
+           "sensitivity.csv", "sensitivity.png", "prim_boxes.csv", "prim_tradeoff.png", "prim_box.png",
+           "discovery.md", "feature_scores.csv")
 FOLDERS = (REPLICATIONS, PARTS)
 STATUSES = ("running", "complete", "interrupted", "failed")
 
