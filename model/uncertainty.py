@@ -10,7 +10,8 @@ the spread over replications covers seeds and parameters. Two sources:
   (``model.design``), point r for replication r;
 * ``posterior``: rows of the ``accepted.csv`` written by ``run.py calibrate --fit`` (header:
   registry parameter names; one accepted parameter set per row), drawn from the master seed,
-  without replacement unless the file has fewer rows than there are replications.
+  without replacement unless the file has fewer rows than there are replications (then in
+  shuffled rounds: every row once before any twice).
 """
 
 from __future__ import annotations
@@ -81,8 +82,7 @@ def posterior_path(given: str | Path | None, option: str = "--posterior") -> Pat
     if path.is_dir():
         path = path / POSTERIOR_FILE
     if not path.is_file():
-        raise InputError(str(path), "file", f"the {POSTERIOR_FILE} written by `run.py calibrate --fit`; "
-                         f"{FIT_HINT}")
+        raise InputError(str(path), "file", f"an existing {POSTERIOR_FILE} ({FIT_HINT})")
     return path
 
 
@@ -117,12 +117,14 @@ def read_posterior(path: Path) -> pd.DataFrame:
 
 
 def posterior_sets(path: str | Path | None, replications: int, master_seed: int) -> ParameterSets:
-    """``replications`` rows of accepted.csv, drawn from the master seed's own stream; rows are
-    reused only when the file has fewer rows than there are replications."""
+    """``replications`` rows of accepted.csv, drawn from the master seed's own stream: without
+    replacement while rows last; with fewer rows than replications, every row is used once
+    before any is used again (shuffled rounds), so the posterior is weighed evenly."""
     file = posterior_path(path)
     frame = read_posterior(file)
     rng = np.random.default_rng(np.random.SeedSequence(master_seed, spawn_key=(POSTERIOR_STREAM, 0)))
-    rows = rng.choice(len(frame), size=replications, replace=len(frame) < replications)
+    rounds = -(-replications // len(frame))
+    rows = np.concatenate([rng.permutation(len(frame)) for _ in range(rounds)])[:replications]
     sets = tuple({c: coerce(c, frame.at[int(i), c]) for c in frame.columns} for i in rows)
     return ParameterSets("posterior", tuple(int(i) for i in rows), sets, str(file.resolve()))
 

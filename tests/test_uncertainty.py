@@ -100,8 +100,9 @@ def test_replication_r_has_the_same_seed_and_parameter_set_in_every_scenario(mon
 
 def test_posterior_draws_only_rows_of_accepted_csv(accepted):
     rows = [dict(zip(FIXTURE, v, strict=True)) for v in zip(*FIXTURE.values(), strict=True)]
-    many = posterior_sets(accepted, 7, 3)                # more replications than rows: with replacement
+    many = posterior_sets(accepted, 7, 3)                # more replications than rows: rows reused evenly
     assert many.source == "posterior" and len(many) == 7 and set(many.draws) <= {0, 1, 2}
+    assert sorted(np.bincount(many.draws, minlength=3)) == [2, 2, 3]
     assert all(s == rows[d] for s, d in zip(many.sets, many.draws, strict=True))
     assert isinstance(many.sets[0]["initial_trust"], float)
     few = posterior_sets(accepted / "accepted.csv", 3, 3)   # as many rows as replications: each once
