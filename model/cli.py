@@ -10,6 +10,7 @@ Examples:
   python run.py list                          the scenarios, with what each represents
   python run.py run baseline burden_reduction --replications 10 --steps 120
   python run.py run my_scenario.toml --out results/mine
+  python run.py run baseline burden_reduction --parameter-uncertainty plausible --replications 20
   python run.py params                        every parameter with unit, range and source
   python run.py status results/baseline       is that folder complete, interrupted or failed?
 
@@ -101,6 +102,13 @@ def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None
                    help="replace what is in --out even if it is another study or not a results folder")
     p.add_argument("--lang", choices=("en", "zh"), default=default("en"),
                    help="language of report.md and the figures (default en; zh needs a CJK font for figures)")
+    p.add_argument("--parameter-uncertainty", choices=("plausible", "posterior"), default=default(None),
+                   help="give each replication its own parameter set as well as its seed (the same pair in "
+                        "every scenario): plausible = a Latin hypercube over every `uncertainty` parameter's "
+                        "plausible range; posterior = rows of a calibration's accepted.csv (see --posterior)")
+    p.add_argument("--posterior", default=default(None), metavar="FILE_OR_DIR",
+                   help="the accepted.csv written by `run.py calibrate --fit`, or its folder "
+                        "(with --parameter-uncertainty posterior)")
 
 
 def add_sweep_options(p: argparse.ArgumentParser, samples: int | None, replications: int = 1,
@@ -236,21 +244,26 @@ def study_folder_name(name: str, args) -> str:
     differs from its default, so two different commands never share a folder."""
     parts = [name]
     options = (("steps", args.steps, DEFAULT_STEPS), ("reps", args.replications, DEFAULT_REPLICATIONS),
-               ("seed", args.seed, DEFAULT_SEED), ("scale", args.scale, None))
+               ("seed", args.seed, DEFAULT_SEED), ("scale", args.scale, None),
+               ("params", getattr(args, "parameter_uncertainty", None), None))
     for option, value, default in options:
         if value != default:
             parts.append(f"{option}-{value:g}" if isinstance(value, float) else f"{option}-{value}")
     return "_".join(parts)
 
 
-def study_description(scenarios, args, overrides) -> dict:
-    """What determines the results, for the study fingerprint (not titles, paths or workers)."""
-    return {
+def study_description(scenarios, args, overrides, parameter_sets=None) -> dict:
+    """What determines the results, for the study fingerprint (not titles, paths or workers);
+    with parameter uncertainty, every replication's parameter set too."""
+    description = {
         "model": versions().get("shequ"),
         "steps": args.steps, "replications": args.replications, "master_seed": args.seed,
         "scenarios": [{"name": s.name, "parameters": {**s.parameters, **(overrides or {})},
                        "reforms": s.as_dict()["reforms"]} for s in scenarios],
     }
+    if parameter_sets is not None:
+        description["parameter_uncertainty"] = {k: v for k, v in parameter_sets.describe().items() if k != "file"}
+    return description
 
 
 def check_scale(scenarios, scale: float | None) -> dict | None:
@@ -277,14 +290,18 @@ def run_and_write(scenarios, name: str, args) -> Path:
     from model.report import write_reports
     from model.scenario import check_unique_names
     from model.store import ResultStore, fingerprint
+    from model.uncertainty import parameter_sets
 
     check_unique_names(scenarios)
     overrides = check_scale(scenarios, args.scale)
     workers = args.workers or os.cpu_count() or 1
-    check_study(scenarios, args.replications, args.steps, workers, overrides, source="command line")
+    sets = parameter_sets(getattr(args, "parameter_uncertainty", None), args.replications, args.seed,
+                          getattr(args, "posterior", None))
+    check_study(scenarios, args.replications, args.steps, workers, overrides, source="command line",
+                parameter_sets=sets)
     out = Path(args.out if args.out is not None else Path.cwd() / "results" / study_folder_name(name, args))
     out = out.resolve()
-    print_fp = fingerprint(study_description(scenarios, args, overrides))
+    print_fp = fingerprint(study_description(scenarios, args, overrides, sets))
     store = ResultStore(out, print_fp, overwrite=args.overwrite)
     started = time.time()
     with stop_on_signals():
@@ -295,23 +312,30 @@ def run_and_write(scenarios, name: str, args) -> Path:
                        command=sys.argv, git_commit=git_commit(), versions=versions(), steps=args.steps,
                        replications=args.replications, master_seed=args.seed, overrides=overrides or {},
                        scenarios=[{**s.as_dict(), "parameters": {**s.parameters, **(overrides or {})}}
-                                  for s in scenarios])
+                                  for s in scenarios],
+                       **({"parameter_uncertainty": {"source": sets.source, "file": sets.file,
+                                                     "draws": list(sets.draws), "parameters": len(sets.names),
+                                                     "values": "parameter_sets.csv"}} if sets else {}))
             print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), {args.steps} months"
+                  + (f", each replication with its own {sets.source} parameter set" if sets else "")
                   + (f" ({reused} stored replication(s) reused)" if reused else "") + f" -> {out}",
                   file=sys.stderr)
             result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
-                               store=store)
+                               store=store, parameter_sets=sets)
             summary = result.summary()
             csv = {"index": False, "float_format": "%.6g"}
             store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
             store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
             store.write("summary.csv", lambda p: summary.to_csv(p, **csv))
+            if sets is not None:
+                table = sets.table(result.seeds)
+                store.write("parameter_sets.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
             scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
             # figures, differences.csv, report.md and report.html, drawn aside and moved in one by one
             with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as aside:
                 drawn = write_reports(Path(aside), scenarios, result.timeseries, summary, steps=args.steps,
                                       replications=args.replications, master_seed=args.seed, scale=scale,
-                                      lang=args.lang)
+                                      lang=args.lang, uncertainty=sets.source if sets else "seeds")
                 for file_name, path in drawn.items():
                     store.write(file_name, lambda p, path=path: shutil.copyfile(path, p))
             store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)

@@ -10,6 +10,12 @@ comparing two per-scenario intervals. The command line calls::
         diffs.to_csv(out / "differences.csv", index=False, float_format="%.6g")
 
 and passes ``diffs`` on to ``model.report.write_reports``.
+
+With parameter uncertainty (``model.uncertainty``), replication k of every scenario also has the
+same parameter set, so a pair differs only in the scenario. Whether a conclusion ("the reform
+lowers the administrative share") holds across the band is then read from the pairs themselves:
+``same_sign_share`` is the share of pairs whose difference has the sign of the mean difference,
+and the conclusion is ``robust`` if that share is at least ROBUST_SHARE.
 """
 
 from __future__ import annotations
@@ -21,7 +27,12 @@ from scipy import stats
 from .i18n import NOT_YET_HELD
 from .metrics import METRIC_NAMES
 
-COLUMNS = ["scenario", "metric", "step", "mean_difference", "ci_low", "ci_high", "replications"]
+COLUMNS = ["scenario", "metric", "step", "mean_difference", "ci_low", "ci_high", "replications",
+           "same_sign_share", "robust"]
+# A conclusion (the sign of a mean difference) is called robust when at least this share of the
+# paired replications agree with it: an analysis setting, stated in the report.
+ROBUST_SHARE = 0.9
+PAIR_KEYS = ("replication", "seed", "parameter_set")     # what makes two replications a pair
 
 
 def absent_before_first_event(timeseries: pd.DataFrame, metrics=NOT_YET_HELD) -> pd.DataFrame:
@@ -43,23 +54,43 @@ def paired_differences(timeseries: pd.DataFrame, reference: str = "baseline", *,
                        metrics=METRIC_NAMES, level: float = 0.95) -> pd.DataFrame:
     """One row per other scenario and metric: the mean of (scenario − reference) over replications run
     on the same seeds at ``step`` (the final step by default), its ``level`` Student-t interval, and the
-    number of pairs. Empty if the reference is not in the study. With one pair the interval is NaN.
-    A pair in which either value is absent (NaN, or turnout before any election) is left out."""
+    number of pairs; the share of pairs with the sign of the mean difference and whether that share
+    reaches ROBUST_SHARE (see `same_sign`). Empty if the reference is not in the study. With one pair
+    the interval and the share are NaN. A pair in which either value is absent (NaN, or turnout
+    before any election) is left out."""
     timeseries = absent_before_first_event(timeseries)
     if reference not in set(timeseries["scenario"]):
         return pd.DataFrame(columns=COLUMNS)
     step = int(timeseries["step"].max()) if step is None else step
     at = timeseries[timeseries["step"] == step]
     ref = at[at["scenario"] == reference]
+    keys = [k for k in PAIR_KEYS if k in at.columns]
     rows = []
     for scenario, group in at[at["scenario"] != reference].groupby("scenario", sort=False):
-        pairs = group.merge(ref, on=["replication", "seed"], how="inner", suffixes=("", "__ref"))
+        pairs = group.merge(ref, on=keys, how="inner", suffixes=("", "__ref"))
         for metric in metrics:
             diff = (pairs[metric] - pairs[f"{metric}__ref"]).dropna().to_numpy(float)
             mean, low, high = _t_interval(diff, level)
+            share, robust = same_sign(diff)
             rows.append({"scenario": scenario, "metric": metric, "step": step, "mean_difference": mean,
-                         "ci_low": low, "ci_high": high, "replications": int(diff.size)})
+                         "ci_low": low, "ci_high": high, "replications": int(diff.size),
+                         "same_sign_share": share, "robust": robust})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def same_sign(diff: np.ndarray, threshold: float = ROBUST_SHARE) -> tuple[float, bool]:
+    """(share of the paired differences with the sign of their mean, share >= threshold).
+
+    A difference of exactly 0 does not agree with either sign. No share (NaN, not robust) from
+    fewer than two pairs, or when the mean difference is 0 (there is no conclusion to hold)."""
+    diff = np.asarray(diff, dtype=float)
+    if diff.size < 2:
+        return np.nan, False
+    sign = np.sign(diff.mean())
+    if sign == 0:
+        return np.nan, False
+    share = float(np.mean(np.sign(diff) == sign))
+    return share, bool(share >= threshold)
 
 
 def _t_interval(values: np.ndarray, level: float) -> tuple[float, float, float]:

@@ -1,5 +1,6 @@
-"""Replications of scenarios: independent seeds from one master seed, serial or parallel,
-tidy result tables and final-step summaries with 95% confidence intervals."""
+"""Replications of scenarios: independent seeds from one master seed (and, with parameter
+uncertainty, one parameter set per replication), serial or parallel, tidy result tables and
+final-step summaries with 95% confidence intervals of the mean and a 5-95% band of the spread."""
 
 from __future__ import annotations
 
@@ -27,8 +28,12 @@ from .scenario import (
     validate_parameters,
 )
 from .store import ResultStore
+from .uncertainty import ParameterSets
 
 DEFAULT_SEED = 20021        # the master seed of the API and the command line
+# The band of the spread across replications (a prediction band): 5th to 95th percentile. Not the
+# interval of the mean, which narrows with more replications; this one does not.
+BAND_QUANTILES = (0.05, 0.95)
 
 
 def replication_seeds(master_seed: int, replications: int) -> list[int]:
@@ -42,11 +47,15 @@ def replication_seeds(master_seed: int, replications: int) -> list[int]:
 
 
 def run_replication(scenario: Scenario, replication: int, seed: int, steps: int,
-                    overrides: dict[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run one replication; return (district time series, community time series)."""
+                    overrides: dict[str, Any] | None = None, parameter_set: int | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replication; return (district time series, community time series). With a
+    ``parameter_set`` (the draw its overrides came from), the frames say which."""
     model = GovernanceModel(scenario, rng=seed, overrides=overrides).run(steps)
     frames = []
     for df in (model.district_frame(), model.community_frame()):
+        if parameter_set is not None:
+            df.insert(0, "parameter_set", parameter_set)
         df.insert(0, "seed", seed)
         df.insert(0, "replication", replication)
         df.insert(0, "scenario", scenario.name)
@@ -68,15 +77,18 @@ class StudyResult:
     communities: pd.DataFrame
     seeds: list[int]
     scenarios: list[Scenario] = field(default_factory=list)
+    parameter_sets: ParameterSets | None = None
 
     def summary(self) -> pd.DataFrame:
         return summarise(self.timeseries)
 
 
 def check_study(scenarios: list[Scenario], replications: int, steps: int, workers: int,
-                overrides: dict[str, Any] | None, source: str = "run_study") -> None:
+                overrides: dict[str, Any] | None, source: str = "run_study",
+                parameter_sets: ParameterSets | list[dict] | None = None) -> None:
     """Everything about a study that can be checked before it runs, in one-line InputErrors:
-    the arguments, unique scenario names, reforms within the run, and memory."""
+    the arguments, unique scenario names, reforms within the run, parameter sets (one per
+    replication, each valid on every scenario), and memory."""
     for name, value, low in (("replications", replications, 1), ("steps", steps, 1)):
         value = plain(value)
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -88,6 +100,17 @@ def check_study(scenarios: list[Scenario], replications: int, steps: int, worker
             raise InputError(source, f"scenarios[{i}]", "a Scenario (see load_scenario)", s)
     check_unique_names(list(scenarios))
     check_run_length(list(scenarios), plain(steps))
+    if parameter_sets is not None:
+        sets = list(parameter_sets.sets if isinstance(parameter_sets, ParameterSets) else parameter_sets)
+        if len(sets) != plain(replications) or not all(isinstance(x, dict) for x in sets):
+            raise InputError(source, "parameter_sets", f"one dict of parameter values per replication "
+                             f"({replications})", f"{len(sets)} item(s)")
+        distinct = {repr(sorted(s.parameters.items())): s for s in scenarios}.values()   # most share them
+        for r, values in enumerate(sets):
+            base = {k: v for k, v in values.items() if "." not in k}
+            for s in distinct:
+                validate_parameters({**s.parameters, **(overrides or {}), **base},
+                                    f"{source} (parameter set of replication {r})", prefix="")
     copies = max(1, min(workers, len(scenarios) * replications))
     params = [validate_parameters({**s.parameters, **(overrides or {})}, s.path or source, prefix="")
               for s in scenarios]
@@ -105,18 +128,30 @@ def check_study(scenarios: list[Scenario], replications: int, steps: int, worker
 def run_study(scenarios: list[Scenario], replications: int = 5, steps: int = 120,
               master_seed: int = DEFAULT_SEED, workers: int | None = None,
               overrides: dict[str, Any] | None = None, progress: bool = True,
-              store: ResultStore | None = None) -> StudyResult:
+              store: ResultStore | None = None,
+              parameter_sets: ParameterSets | list[dict] | None = None) -> StudyResult:
     """Run every scenario x replication; results are identical serial or parallel.
+
+    With ``parameter_sets`` (one dict of parameter values per replication, or a
+    ``model.uncertainty.ParameterSets``), replication r of every scenario runs with
+    ``parameter_sets[r]`` on top of ``overrides`` and the scenario, and with the same seed: the
+    pairs stay paired. The time series then carry a ``parameter_set`` column (the draw).
 
     With a ``store``, each replication is saved as it finishes and one saved by an earlier,
     interrupted run of the same study is reused instead of run again. Interrupts and worker
     failures are handled by model.runner (hold runner.stop_on_signals around the call).
     """
     workers = max(1, workers if workers and workers > 0 else os.cpu_count() or 1)
-    check_study(scenarios, replications, steps, workers, overrides)
+    check_study(scenarios, replications, steps, workers, overrides, parameter_sets=parameter_sets)
     steps, replications = plain(steps), plain(replications)
     seeds = replication_seeds(master_seed, replications)
-    jobs = [(s, r, seeds[r], steps, overrides) for s in scenarios for r in range(replications)]
+    if parameter_sets is not None and not isinstance(parameter_sets, ParameterSets):
+        parameter_sets = ParameterSets("given", tuple(range(replications)), tuple(dict(x) for x in parameter_sets))
+    if parameter_sets is None:
+        jobs = [(s, r, seeds[r], steps, overrides) for s in scenarios for r in range(replications)]
+    else:
+        jobs = [(s, r, seeds[r], steps, {**(overrides or {}), **parameter_sets.sets[r]}, parameter_sets.draws[r])
+                for s in scenarios for r in range(replications)]
     results: list[Any] = [None] * len(jobs)
     keys = [f"{s.name}-r{r:04d}" for s, r, *_ in jobs]
     if store is not None:
@@ -133,7 +168,7 @@ def run_study(scenarios: list[Scenario], replications: int = 5, steps: int = 120
     run_jobs(_run_job, [jobs[i] for i in todo], workers, finished, label=_job_label, progress=progress)
     timeseries = pd.concat([r[0] for r in results], ignore_index=True)
     communities = pd.concat([r[1] for r in results], ignore_index=True)
-    return StudyResult(timeseries, communities, seeds, list(scenarios))
+    return StudyResult(timeseries, communities, seeds, list(scenarios), parameter_sets)
 
 
 def metric_bounds(metric: str) -> tuple[float, float]:
@@ -190,8 +225,10 @@ def confidence_interval(values: np.ndarray, level: float = 0.95, bounds: tuple[f
 
 
 def summarise(timeseries: pd.DataFrame, step: int | None = None) -> pd.DataFrame:
-    """One row per scenario and metric: mean, ci_low, ci_high over replications at ``step``
-    (the final step by default); no interval (NaN) from a single replication."""
+    """One row per scenario and metric at ``step`` (the final step by default): the mean over
+    replications with its 95% interval (ci_low, ci_high; NaN from a single replication), and the
+    band of the replications themselves (band_low, band_high: the BAND_QUANTILES), which with
+    parameter uncertainty shows how far the parameters move the result."""
     if not isinstance(timeseries, pd.DataFrame) or timeseries.empty or "step" not in timeseries:
         raise InputError("summarise", "timeseries", "a study's time series with at least one month",
                          "an empty table")
@@ -200,15 +237,35 @@ def summarise(timeseries: pd.DataFrame, step: int | None = None) -> pd.DataFrame
     rows = []
     for scenario, group in final.groupby("scenario", sort=False):
         for metric in METRIC_NAMES:
-            mean, low, high = confidence_interval(group[metric].to_numpy(), bounds=metric_bounds(metric))
+            values = group[metric].to_numpy(dtype=float)
+            mean, low, high = confidence_interval(values, bounds=metric_bounds(metric))
+            band_low, band_high = spread(values)
             rows.append({"scenario": scenario, "metric": metric, "step": step, "mean": mean,
-                         "ci_low": low, "ci_high": high, "replications": len(group)})
+                         "ci_low": low, "ci_high": high, "replications": len(group),
+                         "band_low": band_low, "band_high": band_high})
     return pd.DataFrame(rows)
 
 
+def spread(values: np.ndarray) -> tuple[float, float]:
+    """The BAND_QUANTILES of the values (NaN left out); NaN for fewer than two values."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size < 2:
+        return np.nan, np.nan
+    low, high = np.quantile(values, BAND_QUANTILES)
+    return float(low), float(high)
+
+
 def band(timeseries: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per scenario and step: mean and 95% interval of ``metric`` over replications (for plots)."""
+    """Per scenario and step: mean and 95% interval of ``metric`` over replications, and the
+    band of the replications (band_low, band_high; see `summarise`), for plots."""
     g = timeseries.groupby(["scenario", "step"], sort=False)[metric]
     out = g.agg(["mean", "std", "count"]).reset_index()
     out["ci_low"], out["ci_high"] = interval(out["mean"], out["std"], out["count"], *metric_bounds(metric))
+    low, high = BAND_QUANTILES
+    q = g.quantile([low, high]).unstack()
+    out["band_low"] = q[low].to_numpy()
+    out["band_high"] = q[high].to_numpy()
+    few = out["count"] < 2
+    out.loc[few, ["band_low", "band_high"]] = np.nan
     return out

@@ -28,7 +28,16 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .comparison import absent_before_first_event
 from .experiment import band
-from .i18n import NOT_YET_HELD, check_lang, metric_factor, metric_label, metric_unit, scenario_title, word
+from .i18n import (
+    NOT_YET_HELD,
+    band_source,
+    check_lang,
+    metric_factor,
+    metric_label,
+    metric_unit,
+    scenario_title,
+    word,
+)
 from .metrics import METRIC_BY_NAME
 
 KEY_METRICS = (
@@ -43,6 +52,8 @@ A4_WIDTH_IN = 7.5               # the printable width of A4 with 15 mm margins, 
 COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#882255")
 DASHES = ("-", "--", "-.", (0, (1, 1)))
 REFERENCE_COLOUR = "#000000"
+BAND_ALPHA = 0.07               # the 5-95% band of replications, lighter than the 95% CI (0.15)
+BAND_GREY = "#9a9a9a"
 # System CJK fonts, most common first: Debian/Ubuntu, Windows, macOS, other Linux.
 CJK_FAMILIES = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei",
@@ -147,10 +158,17 @@ def _by_name(scenarios) -> dict:
     return {s.name: s for s in scenarios or ()}
 
 
+def _band_handle(uncertainty: str, lang: str) -> Patch:
+    """The legend entry saying what the light band includes."""
+    return Patch(color=BAND_GREY, alpha=0.35, label=word("band_legend", lang, band=band_source(uncertainty, lang)))
+
+
 def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, lang: str = "en",
-                      reference: str | None = "baseline") -> Figure:
-    """Key metrics over time: one panel per metric, one line per scenario with its 95% CI band,
-    the reference thick and black, reform starts as dashed vertical lines, absent values as gaps."""
+                      reference: str | None = "baseline", uncertainty: str = "seeds") -> Figure:
+    """Key metrics over time: one panel per metric, one line per scenario with its 95% CI band and,
+    lighter, the 5-95% band of its replications (which ``uncertainty`` says what it includes: seeds
+    only, or seeds and parameters), the reference thick and black, reform starts as dashed vertical
+    lines, absent values as gaps."""
     check_lang(lang)
     known = _by_name(scenarios)
     names = _order(list(dict.fromkeys(timeseries["scenario"])), reference)
@@ -174,6 +192,8 @@ def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_M
                     low, high = low.clip(0, 100), high.clip(0, 100)
                 ax.fill_between(s["step"], low, high, color=look["color"],
                                 alpha=0.15, lw=0, zorder=look["zorder"] - 1)
+                ax.fill_between(s["step"], s["band_low"] * factor, s["band_high"] * factor, color=look["color"],
+                                alpha=BAND_ALPHA, lw=0, zorder=look["zorder"] - 2)
                 for reform in getattr(known.get(name), "reforms", ()):
                     if s["step"].min() <= reform.start_month <= s["step"].max():
                         ax.axvline(reform.start_month, color=look["color"], ls=(0, (3, 2)), lw=0.7, alpha=0.8,
@@ -188,16 +208,20 @@ def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_M
             ax.set_xlabel(word("month", lang))
             ax.xaxis.set_tick_params(labelbottom=True)
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
+        band_entry = _band_handle(uncertainty, lang)
+        fig.legend([*handles, band_entry], [*labels, band_entry.get_label()], loc="outside lower center",
+                   ncol=2, frameon=False)
         fig.suptitle(word("timeseries_title", lang))
     return fig
 
 
 def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, lang: str = "en",
-                 reference: str | None = "baseline") -> Figure:
+                 reference: str | None = "baseline", uncertainty: str = "seeds") -> Figure:
     """The final month: a bar per scenario (mean, 95% CI whiskers) in the scenario's colour of the time
-    series figure, the reference black and as a dashed line; a metric that does not exist (no election
-    held) is written out, not drawn as a zero bar. One shared legend keeps the panels narrow enough for A4."""
+    series figure, behind it a light grey line for the 5-95% band of replications (if the summary has
+    band_low/band_high), the reference black and as a dashed line; a metric that does not exist (no
+    election held) is written out, not drawn as a zero bar. One shared legend keeps the panels narrow
+    enough for A4."""
     check_lang(lang)
     known = _by_name(scenarios)
     names = _order(list(dict.fromkeys(summary["scenario"])), reference)
@@ -205,6 +229,7 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
     cols = 3
     rows = -(-len(metrics) // cols)
     step = int(summary["step"].iloc[0])
+    has_band = {"band_low", "band_high"} <= set(summary.columns)
     with matplotlib.rc_context(style()):
         fig = Figure(figsize=(A4_WIDTH_IN, (0.16 * len(names) + 0.75) * rows + 0.25 * len(names) + 0.6),
                      layout="constrained")
@@ -222,6 +247,10 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
             ax.barh(y[shown], mean[shown], xerr=err[:, shown], capsize=1.5, height=0.75,
                     color=[looks[n]["color"] for n, ok in zip(names, shown, strict=True) if ok],
                     error_kw={"lw": 0.7})
+            if has_band:
+                lo_b, hi_b = s["band_low"].to_numpy(float) * factor, s["band_high"].to_numpy(float) * factor
+                ok = shown & ~np.isnan(lo_b) & ~np.isnan(hi_b)
+                ax.hlines(y[ok], lo_b[ok], hi_b[ok], color=BAND_GREY, lw=2.4, alpha=0.55, zorder=3)
             for yy in y[absent]:
                 ax.text(0, yy, " " + word("not_held", lang), va="center", ha="left", fontsize=6.5, color="#555555")
             if reference in names and not absent[0]:
@@ -237,6 +266,8 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
         handles = [Patch(color=looks[n]["color"],
                          label=_wrap(scenario_title(known[n], lang) if n in known else n, lang, 48, 24))
                    for n in names]
+        if has_band:
+            handles.append(_band_handle(uncertainty, lang))
         fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
         fig.suptitle(_wrap(word("final_title", lang, step=step), lang, 90, 45))
     return fig
@@ -251,14 +282,14 @@ def save(fig: Figure, path):
 
 
 def plot_timeseries(timeseries: pd.DataFrame, path: Path, metrics=KEY_METRICS, *, scenarios=None,
-                    lang: str = "en", reference: str | None = "baseline") -> Path:
+                    lang: str = "en", reference: str | None = "baseline", uncertainty: str = "seeds") -> Path:
     """timeseries.png: see ``timeseries_figure``."""
     return save(timeseries_figure(timeseries, scenarios=scenarios, metrics=metrics, lang=lang,
-                                  reference=reference), path)
+                                  reference=reference, uncertainty=uncertainty), path)
 
 
 def plot_final(summary: pd.DataFrame, path: Path, metrics=KEY_METRICS, *, scenarios=None,
-               lang: str = "en", reference: str | None = "baseline") -> Path:
+               lang: str = "en", reference: str | None = "baseline", uncertainty: str = "seeds") -> Path:
     """final_comparison.png: see ``final_figure``."""
-    return save(final_figure(summary, scenarios=scenarios, metrics=metrics, lang=lang, reference=reference),
-                path)
+    return save(final_figure(summary, scenarios=scenarios, metrics=metrics, lang=lang, reference=reference,
+                             uncertainty=uncertainty), path)

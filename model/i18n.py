@@ -170,7 +170,53 @@ WORDS = {
         "yet (for example, no election held).",
     ),
     "not_held": ("尚未举行", "not held yet"),
+    # what the spread across replications includes (model.uncertainty)
+    "band_seeds": ("仅随机种子", "seeds only"),
+    "band_plausible": ("随机种子与参数（合理范围）", "seeds and parameters (plausible ranges)"),
+    "band_posterior": ("随机种子与参数（校准后验）", "seeds and parameters (calibration posterior)"),
+    "band_given": ("随机种子与给定的参数组", "seeds and given parameter sets"),
+    "band_note": (
+        "各次重复之间的差异来自：{band}。浅色宽带为各次重复的 5%–95% 分位区间（summary.csv 的 band_low、band_high），"
+        "它不随重复次数增加而变窄。",
+        "The spread across replications comes from: {band}. The lighter, wider band holds 5–95% of the "
+        "replications (band_low, band_high in summary.csv); unlike the confidence interval it does not narrow "
+        "with more replications.",
+    ),
+    "band_legend": ("浅色宽带：5%–95% 的重复；差异来自{band}", "light band: 5–95% of replications; spread from {band}"),
+    "parameter_sets_file": (
+        "parameter_sets.csv 列出每次重复的随机种子与参数组（各情景的第 k 次重复相同）。",
+        "parameter_sets.csv lists each replication's seed and parameter set (the same for replication k of "
+        "every scenario).",
+    ),
+    "band_cell": ("5%–95%：{low} – {high}", "5–95%: {low} – {high}"),
+    "robustness": ("哪些结论在整个区间内成立", "Which conclusions hold across the band"),
+    "robustness_intro": (
+        "对每个情景和每个关键指标：与参照情景「{ref}」相比的平均配对差值，以及差值方向与平均值相同的配对重复所占比例"
+        "（配对重复使用相同的随机种子{paired}）。若至少 {share:.0%} 的配对重复方向一致，称该结论在整个区间内成立；"
+        "否则该结论{depends}。区间来源：{band}。",
+        "For each scenario and headline metric: the mean paired difference from the reference “{ref}”, and the "
+        "share of paired replications (same seed{paired}) in which the difference has that sign. A conclusion "
+        "holds across the band if at least {share:.0%} of the pairs agree; otherwise it {depends}. The band "
+        "includes: {band}.",
+    ),
+    "paired_parameters": ("和相同的参数组", " and parameter set"),
+    "holds": ("成立", "holds"),
+    "depends_parameters": ("取决于参数", "depends on the parameters"),
+    "depends_seeds": ("取决于随机种子", "depends on the seed"),
+    "no_difference": ("无差别", "no difference"),
+    "robustness_count": (
+        "{n} 个结论中有 {k} 个在整个区间内成立。",
+        "{k} of {n} conclusions hold across the band.",
+    ),
 }
+
+
+BAND_SOURCES = ("seeds", "plausible", "posterior", "given")
+
+
+def band_source(source: str, lang: str) -> str:
+    """What the spread across replications includes, for ``source`` in BAND_SOURCES."""
+    return word(f"band_{source}", lang)
 
 
 def word(key: str, lang: str, **fields) -> str:

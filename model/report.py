@@ -8,7 +8,10 @@ The command line calls, after writing the CSV files::
                           master_seed=..., scale=..., lang="zh", reference="baseline")
 
 which draws timeseries.png and final_comparison.png, writes differences.csv (when the study includes
-the reference), report.md and report.html, and returns their paths by file name. Every piece is also
+the reference), report.md and report.html, and returns their paths by file name. ``uncertainty``
+(``"seeds"``, or ``"plausible"``/``"posterior"`` with parameter uncertainty, see model.uncertainty)
+says what the spread across replications includes; the figures and the report label their bands
+with it, and the report's last section says which conclusions hold across the band. Every piece is also
 callable on its own (``write_report``, ``write_html_report``, and the figure functions re-exported
 from ``model.figures``). Headings, metric labels and units come from the registries in the chosen
 language; scenario texts from user files are escaped; an interval that cannot be estimated is "—".
@@ -24,11 +27,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .comparison import paired_differences
+from .comparison import ROBUST_SHARE, paired_differences
+from .errors import InputError
 from .figures import KEY_METRICS, plot_final, plot_timeseries
 from .i18n import (
+    BAND_SOURCES,
     NOT_YET_HELD,
     about_text,
+    band_source,
     check_lang,
     format_value,
     metric_label,
@@ -64,15 +70,20 @@ def _cell(metric: str, mean, low, high, lang: str, *, signed: bool = False) -> t
     return f"{value} [{format_value(metric, low, signed=signed)}, {format_value(metric, high, signed=signed)}]", False
 
 
-def _summary_rows(summary: pd.DataFrame, names: list[str], lang: str):
-    """(metric, [cell text per scenario]) for each metric, and whether any cell lacks an interval."""
+def _summary_rows(summary: pd.DataFrame, names: list[str], lang: str, with_band: bool = False):
+    """(metric, [cell text per scenario]) for each metric, and whether any cell lacks an interval;
+    ``with_band`` adds the 5-95% band of the replications to each cell."""
     rows, missing = [], False
     index = summary.set_index(["scenario", "metric"])
+    with_band = with_band and {"band_low", "band_high"} <= set(summary.columns)
     for metric in dict.fromkeys(summary["metric"]):
         cells = []
         for name in names:
             r = index.loc[(name, metric)]
             text, gap = _cell(metric, r["mean"], r["ci_low"], r["ci_high"], lang)
+            if with_band and not gap and not _is_nan(r["band_low"]) and not _is_nan(r["band_high"]):
+                text += "; " + word("band_cell", lang, low=format_value(metric, r["band_low"]),
+                                    high=format_value(metric, r["band_high"]))
             cells.append(text)
             missing |= gap
         rows.append((metric, cells))
@@ -93,6 +104,42 @@ def _difference_rows(differences: pd.DataFrame, names: list[str], lang: str):
             cells.append((text, bool(strong)))
         rows.append((metric, cells))
     return rows, missing
+
+
+def _robust_rows(differences: pd.DataFrame, names: list[str], lang: str, uncertainty: str):
+    """(metric, [(text, holds) per scenario]) for the headline metrics, and (holding, conclusions)."""
+    depends = word("depends_seeds" if uncertainty == "seeds" else "depends_parameters", lang)
+    index = differences.set_index(["scenario", "metric"])
+    rows, held, total = [], 0, 0
+    for metric in [m for m in KEY_METRICS if m in set(differences["metric"])]:
+        cells = []
+        for name in names:
+            r = index.loc[(name, metric)]
+            share = r.get("same_sign_share", float("nan"))
+            if _is_nan(r["mean_difference"]) or _is_nan(share):
+                cells.append(("—" if _is_nan(r["mean_difference"]) else word("no_difference", lang), False))
+                continue
+            holds = bool(r["robust"])
+            total += 1
+            held += holds
+            verdict = word("holds", lang) if holds else depends
+            cells.append((f"{format_value(metric, r['mean_difference'], signed=True)} · {share:.0%} · {verdict}",
+                          holds))
+        rows.append((metric, cells))
+    return rows, (held, total)
+
+
+def _band_note(lang: str, uncertainty: str) -> str:
+    """What the spread across replications includes, and where the parameter sets are."""
+    note = word("band_note", lang, band=band_source(uncertainty, lang))
+    return note if uncertainty == "seeds" else f"{note} {word('parameter_sets_file', lang)}"
+
+
+def _robust_intro(reference_title: str, lang: str, uncertainty: str) -> str:
+    return word("robustness_intro", lang, ref=reference_title, share=ROBUST_SHARE,
+                paired="" if uncertainty == "seeds" else word("paired_parameters", lang),
+                depends=word("depends_seeds" if uncertainty == "seeds" else "depends_parameters", lang),
+                band=band_source(uncertainty, lang))
 
 
 def _metric_head(metric: str, lang: str, difference: bool = False) -> tuple[str, str]:
@@ -116,16 +163,18 @@ def _ordered(summary: pd.DataFrame, reference: str) -> list[str]:
 
 def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
                  replications: int, master_seed: int, scale: float, lang: str = "en",
-                 differences: pd.DataFrame | None = None, reference: str = "baseline") -> Path:
+                 differences: pd.DataFrame | None = None, reference: str = "baseline",
+                 uncertainty: str = "seeds") -> Path:
     """report.md: what was run, what each scenario represents and what to notice, the figures,
-    the final-month table and the paired differences from the reference."""
+    the final-month table, the paired differences from the reference, and which of those
+    conclusions hold across the band of replications."""
     check_lang(lang)
     out = Path(out)
     by_name = {s.name: s for s in scenarios}
     names = _ordered(summary, reference)
     lines = [f"# {word('report_title', lang)}", "",
              word("method", lang, n=len(scenarios), r=replications, steps=steps, last=steps - 1,
-                  seed=master_seed, per=1 / scale),
+                  seed=master_seed, per=1 / scale) + " " + _band_note(lang, uncertainty),
              "", word("files", lang), "", word("how_to_read", lang), "", f"## {word('scenarios', lang)}", ""]
     for name in names:
         s = by_name.get(name)
@@ -143,7 +192,7 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
             if key == "over_time":
                 lines += [word("over_time_caption", lang), ""]
     lines += [f"## {word('table', lang)}", ""]
-    rows, missing = _summary_rows(summary, names, lang)
+    rows, missing = _summary_rows(summary, names, lang, with_band=uncertainty != "seeds")
     lines.append(f"| {word('metric', lang)} | {word('unit', lang)} | "
                  + " | ".join(md_escape(scenario_title(by_name[n], lang)) if n in by_name else md_escape(n)
                               for n in names) + " |")
@@ -169,6 +218,19 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
             label, unit = _metric_head(metric, lang, difference=True)
             lines.append(f"| {label} `{metric}` | {unit} | "
                          + " | ".join(f"**{t}**" if strong else t for t, strong in cells) + " |")
+        lines.append("")
+        rrows, (held, total) = _robust_rows(differences, others, lang, uncertainty)
+        lines += [f"## {word('robustness', lang)}", "",
+                  _robust_intro(_ref_title(by_name, reference, lang), lang, uncertainty), "",
+                  word("robustness_count", lang, k=held, n=total), ""]
+        lines.append(f"| {word('metric', lang)} | {word('unit', lang)} | "
+                     + " | ".join(md_escape(scenario_title(by_name[n], lang)) if n in by_name else md_escape(n)
+                                  for n in others) + " |")
+        lines.append("|---|---|" + "---:|" * len(others))
+        for metric, cells in rrows:
+            label, unit = _metric_head(metric, lang, difference=True)
+            lines.append(f"| {label} `{metric}` | {unit} | "
+                         + " | ".join(f"**{t}**" if holds else t for t, holds in cells) + " |")
         lines.append("")
     if missing:
         lines += [word("nan_note", lang), ""]
@@ -210,7 +272,8 @@ def _image(path: Path) -> str:
 
 def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
                       replications: int, master_seed: int, scale: float, lang: str = "en",
-                      differences: pd.DataFrame | None = None, reference: str = "baseline") -> Path:
+                      differences: pd.DataFrame | None = None, reference: str = "baseline",
+                      uncertainty: str = "seeds") -> Path:
     """report.html: the same content as report.md on one self-contained page for printing on A4."""
     check_lang(lang)
     out = Path(out)
@@ -228,7 +291,8 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
         return f"<td>{e(label)}<br><code>{e(metric)}</code></td><td>{e(unit)}</td>"
 
     body = [f"<h1>{e(word('report_title', lang))}</h1>",
-            f"<p>{e(word('method', lang, n=len(scenarios), r=replications, steps=steps, last=steps - 1, seed=master_seed, per=1 / scale))}</p>",  # noqa: E501
+            f"<p>{e(word('method', lang, n=len(scenarios), r=replications, steps=steps, last=steps - 1, seed=master_seed, per=1 / scale))} "  # noqa: E501
+            f"{e(_band_note(lang, uncertainty))}</p>",
             f"<p class='note'>{e(word('files', lang))}</p>",
             f"<p class='note'>{e(word('how_to_read', lang))}</p>",
             f"<h2>{e(word('scenarios', lang))}</h2>"]
@@ -247,7 +311,7 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
             caption = word("over_time_caption", lang) if key == "over_time" else ""
             body.append(f"<h2>{e(word(key, lang))}</h2><figure><img src='{_image(out / file)}' "
                         f"alt='{e(word(key, lang))}'><figcaption>{e(caption)}</figcaption></figure>")
-    rows, missing = _summary_rows(summary, names, lang)
+    rows, missing = _summary_rows(summary, names, lang, with_band=uncertainty != "seeds")
     body.append(f"<h2>{e(word('table', lang))}</h2><table><thead><tr><th>{e(word('metric', lang))}</th>"
                 f"<th>{e(word('unit', lang))}</th>" + "".join(head(n) for n in names) + "</tr></thead><tbody>")
     for metric, cells in rows:
@@ -271,6 +335,16 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
             body.append("<tr>" + metric_cells(metric, difference=True) + "".join(
                 f"<td class='num{' strong' if strong else ''}'>{e(t)}</td>" for t, strong in cells) + "</tr>")
         body.append("</tbody></table>")
+        rrows, (held, total) = _robust_rows(differences, others, lang, uncertainty)
+        body.append(f"<h2>{e(word('robustness', lang))}</h2>"
+                    f"<p>{e(_robust_intro(_ref_title(by_name, reference, lang), lang, uncertainty))}</p>"
+                    f"<p>{e(word('robustness_count', lang, k=held, n=total))}</p><table><thead><tr>"
+                    f"<th>{e(word('metric', lang))}</th><th>{e(word('unit', lang))}</th>"
+                    + "".join(head(n) for n in others) + "</tr></thead><tbody>")
+        for metric, cells in rrows:
+            body.append("<tr>" + metric_cells(metric, difference=True) + "".join(
+                f"<td class='num{' strong' if holds else ''}'>{e(t)}</td>" for t, holds in cells) + "</tr>")
+        body.append("</tbody></table>")
     if missing:
         body.append(f"<p class='note'>{e(word('nan_note', lang))}</p>")
     page = ("<!DOCTYPE html>\n"
@@ -285,23 +359,25 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
 
 def write_reports(out: Path, scenarios: list[Scenario], timeseries: pd.DataFrame, summary: pd.DataFrame, *,
                   steps: int, replications: int, master_seed: int, scale: float, lang: str = "en",
-                  reference: str = "baseline") -> dict[str, Path]:
+                  reference: str = "baseline", uncertainty: str = "seeds") -> dict[str, Path]:
     """Figures, differences.csv (if the study has the reference), report.md and report.html."""
     check_lang(lang)
+    if uncertainty not in BAND_SOURCES:
+        raise InputError("write_reports", "uncertainty", "one of " + ", ".join(BAND_SOURCES), uncertainty)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "timeseries.png": plot_timeseries(timeseries, out / "timeseries.png", scenarios=scenarios, lang=lang,
-                                          reference=reference),
+                                          reference=reference, uncertainty=uncertainty),
         "final_comparison.png": plot_final(summary, out / "final_comparison.png", scenarios=scenarios, lang=lang,
-                                           reference=reference),
+                                           reference=reference, uncertainty=uncertainty),
     }
     differences = paired_differences(timeseries, reference=reference)
     if not differences.empty:
         paths["differences.csv"] = out / "differences.csv"
         differences.to_csv(paths["differences.csv"], index=False, float_format="%.6g")
     common = {"steps": steps, "replications": replications, "master_seed": master_seed, "scale": scale,
-              "lang": lang, "differences": differences, "reference": reference}
+              "lang": lang, "differences": differences, "reference": reference, "uncertainty": uncertainty}
     paths["report.md"] = write_report(out, scenarios, summary, **common)
     paths["report.html"] = write_html_report(out, scenarios, summary, **common)
     return paths

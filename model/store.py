@@ -29,8 +29,8 @@ MANIFEST = "manifest.json"
 LOCK = ".lock"
 REPLICATIONS = "replications"
 PARTS = "parts"
-OUTPUTS = ("timeseries.csv", "communities.csv", "summary.csv", "differences.csv", "timeseries.png",
-           "final_comparison.png", "report.md", "report.html", MANIFEST,
+OUTPUTS = ("timeseries.csv", "communities.csv", "summary.csv", "differences.csv", "parameter_sets.csv",
+           "timeseries.png", "final_comparison.png", "report.md", "report.html", MANIFEST,
            # sweeps and the analyses built on them (model.sweep, model.research)
            "runs.parquet", "timeseries.parquet", "design.csv",
            # run.py sensitivity (model.sensitivity) and run.py discover (model.discovery)

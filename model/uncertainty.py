@@ -1,0 +1,146 @@
+"""Parameter uncertainty in a study: one parameter set per replication, beside its seed.
+
+Seed noise alone says little about how sure a comparison is: at full scale it is tiny, while the
+model's behavioural parameters are uncertain over wide ranges. With parameter uncertainty,
+replication r of a study draws its own parameter set as well as its seed, and every scenario's
+replication r runs with the same (seed, parameter set) pair, so paired comparisons stay paired and
+the spread over replications covers seeds and parameters. Two sources:
+
+* ``plausible``: a Latin hypercube over every ``uncertainty`` parameter at its plausible range
+  (``model.design``), point r for replication r;
+* ``posterior``: rows of the ``accepted.csv`` written by ``run.py calibrate --fit`` (header:
+  registry parameter names; one accepted parameter set per row), drawn from the master seed,
+  without replacement unless the file has fewer rows than there are replications (then in
+  shuffled rounds: every row once before any twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .parameters import PARAMETERS, check_value, coerce
+
+SOURCES = ("plausible", "posterior")
+POSTERIOR_FILE = "accepted.csv"      # what `run.py calibrate --fit` writes
+POSTERIOR_STREAM = 2                 # SeedSequence spawn key of the posterior draw (design.DESIGN_STREAM is 1)
+FIT_HINT = "run `run.py calibrate --fit` first"
+
+
+@dataclass(frozen=True)
+class ParameterSets:
+    """The parameter set of each replication: ``sets[r]`` (overrides) came from draw ``draws[r]``
+    (the Latin hypercube point, or the data row of accepted.csv counted from 0)."""
+
+    source: str
+    draws: tuple[int, ...]
+    sets: tuple[dict[str, Any], ...]
+    file: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.sets)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.sets[0]) if self.sets else []
+
+    def table(self, seeds: list[int] | None = None) -> pd.DataFrame:
+        """parameter_sets.csv: one row per replication, its seed, its draw and its values."""
+        frame = pd.DataFrame(list(self.sets), columns=self.names)
+        frame.insert(0, "parameter_set", list(self.draws))
+        if seeds is not None:
+            frame.insert(0, "seed", list(seeds))
+        frame.insert(0, "replication", range(len(self.sets)))
+        return frame
+
+    def describe(self) -> dict[str, Any]:
+        """What determines the draws, for the study fingerprint and the manifest."""
+        return {"source": self.source, "file": self.file, "draws": list(self.draws),
+                "parameters": self.names, "sets": [dict(s) for s in self.sets]}
+
+
+def plausible_sets(replications: int, master_seed: int) -> ParameterSets:
+    """A Latin hypercube of ``replications`` points over every uncertainty parameter at its
+    plausible range; point r is replication r's parameter set."""
+    from .design import default_factors, make_design
+    design = make_design("lhs", default_factors(), replications, master_seed)
+    return ParameterSets("plausible", tuple(range(replications)),
+                         tuple(design.values(i) for i in range(replications)))
+
+
+def posterior_path(given: str | Path | None, option: str = "--posterior") -> Path:
+    """The accepted.csv named by ``given`` (the file, or the folder that holds it)."""
+    if given is None or not str(given).strip():
+        raise InputError("command line", option, f"the {POSTERIOR_FILE} of a calibration "
+                         f"(the file or its folder) with --parameter-uncertainty posterior; {FIT_HINT}")
+    path = Path(given)
+    if path.is_dir():
+        path = path / POSTERIOR_FILE
+    if not path.is_file():
+        raise InputError(str(path), "file", f"an existing {POSTERIOR_FILE} ({FIT_HINT})")
+    return path
+
+
+def read_posterior(path: Path) -> pd.DataFrame:
+    """accepted.csv as a table of valid parameter sets; a bad file is a one-line InputError
+    naming the file and the column."""
+    source = str(path)
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise InputError(source, "file", f"a CSV with a header of parameter names ({FIT_HINT})",
+                         str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    if frame.empty or frame.columns.empty:
+        raise InputError(source, "rows", f"at least one accepted parameter set ({FIT_HINT})")
+    seen = set()
+    for column in frame.columns:
+        p = PARAMETERS.get(column)
+        if p is None:
+            raise InputError(source, f"column {column}", "a parameter name from `run.py params`", column)
+        if p.kind not in (int, float) or p.choices:
+            raise InputError(source, f"column {column}", f"a numeric parameter ({column} is {p.expected()})",
+                             column)
+        if column in seen:
+            raise InputError(source, f"column {column}", "each parameter once", column)
+        seen.add(column)
+        values = pd.to_numeric(frame[column], errors="coerce")
+        for row, (raw, value) in enumerate(zip(frame[column], values, strict=True)):
+            if pd.isna(value) or check_value(column, float(value)) is not None:
+                raise InputError(source, f"column {column} (row {row + 1})", p.expected(), raw)
+        frame[column] = values
+    return frame.reset_index(drop=True)
+
+
+def posterior_sets(path: str | Path | None, replications: int, master_seed: int) -> ParameterSets:
+    """``replications`` rows of accepted.csv, drawn from the master seed's own stream: without
+    replacement while rows last; with fewer rows than replications, every row is used once
+    before any is used again (shuffled rounds), so the posterior is weighed evenly."""
+    file = posterior_path(path)
+    frame = read_posterior(file)
+    rng = np.random.default_rng(np.random.SeedSequence(master_seed, spawn_key=(POSTERIOR_STREAM, 0)))
+    rounds = -(-replications // len(frame))
+    rows = np.concatenate([rng.permutation(len(frame)) for _ in range(rounds)])[:replications]
+    sets = tuple({c: coerce(c, frame.at[int(i), c]) for c in frame.columns} for i in rows)
+    return ParameterSets("posterior", tuple(int(i) for i in rows), sets, str(file.resolve()))
+
+
+def parameter_sets(source: str | None, replications: int, master_seed: int,
+                   posterior: str | Path | None = None) -> ParameterSets | None:
+    """The study's parameter sets for ``--parameter-uncertainty SOURCE``; None without it."""
+    if source is None:
+        if posterior is not None:
+            raise InputError("command line", "--posterior", "--parameter-uncertainty posterior with it", posterior)
+        return None
+    if source not in SOURCES:
+        raise InputError("command line", "--parameter-uncertainty", "one of " + ", ".join(SOURCES), source)
+    if source == "plausible":
+        if posterior is not None:
+            raise InputError("command line", "--posterior", "no --posterior with --parameter-uncertainty "
+                             "plausible (the plausible ranges come from the registry)", posterior)
+        return plausible_sets(replications, master_seed)
+    return posterior_sets(posterior, replications, master_seed)
