@@ -403,7 +403,9 @@ def cmd_calibrate_fit(args) -> Path:
                accepted=len(fit.accepted), rule=fit.rule, identified=fit.identified)
     print(f"Accepted {len(fit.accepted)} of {len(design.points)} parameter set(s) ({fit.rule}); "
           f"identified {len(fit.identified)} of {len(design.factors)} parameter(s)"
-          + (f": {', '.join(fit.identified)}" if fit.identified else ""))
+          + (f": {', '.join(fit.identified)}" if fit.identified else "")
+          + f"; {len(fit.informed)} inform(s) some pattern's value"
+          + (f": {', '.join(fit.informed)}" if fit.informed else ""))
     print(f"Done in {time.time() - started:.1f} s. Open {store.folder / 'fit_report.md'}", file=sys.stderr)
     return store.folder
 

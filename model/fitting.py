@@ -200,9 +200,12 @@ def posterior_table(points: pd.DataFrame, accepted: pd.Series, factors) -> pd.Da
 def identification_table(points: pd.DataFrame, values: pd.DataFrame, passed: pd.DataFrame, factors,
                          names: list[str]) -> pd.DataFrame:
     """Pattern x parameter: how strongly passing that pattern alone constrains the parameter (KS
-    statistic between the points passing it and all points), the shift of the median as a share
-    of the prior range, the rank correlation of parameter and pattern value across the prior sample,
-    and ``identifies`` (adjusted KS p-value below ALPHA)."""
+    statistic between the points passing it and all points; ``identifies``: adjusted p below
+    ALPHA), the shift of the median as a share of the prior range, and whether the pattern's value
+    moves with the parameter across the prior sample (Spearman; ``informs``: adjusted p below
+    ALPHA). A pattern that informs a parameter carries information about it, and constrains it
+    where the target range cuts into the pattern's spread; the rank test sees this with far fewer
+    points than the KS test of the passing points, which is why both are given."""
     from scipy.stats import spearmanr
     rows = []
     for n in names:
@@ -214,13 +217,17 @@ def identification_table(points: pd.DataFrame, values: pd.DataFrame, passed: pd.
             shift = ((np.median(kept) - np.median(prior)) / (f.high - f.low)) if len(kept) else math.nan
             v = values[n].to_numpy(dtype=float)
             finite = np.isfinite(v)
-            rho = (float(spearmanr(prior[finite], v[finite]).statistic)
-                   if finite.sum() > 2 and np.ptp(v[finite]) > 0 and np.ptp(prior[finite]) > 0 else math.nan)
+            rho, rho_p = math.nan, math.nan
+            if finite.sum() > 2 and np.ptp(v[finite]) > 0 and np.ptp(prior[finite]) > 0:
+                test = spearmanr(prior[finite], v[finite])
+                rho, rho_p = float(test.statistic), float(test.pvalue)
             rows.append({"pattern": n, "parameter": f.name, "passing": int(ok.sum()), "ks": ks, "ks_p": p,
-                         "median_shift": shift, "spearman": rho})
+                         "median_shift": shift, "spearman": rho, "spearman_p": rho_p})
     table = pd.DataFrame(rows)
-    table["ks_p_adjusted"] = _adjust(table["ks_p"])
+    table.insert(table.columns.get_loc("ks_p") + 1, "ks_p_adjusted", _adjust(table["ks_p"]))
+    table["spearman_p_adjusted"] = _adjust(table["spearman_p"])
     table["identifies"] = table["ks_p_adjusted"] < ALPHA
+    table["informs"] = table["spearman_p_adjusted"] < ALPHA
     return table
 
 
@@ -240,6 +247,11 @@ class Fit:
     @property
     def identified(self) -> list[str]:
         return list(self.posterior.loc[self.posterior["identified"], "parameter"])
+
+    @property
+    def informed(self) -> list[str]:
+        """Parameters some pattern's value depends on (identification.csv ``informs``)."""
+        return list(dict.fromkeys(self.identification.loc[self.identification["informs"], "parameter"]))
 
 
 def analyse(result: SweepResult, patterns: Sequence[Pattern], accept: float | None = None) -> Fit:
@@ -274,6 +286,10 @@ def fit(design, scenarios: list[Scenario], patterns: Sequence[Pattern], replicat
 
 # ---------------------------------------------------------------------------------------- outputs
 
+def _direction(shift: float) -> str:
+    return "higher values pass" if shift > 0 else "lower values pass" if shift < 0 else "the tails fail"
+
+
 def report(fit: Fit, n_points: int, replications: int, steps: int) -> str:
     """fit_report.md: the fit in plain language."""
     post, ident = fit.posterior, fit.identification
@@ -298,13 +314,27 @@ def report(fit: Fit, n_points: int, replications: int, steps: int) -> str:
               "A pattern identifies a parameter when the points that pass that pattern alone have a different "
               f"distribution of the parameter from the whole prior sample (two-sample KS test, Benjamini-Hochberg "
               f"false discovery rate {ALPHA:g} over all pattern x parameter pairs; identification.csv).", ""]
-    flagged = ident[ident["identifies"]].sort_values(["pattern", "ks"], ascending=[True, False])
+    order = {n: i for i, n in enumerate(fit.names)}
+    flagged = ident[ident["identifies"]].sort_values("ks", ascending=False)
     if flagged.empty:
         lines.append("No pattern on its own constrains any parameter detectably with this sample.")
-    for name, group in flagged.groupby("pattern", sort=False):
-        items = ", ".join(f"`{r.parameter}` ({'higher' if r.median_shift > 0 else 'lower'}, KS {r.ks:.2f})"
-                          for r in group.itertuples())
+    for name, group in sorted(flagged.groupby("pattern"), key=lambda item: order[item[0]]):
+        items = ", ".join(f"`{r.parameter}` ({_direction(r.median_shift)}, KS {r.ks:.2f})" for r in group.itertuples())
         lines.append(f"* **{name}** ({int(group['passing'].iloc[0])} point(s) pass): {items}")
+    lines += ["", "Which parameters each pattern's value depends on across the prior sample (rank correlation, "
+              f"Benjamini-Hochberg rate {ALPHA:g}; `informs` in identification.csv). These are the parameters the "
+              "pattern carries information about; it constrains them where its target range cuts into its "
+              "spread, which a larger sample shows as identification.", ""]
+    informs = ident[ident["informs"]].assign(strength=lambda t: t["spearman"].abs()).sort_values(
+        "strength", ascending=False)
+    if informs.empty:
+        lines.append("No pattern's value depends detectably on any parameter with this sample.")
+    for name, group in sorted(informs.groupby("pattern"), key=lambda item: order[item[0]]):
+        items = ", ".join(f"`{r.parameter}` (rho {r.spearman:+.2f})" for r in group.itertuples())
+        lines.append(f"* **{name}**: {items}")
+    silent = [n for n in fit.names if n not in set(informs["pattern"])]
+    if silent and not informs.empty:
+        lines.append(f"* no detectable dependence: {', '.join(silent)}")
     ident_set = fit.identified
     lines += ["", "## Posterior", "",
               f"A parameter counts as identified when its accepted values differ from the prior sample (KS, "
@@ -318,28 +348,42 @@ def report(fit: Fit, n_points: int, replications: int, steps: int) -> str:
     else:
         lines.append("No parameter is identified by all the patterns together at this sample size.")
     lines += ["", f"**Unidentified: {n_par - len(ident_set)} of {n_par} parameter(s).** The patterns do not "
-              "narrow them: the model reproduces the stylized facts over their whole plausible range, as far as "
-              "this sample can tell. That is not evidence for their defaults; results that depend on them "
-              "rest on the plausible ranges alone, so carry them as uncertainty (sample the posterior, which "
-              "keeps their prior spread) and look for other evidence to narrow them (docs/evidence.md). "
-              "A small sample or few accepted points also leaves parameters unidentified that a larger fit "
-              "would constrain."]
+              "detectably narrow them. For a parameter no pattern informs, the model reproduces the stylized "
+              "facts across its plausible range, as far as this sample can tell: the facts say nothing about "
+              "it. For one a pattern informs, the sample (or the number of points accepted) is too small to "
+              "show the constraint; a larger fit would. Either way that is not evidence for their defaults: "
+              "results that depend on them rest on the plausible ranges alone, so carry them as uncertainty "
+              "(sample the posterior, which keeps their prior spread) and look for other evidence to narrow "
+              "them (docs/evidence.md)."]
     return "\n".join(lines) + "\n"
 
 
+def plotted(fit: Fit) -> pd.DataFrame:
+    """The posterior rows posterior.png shows: the identified parameters (most constrained first),
+    then those the patterns inform (strongest dependence first), then the rest by KS. With few
+    accepted points the largest KS statistics among many parameters are mostly chance, so the
+    parameters the patterns demonstrably depend on come before them."""
+    ident = fit.identification
+    strength = ident[ident["informs"]].assign(r=ident["spearman"].abs()).groupby("parameter")["r"].max()
+    post = fit.posterior.assign(
+        rank_group=np.where(fit.posterior["identified"], 0, np.where(fit.posterior["parameter"].isin(strength.index),
+                                                                     1, 2)),
+        rank_key=lambda t: np.where(t["rank_group"] == 1, -t["parameter"].map(strength).fillna(0),
+                                    -t["ks"].fillna(-1)))
+    return post.sort_values(["rank_group", "rank_key"], kind="stable").head(PLOTTED)
+
+
 def posterior_figure(fit: Fit, prior_points: pd.DataFrame):
-    """Prior sample vs accepted sets, the most constrained parameters (by KS)."""
+    """Prior sample vs accepted sets of the parameters chosen by `plotted`."""
     import matplotlib
     from matplotlib.figure import Figure
 
     from .figures import A4_WIDTH_IN, COLOURS, style
-    top = fit.posterior.dropna(subset=["ks"]).head(PLOTTED)
-    if top.empty:
-        top = fit.posterior.head(PLOTTED)
+    top = plotted(fit)
     cols = min(3, max(1, len(top)))
     rows = math.ceil(len(top) / cols)
     with matplotlib.rc_context(style()):
-        fig = Figure(figsize=(A4_WIDTH_IN, 2.1 * rows + 0.6), layout="constrained")
+        fig = Figure(figsize=(A4_WIDTH_IN, 2.3 * rows + 0.6), layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False)
         for ax, r in zip(axes.flat, top.itertuples(), strict=False):
             bins = np.linspace(r.prior_low, r.prior_high, 11)
@@ -348,14 +392,16 @@ def posterior_figure(fit: Fit, prior_points: pd.DataFrame):
             if len(fit.accepted):
                 ax.hist(fit.accepted[r.parameter], bins=bins, density=True, color=COLOURS[3], alpha=0.7,
                         label=f"accepted (n={len(fit.accepted)})")
-            ax.set_title(f"{r.parameter}\nKS {r.ks:.2f}, 90% range {r.shrinkage:.0%} narrower"
-                         if np.isfinite(r.ks) else r.parameter)
+            verdict = "identified" if r.identified else "informed, not identified" if r.rank_group == 1 else \
+                "not identified"
+            ax.set_title(f"{r.parameter}\n{verdict}" + (f"\nKS {r.ks:.2f}, 90% range {r.shrinkage:.0%} narrower"
+                                                         if np.isfinite(r.ks) and np.isfinite(r.shrinkage) else ""))
             ax.set_yticks([])
         for ax in list(axes.flat)[len(top):]:
             ax.set_visible(False)
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
-        fig.suptitle("Prior vs posterior: the most constrained parameters")
+        fig.suptitle("Prior sample vs accepted parameter sets")
     return fig
 
 

@@ -32,7 +32,9 @@ PARTS = "parts"
 OUTPUTS = ("timeseries.csv", "communities.csv", "summary.csv", "differences.csv", "timeseries.png",
            "final_comparison.png", "report.md", "report.html", MANIFEST,
            # sweeps and the analyses built on them (model.sweep, model.research)
-           "runs.parquet", "timeseries.parquet", "design.csv")
+           "runs.parquet", "timeseries.parquet", "design.csv",
+           # calibrate --fit (model.fitting)
+           "patterns.csv", "accepted.csv", "posterior.csv", "identification.csv", "fit_report.md", "posterior.png")
 FOLDERS = (REPLICATIONS, PARTS)
 STATUSES = ("running", "complete", "interrupted", "failed")
 
