@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .experiment import DEFAULT_SEED
 from .metrics import METRIC_NAMES
 from .parameters import PARAMETERS
 from .scenario import Scenario
@@ -275,7 +276,7 @@ def analyse(result: SweepResult, patterns: Sequence[Pattern], accept: float | No
 
 
 def fit(design, scenarios: list[Scenario], patterns: Sequence[Pattern], replications: int = 1, steps: int = 120,
-        master_seed: int = 20021, accept: float | None = None, workers: int | None = None,
+        master_seed: int = DEFAULT_SEED, accept: float | None = None, workers: int | None = None,
         progress: bool = False) -> Fit:
     """Run the sweep in memory (no folder) and analyse it: for tests and notebooks."""
     from .sweep import run_sweep
