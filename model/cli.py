@@ -41,6 +41,8 @@ from model.store import WriteFailed
 ROOT = Path(__file__).resolve().parent.parent   # the source checkout, for the git commit
 DEFAULT_REPLICATIONS = 5
 DEFAULT_STEPS = 120
+FIT_SAMPLES = 100        # calibrate --fit's prior sample: 100 points x 6 scenarios = 600 runs, minutes on a laptop
+FIT_ONLY = ("samples", "vary", "steps", "out", "workers", "scheduler", "scale", "overwrite", "accept")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -153,9 +155,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print a Markdown table with both labels (docs/parameters.md is made this way)")
     params.add_argument("--json", action="store_true",
                         help="print the whole registry as a JSON list (every field of every entry)")
-    cal = sub.add_parser("calibrate", help="compare the model with the stylized facts (SF4, SF6, SF7, SF9, SF10)")
-    cal.add_argument("--replications", type=bounded_int("--replications", 2, 100), default=5,
-                     help="seeds per scenario (default 5)")
+    cal = sub.add_parser("calibrate", help="compare the model with the stylized facts (SF4, SF6, SF7, SF9, SF10); "
+                         "--fit: which parameter values reproduce them", conflict_handler="resolve",
+                         description="Without --fit: run the stylized-fact checks at the defaults and print "
+                         "each measure against its target range. With --fit: pattern-oriented rejection ABC over "
+                         "the uncertainty parameters (a Latin hypercube prior sample, every check at once); "
+                         "writes patterns.csv, accepted.csv, posterior.csv, identification.csv, fit_report.md "
+                         "and posterior.png.")
+    cal.add_argument("--fit", action="store_true",
+                     help="fit: find the parameter sets that reproduce every stylized fact (see docs/research.md)")
+    add_sweep_options(cal, samples=FIT_SAMPLES)
+    cal.add_argument("--samples", type=bounded_int("--samples", 1, 1_000_000), default=FIT_SAMPLES,
+                     help=f"with --fit: points of the Latin-hypercube prior sample (default {FIT_SAMPLES})")
+    cal.add_argument("--accept", type=bounded(float, "--accept", 0.001, 1.0), default=None, metavar="Q",
+                     help="with --fit: keep the fraction Q of points nearest the targets (rejection ABC) instead "
+                          "of the points inside every target range (default; the nearest 10%% if fewer pass)")
+    cal.add_argument("--replications", default=None, metavar="R",
+                     help="seeds per scenario (default 5); with --fit seeds per design point and scenario (default 1)")
     cal.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
                      help=f"master seed (default {DEFAULT_SEED})")
     status = sub.add_parser("status", help="say whether a results folder is complete, interrupted or failed")
@@ -406,6 +422,53 @@ def cmd_params(lang: str, markdown: bool = False, as_json: bool = False) -> None
               f"{row['plausible']:16s} {row['role']:11s} {row['source_kind']:10s} {label}")
 
 
+def calibrate_arguments(args) -> None:
+    """--replications of calibrate: [2, 100], default 5, as before --fit existed; with --fit
+    [1, 1000], default 1. The sweep options are refused without --fit."""
+    from model.errors import InputError
+    if args.fit:
+        args.replications = bounded_int("--replications", 1, 1000)(args.replications or "1")
+        return
+    args.replications = bounded_int("--replications", 2, 100)(args.replications or "5")
+    defaults = vars(build_parser().parse_args(["calibrate"]))
+    given = [name for name in FIT_ONLY if getattr(args, name) != defaults[name]]
+    if given:
+        option = "--" + given[0].replace("_", "-")
+        raise InputError("command line", option, "--fit with it (it sets up the fit's sweep)",
+                         getattr(args, given[0]) if given[0] != "overwrite" else None)
+
+
+def cmd_calibrate_fit(args) -> Path:
+    """calibrate --fit: the LHS sweep through the scenarios the checks read, then model.fitting."""
+    from model.calibration import CHECKS
+    from model.design import factors_from, make_design
+    from model.fitting import analyse, check_steps, scenarios_read, write_fit
+    from model.research import describe, finish, results_folder, sweep_into
+    from model.sweep import plan
+    scenarios = research_scenarios(scenarios_read(CHECKS), [], args)
+    check_steps(args.steps, CHECKS, scenarios)
+    design = make_design("lhs", factors_from(args.vary), args.samples, args.seed)
+    plan(design, scenarios, args.replications, args.steps, args.seed)     # bad input before any folder is made
+    out = research_folder("calibrate", scenarios, args, "fit")
+    description = describe("calibrate --fit", design, scenarios, args.replications, args.steps, args.seed,
+                           accept=args.accept, patterns=[[c.key, c.measure, c.low, c.high] for c in CHECKS])
+    started = time.time()
+    with results_folder(out, description, args.overwrite, versions=versions(), git_commit=git_commit()) as store:
+        result = sweep_into(store, design, scenarios, args.replications, args.steps, args.seed, args.workers,
+                            args.scheduler)
+        fit = analyse(result, CHECKS, args.accept)
+        write_fit(store, fit, len(design.points), args.replications, args.steps)
+        finish(store, started, runs=len(result.runs), failed=int((result.runs["status"] != "ok").sum()),
+               accepted=len(fit.accepted), rule=fit.rule, identified=fit.identified)
+    print(f"Accepted {len(fit.accepted)} of {len(design.points)} parameter set(s) ({fit.rule}); "
+          f"identified {len(fit.identified)} of {len(design.factors)} parameter(s)"
+          + (f": {', '.join(fit.identified)}" if fit.identified else "")
+          + f"; {len(fit.informed)} inform(s) some pattern's value"
+          + (f": {', '.join(fit.informed)}" if fit.informed else ""))
+    print(f"Done in {time.time() - started:.1f} s. Open {store.folder / 'fit_report.md'}", file=sys.stderr)
+    return store.folder
+
+
 def cmd_calibrate(replications: int, seed: int) -> None:
     from model.calibration import calibrate
     table = calibrate(replications, seed)
@@ -545,7 +608,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "params":
             cmd_params(args.lang, args.markdown, args.json)
         elif args.command == "calibrate":
-            cmd_calibrate(args.replications, args.seed)
+            calibrate_arguments(args)
+            if args.fit:
+                cmd_calibrate_fit(args)
+            else:
+                cmd_calibrate(args.replications, args.seed)
         elif args.command == "status":
             return cmd_status(args.folder)
         elif args.command == "app":

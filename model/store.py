@@ -35,7 +35,9 @@ OUTPUTS = ("timeseries.csv", "communities.csv", "summary.csv", "differences.csv"
            "runs.parquet", "timeseries.parquet", "design.csv",
            # run.py sensitivity (model.sensitivity) and run.py discover (model.discovery)
            "sensitivity.csv", "sensitivity.png", "prim_boxes.csv", "prim_tradeoff.png", "prim_box.png",
-           "discovery.md", "feature_scores.csv")
+           "discovery.md", "feature_scores.csv",
+           # calibrate --fit (model.fitting)
+           "patterns.csv", "accepted.csv", "posterior.csv", "identification.csv", "fit_report.md", "posterior.png")
 FOLDERS = (REPLICATIONS, PARTS)
 STATUSES = ("running", "complete", "interrupted", "failed")
 
