@@ -35,7 +35,7 @@ from importlib import metadata
 from pathlib import Path
 
 from model.experiment import DEFAULT_SEED
-from model.runner import Interrupted, StudyFailed, kill_children, stop_on_signals
+from model.runner import Interrupted, StudyFailed, kill_children
 from model.store import WriteFailed
 
 ROOT = Path(__file__).resolve().parent.parent   # the source checkout, for the git commit
@@ -301,11 +301,10 @@ def check_scale(scenarios, scale: float | None) -> dict | None:
 def run_and_write(scenarios, name: str, args) -> Path:
     """Run the study into its results folder: locked, resumable, every file written atomically,
     manifest status running -> complete (or interrupted / failed)."""
-    from model.errors import InputError
     from model.experiment import check_study, run_study
     from model.report import write_reports
+    from model.research import results_folder
     from model.scenario import check_unique_names
-    from model.store import ResultStore, fingerprint
     from model.uncertainty import parameter_sets
 
     check_unique_names(scenarios)
@@ -317,69 +316,46 @@ def run_and_write(scenarios, name: str, args) -> Path:
                 parameter_sets=sets)
     out = Path(args.out if args.out is not None else Path.cwd() / "results" / study_folder_name(name, args))
     out = out.resolve()
-    print_fp = fingerprint(study_description(scenarios, args, overrides, sets))
-    store = ResultStore(out, print_fp, overwrite=args.overwrite)
+    total = len(scenarios) * args.replications
+
+    def kept(store) -> str:
+        return f"{store.stored_replications()} of {total} replication(s) stored"
+
     started = time.time()
-    with stop_on_signals():
-        store.open()       # before the runs, so no finished work is lost to a bad folder
-        try:
-            reused = store.stored_replications()
-            store.mark("running", study=name, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                       command=sys.argv, git_commit=git_commit(), versions=versions(), steps=args.steps,
-                       replications=args.replications, master_seed=args.seed, overrides=overrides or {},
-                       scenarios=[{**s.as_dict(), "parameters": {**s.parameters, **(overrides or {})}}
-                                  for s in scenarios],
-                       **({"parameter_uncertainty": {"source": sets.source, "file": sets.file,
-                                                     "draws": list(sets.draws), "parameters": len(sets.names),
-                                                     "values": "parameter_sets.csv"}} if sets else {}))
-            print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), {args.steps} months"
-                  + (f", each replication with its own {sets.source} parameter set" if sets else "")
-                  + (f" ({reused} stored replication(s) reused)" if reused else "") + f" -> {out}",
-                  file=sys.stderr)
-            result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
-                               store=store, parameter_sets=sets)
-            summary = result.summary()
-            csv = {"index": False, "float_format": "%.6g"}
-            store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
-            store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
-            store.write("summary.csv", lambda p: summary.to_csv(p, **csv))
-            if sets is not None:
-                table = sets.table(result.seeds)
-                store.write("parameter_sets.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
-            scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
-            # figures, differences.csv, report.md and report.html, drawn aside and moved in one by one
-            with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as aside:
-                drawn = write_reports(Path(aside), scenarios, result.timeseries, summary, steps=args.steps,
-                                      replications=args.replications, master_seed=args.seed, scale=scale,
-                                      lang=args.lang, uncertainty=sets.source if sets else "seeds")
-                for file_name, path in drawn.items():
-                    store.write(file_name, lambda p, path=path: shutil.copyfile(path, p))
-            store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
-        except Interrupted as exc:
-            note = _mark(store, "interrupted")
-            print(f"interrupted ({exc}): {store.stored_replications()} of {len(scenarios) * args.replications} "
-                  f"replication(s) stored in {out}{note}; run the same command to resume", file=sys.stderr)
-            raise
-        except WriteFailed as exc:
-            raise WriteFailed(f"{exc}; {_mark(store, 'interrupted').lstrip('; ') or 'the folder is not complete'}"
-                              "; free some space and run the same command to resume") from None
-        except (StudyFailed, InputError):
-            _mark(store, "failed")
-            raise
-        finally:
-            store.close()
+    manifest = dict(
+        study=name, git_commit=git_commit(), versions=versions(), steps=args.steps,
+        replications=args.replications, master_seed=args.seed, overrides=overrides or {},
+        scenarios=[{**s.as_dict(), "parameters": {**s.parameters, **(overrides or {})}} for s in scenarios],
+        **({"parameter_uncertainty": {"source": sets.source, "file": sets.file, "draws": list(sets.draws),
+                                      "parameters": len(sets.names), "values": "parameter_sets.csv"}} if sets else {}))
+    with results_folder(out, study_description(scenarios, args, overrides, sets), args.overwrite, kept=kept,
+                        **manifest) as store:
+        reused = store.stored_replications()
+        print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), {args.steps} months"
+              + (f", each replication with its own {sets.source} parameter set" if sets else "")
+              + (f" ({reused} stored replication(s) reused)" if reused else "") + f" -> {out}",
+              file=sys.stderr)
+        result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
+                           store=store, parameter_sets=sets)
+        summary = result.summary()
+        csv = {"index": False, "float_format": "%.6g"}
+        store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
+        store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
+        store.write("summary.csv", lambda p: summary.to_csv(p, **csv))
+        if sets is not None:
+            table = sets.table(result.seeds)
+            store.write("parameter_sets.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
+        scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
+        # figures, differences.csv, report.md and report.html, drawn aside and moved in one by one
+        with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as aside:
+            drawn = write_reports(Path(aside), scenarios, result.timeseries, summary, steps=args.steps,
+                                  replications=args.replications, master_seed=args.seed, scale=scale,
+                                  lang=args.lang, uncertainty=sets.source if sets else "seeds")
+            for file_name, path in drawn.items():
+                store.write(file_name, lambda p, path=path: shutil.copyfile(path, p))
+        store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
     print(f"Done in {time.time() - started:.1f} s. Open {out / 'report.md'}", file=sys.stderr)
     return out
-
-
-def _mark(store, status: str) -> str:
-    """Mark the folder; say so, or say that even that failed (a full disk)."""
-    from model.store import WriteFailed
-    try:
-        store.mark(status)
-    except WriteFailed:
-        return "; the folder could not be marked (its status stays 'running', so it is not read as results)"
-    return f"; the folder is marked {status}"
 
 
 def cmd_status(folder: Path) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,9 +44,10 @@ def describe(command: str, design: Design, scenarios: list[Scenario], replicatio
 
 @contextmanager
 def results_folder(out: Path, description: dict[str, Any], overwrite: bool = False,
-                   **manifest: Any) -> Iterator[ResultStore]:
-    """Open ``out`` for one research command and mark it: running on entry, interrupted or
-    failed on the way out by an exception; the command marks it complete itself."""
+                   kept: Callable[[ResultStore], str] | None = None, **manifest: Any) -> Iterator[ResultStore]:
+    """Open ``out`` for one command (a study or a research command) and mark it: running on
+    entry, interrupted or failed on the way out by an exception; the command marks it complete
+    itself. ``kept(store)`` says what an interrupted run leaves for the next one to reuse."""
     store = ResultStore(Path(out).resolve(), fingerprint(description), overwrite=overwrite)
     with stop_on_signals():
         store.open()
@@ -61,8 +62,9 @@ def results_folder(out: Path, description: dict[str, Any], overwrite: bool = Fal
             yield store
         except Interrupted as exc:
             note = _mark(store, "interrupted")
-            print(f"interrupted ({exc}): finished runs are kept in {store.folder}{note}; "
-                  "run the same command to resume", file=sys.stderr)
+            what = kept(store) if kept else "finished runs are kept"
+            print(f"interrupted ({exc}): {what} in {store.folder}{note}; run the same command to resume",
+                  file=sys.stderr)
             raise
         except WriteFailed as exc:
             raise WriteFailed(f"{exc}; {_mark(store, 'interrupted').lstrip('; ')}; free some space and run the "
