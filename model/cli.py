@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="morris: elementary effects, a screen; sobol: first-order and total indices "
                            "(default morris)")
     add_sweep_options(sens, samples=None, samples_help="morris: trajectories (default 10), N x (k + 1) runs; "
-                      "sobol: base sample N, a power of two (default 64), N x (k + 2) runs")
+                      "sobol: base sample N, best a power of two (default 64), N x (k + 2) runs")
     sens.add_argument("--outcomes", nargs="+", metavar="METRIC", default=None,
                       help="metrics to analyse (default: every metric; the figure shows a few headline ones)")
     sens.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the figure (default en)")

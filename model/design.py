@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,9 +152,12 @@ def make_design(method: str, factors: list[Factor], samples: int, master_seed: i
     elif method == "sobol":
         from SALib.sample import sobol
         if samples & (samples - 1):
-            raise InputError(source, "--samples", "a power of two for the Sobol design (Saltelli's "
-                             "sequence loses its balance otherwise), e.g. 64, 128, 256", samples)
-        x = sobol.sample(prob, samples, calc_second_order=False, seed=seed)
+            print(f"warning: --samples {samples} is not a power of two; Saltelli's Sobol sequence is balanced "
+                  "only at powers of two (e.g. 64, 128, 256), so the indices converge more slowly",
+                  file=sys.stderr)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*Sobol'")   # said once, above
+            x = sobol.sample(prob, samples, calc_second_order=False, seed=seed)
     else:
         levels = [np.linspace(f.low, f.high, samples) for f in factors]
         x = np.array(list(itertools.product(*levels)), dtype=float)
