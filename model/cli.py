@@ -418,21 +418,22 @@ def cmd_calibrate_fit(args) -> Path:
     """calibrate --fit: the LHS sweep through the scenarios the checks read, then model.fitting."""
     from model.calibration import CHECKS
     from model.design import factors_from, make_design
-    from model.fitting import analyse, check_steps, scenarios_read, write_fit
+    from model.fitting import analyse, patterns_within, scenarios_read, write_fit
     from model.research import describe, finish, results_folder, sweep_into
     from model.sweep import plan
-    scenarios = research_scenarios(scenarios_read(CHECKS), [], args)
-    check_steps(args.steps, CHECKS, scenarios)
+    every = {s.name: s for s in research_scenarios(scenarios_read(CHECKS), [], args)}
+    patterns = patterns_within(args.steps, CHECKS, every)
+    scenarios = [every[name] for name in scenarios_read(patterns)]
     design = make_design("lhs", factors_from(args.vary), args.samples, args.seed)
     plan(design, scenarios, args.replications, args.steps, args.seed)     # bad input before any folder is made
     out = research_folder("calibrate", scenarios, args, "fit")
     description = describe("calibrate --fit", design, scenarios, args.replications, args.steps, args.seed,
-                           accept=args.accept, patterns=[[c.key, c.measure, c.low, c.high] for c in CHECKS])
+                           accept=args.accept, patterns=[[c.key, c.measure, c.low, c.high] for c in patterns])
     started = time.time()
     with results_folder(out, description, args.overwrite, versions=versions(), git_commit=git_commit()) as store:
         result = sweep_into(store, design, scenarios, args.replications, args.steps, args.seed, args.workers,
                             args.scheduler)
-        fit = analyse(result, CHECKS, args.accept)
+        fit = analyse(result, patterns, args.accept)
         write_fit(store, fit, len(design.points), args.replications, args.steps)
         finish(store, started, runs=len(result.runs), failed=int((result.runs["status"] != "ok").sum()),
                accepted=len(fit.accepted), rule=fit.rule, identified=fit.identified)

@@ -14,7 +14,16 @@ import pytest
 from model import cli
 from model.calibration import CHECKS, Check, _mean
 from model.design import Factor, make_design
-from model.fitting import distances, fit, inside, min_steps, pattern_names, scenarios_read, select
+from model.fitting import (
+    distances,
+    fit,
+    inside,
+    min_steps,
+    pattern_names,
+    patterns_within,
+    scenarios_read,
+    select,
+)
 from model.governance import GovernanceModel
 from model.metrics import METRIC_NAMES
 from model.parameters import PARAMETERS
@@ -119,11 +128,20 @@ def test_calibrate_fit_writes_the_posterior(tmp_path, monkeypatch, capsys):
 
 def test_too_short_steps_is_one_line_and_exit_2(tmp_path):
     out = tmp_path / "never"
-    proc = subprocess.run([sys.executable, str(ROOT / "run.py"), "calibrate", "--fit", "--steps", "100", "--out",
+    proc = subprocess.run([sys.executable, str(ROOT / "run.py"), "calibrate", "--fit", "--steps", "50", "--out",
                            str(out)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "--steps: expected at least 120 months" in proc.stderr, proc.stderr
-    assert not out.exists()
+    assert proc.stderr.count("\n") == 1 and "--steps: expected at least 60 months" in proc.stderr, proc.stderr
+    assert "(all of them need 120)" in proc.stderr and not out.exists()
+
+
+def test_a_shorter_fit_leaves_out_the_patterns_it_cannot_read():
+    scenarios = {n: load_scenario(n) for n in scenarios_read(CHECKS)}
+    kept = patterns_within(100, CHECKS, scenarios)
+    assert [c.key for c in kept] == ["SF6", "SF7", "SF9", "SF10", "SF10"]      # the SF4 windows end in month 119
+    assert scenarios_read(kept) == ["baseline", "burden_reduction", "function_transfer_unfunded",
+                                    "function_transfer_funded"]
+    assert patterns_within(120, CHECKS, scenarios) == list(CHECKS)
 
 
 @pytest.mark.parametrize("args, needle", [
