@@ -68,6 +68,14 @@ class TaskOwner(mesa.Agent):
         self.generated_total = self.done_total = self.centre_total = self.dropped_total = 0.0
         self.to_centre = np.zeros(C)
         self.spending = 0.0
+        self._changes_seen = -1      # reform changes already adopted (see _new_changes)
+
+    def _new_changes(self) -> bool:
+        """Whether reforms changed values in force since this owner last adopted them. Adopting
+        absorbs every community a change qualifies, so without a new change there is nothing
+        to adopt and the check (a dozen array operations a month) can be skipped."""
+        seen, self._changes_seen = self._changes_seen, len(self.model.values.changes)
+        return seen != self._changes_seen
 
     def base_volume(self) -> np.ndarray:
         """Expected tasks per community per month before growth."""
@@ -159,8 +167,10 @@ class Department(TaskOwner):
     def transferred(self, kept: np.ndarray) -> np.ndarray:
         """Transferred functions of communities the centre covers go there while it has room."""
         m = self.model
+        if m.centre is None:
+            return np.zeros_like(kept, dtype=float)
         covered = m.centre_coverage()
-        if m.centre is None or not covered.any():
+        if not covered.any():
             return np.zeros_like(kept, dtype=float)
         wanted = np.where(covered, m.rng.binomial(kept, m.values["transfer_share"]), 0)
         return m.centre.take(wanted)
@@ -169,6 +179,8 @@ class Department(TaskOwner):
         """Staff budget that reforms bring, once per community: 费随事转 moves the promised
         budget for the share of pushed-down work taken back and for street functions moved
         to departments, as far as funding complies; service points add staff in communities."""
+        if not self._new_changes():
+            return
         p, C = self.model.values, self.model.n_communities
         follows = p["funding_follows_tasks"].astype(bool)
         new = follows & (p["transfer_share"] > 0) & ~self.funded
@@ -236,6 +248,8 @@ class StreetOffice(TaskOwner):
 
     def _adopt_reforms(self) -> None:
         """Functions moved to departments with funding take their staff budget along."""
+        if not self._new_changes():
+            return
         p = self.model.values
         new = (p["funding_follows_tasks"].astype(bool) & (p["street_functions_to_departments"] > 0)
                & self.serves & ~self.budget_moved)
