@@ -1,24 +1,25 @@
 """The actors: departments, street offices, residents' committees, the acceptance centre,
 and the Resident view onto a row of the population arrays.
 
-Departments, street offices and committees are few; they are ordinary Mesa agents whose
-methods the model calls in the order of the month (DESIGN.md §2). Each reads the values in
-force through ``model.values`` (levers per community) and owns the rules about itself.
+Departments and street offices are few; they are ordinary Mesa agents whose methods the
+model calls in the order of the month (DESIGN.md §2). Each reads the values in force through
+``model.values`` (levers per community) and owns the rules about itself. A Committee is a view
+onto one entry of the committees' arrays (committees.py), whose rules run for all at once.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from .constants import EPSILON, MONTHS_PER_QUARTER, MONTHS_PER_YEAR, PER_THOUSAND, TIE_BREAK
+from .constants import EPSILON, MONTHS_PER_YEAR, PER_THOUSAND, TIE_BREAK
 from .population import RESIDENT_FIELDS, sigmoid
 from .work import Function, Owner, TaskQueue
 
 if TYPE_CHECKING:
+    from .committees import CommitteeArrays
     from .governance import GovernanceModel
 
 # The pilot departments: key, Chinese name. Their shares of the task volume are the
@@ -67,6 +68,14 @@ class TaskOwner(mesa.Agent):
         self.generated_total = self.done_total = self.centre_total = self.dropped_total = 0.0
         self.to_centre = np.zeros(C)
         self.spending = 0.0
+        self._changes_seen = -1      # reform changes already adopted (see _new_changes)
+
+    def _new_changes(self) -> bool:
+        """Whether reforms changed values in force since this owner last adopted them. Adopting
+        absorbs every community a change qualifies, so without a new change there is nothing
+        to adopt and the check (a dozen array operations a month) can be skipped."""
+        seen, self._changes_seen = self._changes_seen, len(self.model.values.changes)
+        return seen != self._changes_seen
 
     def base_volume(self) -> np.ndarray:
         """Expected tasks per community per month before growth."""
@@ -158,8 +167,10 @@ class Department(TaskOwner):
     def transferred(self, kept: np.ndarray) -> np.ndarray:
         """Transferred functions of communities the centre covers go there while it has room."""
         m = self.model
+        if m.centre is None:
+            return np.zeros_like(kept, dtype=float)
         covered = m.centre_coverage()
-        if m.centre is None or not covered.any():
+        if not covered.any():
             return np.zeros_like(kept, dtype=float)
         wanted = np.where(covered, m.rng.binomial(kept, m.values["transfer_share"]), 0)
         return m.centre.take(wanted)
@@ -168,6 +179,8 @@ class Department(TaskOwner):
         """Staff budget that reforms bring, once per community: 费随事转 moves the promised
         budget for the share of pushed-down work taken back and for street functions moved
         to departments, as far as funding complies; service points add staff in communities."""
+        if not self._new_changes():
+            return
         p, C = self.model.values, self.model.n_communities
         follows = p["funding_follows_tasks"].astype(bool)
         new = follows & (p["transfer_share"] > 0) & ~self.funded
@@ -211,8 +224,9 @@ class StreetOffice(TaskOwner):
     def __init__(self, model: GovernanceModel, index: int, committees: list[Committee]):
         super().__init__(model)
         self.index, self.committees = index, committees
+        self.members = np.array([c.index for c in committees])     # its committees' community indices
         self.serves = np.zeros(model.n_communities, dtype=bool)
-        self.serves[[c.index for c in committees]] = True
+        self.serves[self.members] = True
         self.budget_moved = np.zeros(model.n_communities, dtype=bool)
         p = model.values
         self._setup_work(p["street_capacity_share"] * self.own_volume().sum())
@@ -234,6 +248,8 @@ class StreetOffice(TaskOwner):
 
     def _adopt_reforms(self) -> None:
         """Functions moved to departments with funding take their staff budget along."""
+        if not self._new_changes():
+            return
         p = self.model.values
         new = (p["funding_follows_tasks"].astype(bool) & (p["street_functions_to_departments"] > 0)
                & self.serves & ~self.budget_moved)
@@ -248,7 +264,7 @@ class StreetOffice(TaskOwner):
         """(3) Work its own functions; hand each committee what was pushed down (refusals go
         back to their owner); inspect; rank and fund after inspections."""
         m = self.model
-        p = m.values
+        p, arrays = m.values, m.committee_arrays
         self._adopt_reforms()
         self.work()
         owners = [*m.departments, self]
@@ -259,245 +275,127 @@ class StreetOffice(TaskOwner):
             refused = m.rng.binomial(pushed, off_list[:, None] * listed)
             for owner, back in zip(owners, refused, strict=True):
                 owner.refused += back
-            for c in self.committees:
-                c.refused += int(refused[:, c.index].sum())
+            arrays.refused[self.members] += refused[:, self.members].sum(axis=0)
             pushed -= refused
         incoming = pushed.sum(axis=0)
         m.committee_tasks.add(m.month, incoming)
         inspections = m.government.practiced["inspections_per_year"]
-        for c in self.committees:
-            c.incoming = int(incoming[c.index])
-            c.inspections = int(m.rng.poisson(inspections[c.index] / MONTHS_PER_YEAR))
-        if any(c.inspections for c in self.committees):
+        arrays.incoming[self.members] = incoming[self.members]
+        arrays.inspections[self.members] = m.rng.poisson(inspections[self.members] / MONTHS_PER_YEAR)
+        if arrays.inspections[self.members].any():
             self.rank_and_fund()
 
     def rank_and_fund(self) -> None:
         """Rank committees by evaluation score; tie a share of their funding to rank; each
         committee then adapts to what the evaluation rewards."""
         m = self.model
-        p = m.values
-        scores = np.array([(1 - c.appraisal_weight) * c.completion + c.appraisal_weight * c.appraisal
-                           for c in self.committees])
+        p, arrays, idx = m.values, m.committee_arrays, self.members
+        a = arrays.appraisal_weight(idx)
+        scores = (1 - a) * arrays.completion[idx] + a * arrays.appraisal[idx]
         scores = scores + m.rng.random(scores.size) * TIE_BREAK     # break ties at random
         ranks = scores.argsort().argsort()
         percentile = ranks / max(len(self.committees) - 1, 1)
         w = p["funding_evaluation_weight"]
-        for c, q in zip(self.committees, percentile, strict=True):
-            c.funding = p["funding_base"] * (1 + w * (2 * q - 1))   # from (1 - w) to (1 + w) times the base
-            c.adapt(w)
+        arrays.funding[idx] = p["funding_base"] * (1 + w * (2 * percentile - 1))   # (1 - w) to (1 + w) times the base
+        arrays.adapt(idx, w)
 
 
 class Committee(mesa.Agent):
-    """A residents' committee: splits fixed worker hours between upward and resident work."""
+    """A residents' committee: splits fixed worker hours between upward and resident work.
+
+    Its state is one entry of the model's CommitteeArrays (committees.py), where the rules
+    run for all committees at once; this agent is a view onto entry ``index`` (like Resident),
+    and its methods run those rules for this committee alone."""
 
     owner = Owner.COMMITTEE     # of the community's self-governance functions
+    FIELDS = ("skill", "incoming", "inspections", "refused", "done", "lean", "trained", "funding",
+              "completion", "appraisal", "resolution", "agenda_up", "agenda_residents",
+              "deliberation_events", "certified", "burden", "capacity", "visits", "recruitment",
+              "tasks_done_total")
 
     def __init__(self, model: GovernanceModel, index: int, street: int):
         super().__init__(model)
-        p = model.values
         self.index, self.street = index, street
-        self.skill = np.clip(model.rng.normal(p["initial_skill_mean"], p["initial_skill_sd"],
-                                              p["workers_per_committee"]), 0, 1)
-        self.exits: deque[int] = deque(maxlen=MONTHS_PER_YEAR)
-        self.incoming = self.inspections = self.refused = 0
-        self.done = 0                  # tasks completed this month
-        self.lean = 0.0                # adapted shift of weight toward upward work (see adapt)
-        self.trained = 0               # workers trained this month (a cost)
-        self.funding = p["funding_base"]
-        self.completion = 1.0          # smoothed share of assigned tasks done
-        self.appraisal = p["initial_satisfaction"]   # residents' mean satisfaction, as appraised
-        self.resolution = p["initial_resolution"]    # smoothed share of requests resolved within 30 days
-        self.agenda_up = self.agenda_residents = EPSILON
-        self.deliberation_events = 0
-        self.certified = False
-        self.hours: dict[str, float] = {}
-        self.burden = 1.0
-        self.capacity = self.visits = self.recruitment = 0.0
-        self.tasks_done_total = 0
+        self._idx = np.array([index])
+
+    @property
+    def _arrays(self) -> CommitteeArrays:
+        return self.model.committee_arrays
 
     def lever(self, name: str):
         """The value of a lever in force in this committee's community."""
         return self.model.values[name][self.index]
 
     @property
+    def hours(self) -> dict[str, float]:
+        """This month's hours by use (empty before the first month)."""
+        return {k: v[self.index].item() for k, v in self._arrays.hours.items()}
+
+    @property
     def appraisal_weight(self) -> float:
-        """Weight of resident appraisal in this committee's evaluation (0 without appraisal)."""
-        return float(self.lever("appraisal_weight")) if self.lever("resident_appraisal") else 0.0
+        return self._arrays.appraisal_weight(self._idx)[0].item()
 
     @property
     def orientation(self) -> float:
-        """Weight on residents' demands: what the mandate gives (elections.py), less what the
-        committee has learned the street office's evaluation rewards."""
-        p = self.model.values
-        return float(np.clip(self.model.elections.orientation(self.index) - self.lean,
-                             p["orientation_min"], p["orientation_max"]))
-
-    def adapt(self, stake: float) -> None:
-        """After a ranking: shift weight toward the side of the work whose shortfall costs the
-        most score, in proportion to the money at stake (bounded; no stake, no shift).
-
-        The score is (1 - a) * completion + a * appraisal with a the appraisal weight."""
-        p = self.model.values
-        a = self.appraisal_weight
-        gap = (1 - a) * (1 - self.completion) - a * (1 - self.appraisal)
-        self.lean = float(np.clip(self.lean + p["adaptation_rate"] * stake * gap, -p["max_lean"], p["max_lean"]))
+        return self._arrays.orientation(self._idx)[0].item()
 
     @property
     def productivity(self) -> float:
-        p = self.model.values
-        base = p["productivity_base"] + p["productivity_skill_weight"] * float(self.skill.mean())
-        return (base * (1 + p["facility_productivity_boost"] * self.lever("facilities_level"))
-                * (1 + p["social_org_productivity_boost"] * self.lever("social_organizations_active")))
-
-    def certify(self) -> None:
-        self.skill = np.minimum(1.0, self.skill + self.model.values["training_skill"])
-        self.certified = True
-        self.trained += self.skill.size
-
-    # --------------------------------------------------------------------- the month
-    def plan_month(self, queue: float, vulnerable_households: float, tasks: float) -> None:
-        """(5) Split the month's hours: mandatory upward work first, then admin tasks (``tasks``
-        undone, this month's included) and resident service weighted by orientation; set
-        service capacity and outreach."""
-        m, p = self.model, self.model.values
-        overhead = m.government.practiced
-        self.trained = 0
-        if self.lever("training") and not self.certified:
-            self.certify()
-        per_year = self.lever("hearings_per_year") + self.lever("forums_per_year")
-        self.deliberation_events = int(m.rng.poisson(per_year / MONTHS_PER_YEAR)) if per_year > 0 else 0
-        scale = p["scale"]
-        total = p["workers_per_committee"] * p["hours_per_worker_month"]
-        evaluated = 1.0 if self.lever("ledgers_in_evaluation") else p["ledger_hours_unevaluated_share"]
-        upward = {
-            "meetings": overhead["meetings_per_month"][self.index] * p["meeting_hours"] * p["meeting_attendees"],
-            "inspections": self.inspections * p["inspection_prep_hours"],
-            "ledgers": overhead["ledgers"][self.index] * p["ledger_hours"] * evaluated,
-            "plaques": overhead["plaques"][self.index] * p["plaque_hours"],
-        }
-        economy = p["economic_activity_hours"] if self.lever("economic_activity") else 0.0
-        mandatory = sum(upward.values()) + economy
-        free = max(0.0, total - mandatory)
-
-        # payments that came with this month's tasks buy hours outside the committee's own
-        bought = (self.incoming * p["hours_per_admin_task"] * p["transfer_payment_hours_share"]
-                  * p["funding_compliance"] if self.lever("funding_follows_tasks") else 0.0)
-        admin_demand = max(0.0, tasks * p["hours_per_admin_task"] - bought)
-        visits_wanted = vulnerable_households / scale * p["visits_per_vulnerable_quarter"] / MONTHS_PER_QUARTER
-        request_demand = queue / scale * p["hours_per_request"]
-        visit_demand = visits_wanted * p["hours_per_visit"]
-        service_demand = request_demand + visit_demand
-
-        # Free hours go to admin tasks and service in proportion to orientation-weighted
-        # demand; hours one side cannot use go to the other.
-        w = self.orientation
-        wa, ws = (1 - w) * admin_demand, w * service_demand
-        h_admin = min(admin_demand, free * wa / (wa + ws)) if wa + ws > 0 else 0.0
-        h_service = min(service_demand, free - h_admin)
-        h_admin = min(admin_demand, free - h_service)
-
-        done = min(tasks, int((h_admin + bought) / p["hours_per_admin_task"] + EPSILON))
-        self.done = done
-        self.tasks_done_total += done
-        self.completion += ((done / tasks if tasks else 1.0) - self.completion) / p["completion_memory_months"]
-
-        share_req = request_demand / service_demand if service_demand > 0 else 1.0
-        prod = self.productivity
-        self.capacity = h_service * share_req / p["hours_per_request"] * prod * scale
-        self.visits = h_service * (1 - share_req) / p["hours_per_visit"] * prod * scale
-        self.recruitment = min(1.0, w * p["recruitment_service_factor"] * h_service / total
-                               + p["social_org_recruitment_boost"] * self.lever("social_organizations_active"))
-
-        self.hours = {**upward, "tasks": h_admin, "service": h_service, "economy": economy, "total": total}
-        # Workload imposed from above this month (SF9: workers quit over the workload).
-        self.burden = (mandatory + self.incoming * p["hours_per_admin_task"] - bought) / total
-        self._count_agenda()
-
-    def _count_agenda(self) -> None:
-        """Agenda items from above (meetings, inspections, batches of tasks) and from residents
-        (items raised by attendees of last month's deliberation events, reports to the
-        residents' assembly when it meets, open affairs, appraisal)."""
-        m, p = self.model, self.model.values
-        up = (m.government.practiced["meetings_per_month"][self.index] * p["agenda_items_per_meeting"]
-              + self.inspections * p["agenda_items_per_inspection"] + self.incoming / p["tasks_per_agenda_item"])
-        raised = m.population.raised_items[self.index] / p["scale"] / p["agenda_raisers_per_item"]
-        residents = (raised + self._assembly_meetings() * p["agenda_items_per_report"]
-                     + p["agenda_items_open_affairs"] * self.lever("open_affairs")
-                     + p["agenda_items_appraisal"] * self.lever("resident_appraisal"))
-        memory = p["agenda_memory_months"]
-        self.agenda_up += (up - self.agenda_up) / memory
-        self.agenda_residents += (residents - self.agenda_residents) / memory
-
-    def _assembly_meetings(self) -> int:
-        """Reports the committee makes this month to a residents' assembly that meets: a
-        meeting it calls counts only if a quorum of representatives attends."""
-        m, p = self.model, self.model.values
-        per_year = p["assembly_reports_per_year_elected" if m.elections.elected(self.index)
-                     else "assembly_reports_per_year_appointed"]
-        called = int(m.rng.poisson(per_year / MONTHS_PER_YEAR))
-        if not called:
-            return 0
-        households = m.population.hh_comm_start[self.index + 1] - m.population.hh_comm_start[self.index]
-        seats = max(1, round(households * p["representatives_per_household"]))
-        present = m.rng.binomial(seats, p["representative_turnout"], called)
-        return int((present >= p["assembly_quorum"] * seats).sum())
-
-    def service_level(self) -> float:
-        """The service level residents with nothing pending perceive (their satisfaction
-        drifts toward it): the committee's resolution record, facilities, open affairs."""
-        p = self.model.values
-        return (p["quality_base"] + p["quality_resolution_weight"] * self.resolution
-                + p["quality_facilities_weight"] * min(1.0, self.lever("facilities_level"))
-                + p["quality_open_affairs_weight"] * self.lever("open_affairs"))
-
-    def event_seats(self, simulated_residents: int) -> float:
-        """Event places this month: capacity per resident, more with renovated facilities, scaled
-        by the committee's budget (its funding plus any income from economic activity)."""
-        p = self.model.values
-        income = p["economic_income"] if self.lever("economic_activity") else 0.0
-        budget = (self.funding + income) / max(p["funding_base"] + p["economic_income"], EPSILON)
-        return (p["event_seats_per_1000"] * simulated_residents / PER_THOUSAND
-                * (1 + p["facility_seats_boost"] * self.lever("facilities_level")) * budget)
-
-    def procedural_trust(self) -> float:
-        """Monthly trust residents gain from open affairs and resident appraisal (half each)."""
-        p = self.model.values
-        return p["procedural_trust"] * (self.lever("open_affairs") + self.lever("resident_appraisal")) / 2
-
-    def observe(self, resolved_share: float, satisfaction: float) -> None:
-        """After the month: residents' satisfaction is what appraisal reads; the resolution
-        record is smoothed."""
-        self.appraisal = satisfaction
-        self.resolution += (resolved_share - self.resolution) / self.model.values["resolution_memory_months"]
+        return self._arrays.productivity(self._idx)[0].item()
 
     @property
     def agenda_share(self) -> float:
-        return self.agenda_residents / (self.agenda_residents + self.agenda_up)
+        return self._arrays.agenda_share(self._idx)[0].item()
 
     @property
     def admin_hours(self) -> float:
-        return sum(self.hours.get(k, 0.0) for k in ("meetings", "inspections", "ledgers", "plaques", "tasks"))
-
-    def workforce_step(self) -> None:
-        """(8) Workers leave with a chance logistic in overload, pay and pension; skill moves."""
-        m, p = self.model, self.model.values
-        logit = (p["exit_intercept"] + p["exit_burden_weight"] * (min(self.burden, p["exit_burden_cap"]) - 1)
-                 - p["exit_pay_weight"] * (self.lever("pay_level") - 1)
-                 - p["exit_pension_weight"] * self.lever("pension"))
-        leaving = m.rng.random(self.skill.size) < sigmoid(logit)
-        entry = p["entry_skill"] + (p["training_skill"] if self.lever("training") else 0.0)
-        if self.lever("training"):
-            self.trained += int(leaving.sum())      # new workers are trained too
-        self.skill[leaving] = min(1.0, entry)
-        self.skill += p["skill_learning"] * (1 - self.skill)
-        self.exits.append(int(leaving.sum()))
+        return self._arrays.admin_hours(self._idx)[0].item()
 
     @property
     def turnover(self) -> float:
-        """Exits in the last 12 months per worker, annualised when fewer months have passed."""
-        if not self.exits:
-            return 0.0
-        return sum(self.exits) / len(self.exits) * MONTHS_PER_YEAR / self.skill.size
+        return self._arrays.turnover(self._idx)[0].item()
+
+    def adapt(self, stake: float) -> None:
+        self._arrays.adapt(self._idx, stake)
+
+    def certify(self) -> None:
+        self._arrays.certify(self._idx)
+
+    def plan_month(self, queue: float, vulnerable_households: float, tasks: float) -> None:
+        self._arrays.plan_month(self._idx, np.array([queue]), np.array([vulnerable_households]), np.array([tasks]))
+
+    def _count_agenda(self) -> None:
+        self._arrays.count_agenda(self._idx, np.array([self._assembly_meetings()]))
+
+    def _assembly_meetings(self) -> int:
+        return self._arrays.assembly_meetings(self.index)
+
+    def service_level(self) -> float:
+        return self._arrays.service_level(self._idx)[0].item()
+
+    def event_seats(self, simulated_residents: int) -> float:
+        return self._arrays.event_seats(self._idx, np.array([simulated_residents]))[0].item()
+
+    def procedural_trust(self) -> float:
+        return self._arrays.procedural_trust(self._idx)[0].item()
+
+    def observe(self, resolved_share: float, satisfaction: float) -> None:
+        self._arrays.observe(self._idx, resolved_share, satisfaction)
+
+
+def _committee_property(name: str) -> property:
+    def get(self: Committee):
+        value = getattr(self._arrays, name)[self.index]
+        return value if name == "skill" else value.item()
+
+    def set_(self: Committee, value) -> None:
+        getattr(self._arrays, name)[self.index] = value
+
+    return property(get, set_, doc=f"This committee's ``{name}`` (CommitteeArrays entry).")
+
+
+for _name in Committee.FIELDS:
+    setattr(Committee, _name, _committee_property(_name))
 
 
 class AcceptanceCentre(mesa.Agent):

@@ -67,7 +67,7 @@ class Elections:
         due = elected & (self.next_election <= month) & (self.next_election != NOT_SCHEDULED)
         if not due.any():
             return
-        mobilisation = np.array([c.recruitment for c in m.committees])
+        mobilisation = m.committee_arrays.recruitment.copy()
         street_nominated = values["nomination"] == "street"
         by_residents = due & (mode != ElectionMode.REPRESENTATIVE)
         n_eligible = np.maximum(pop.per_community(pop.registered), 1.0)
@@ -130,7 +130,11 @@ class Elections:
         return self.mandate[community] != ElectionMode.APPOINTED
 
     def orientation(self, community: int) -> float:
-        """Weight the committee gives residents' demands (0: only upward, 1: only residents).
+        """Weight the committee of ``community`` gives residents' demands (see orientations)."""
+        return float(self.orientations(np.array([community]))[0])
+
+    def orientations(self, idx: np.ndarray) -> np.ndarray:
+        """Weight the committees ``idx`` give residents' demands (0: only upward, 1: only residents).
 
         An appointed committee's weight, plus what the last election gave: a director who won
         a real election; contested seats, the more so in a close race, with many voters in
@@ -139,17 +143,15 @@ class Elections:
         tied to the street office's ranking pulls it upward is learned by the committee itself
         (Committee.adapt)."""
         p = self.model.values
-        c = community
         w = p["orientation_appointed"]
-        appraisal = bool(p["resident_appraisal"][c])
-        if appraisal:
-            w += p["orientation_appraisal_boost"]
-        if self.mandate[c] != ElectionMode.APPOINTED:
-            closeness = 1 - abs(2 * self.support[c] - 1)
-            w += (p["orientation_elected_director"] * self.elected_director[c]
-                  + self.contested[c] * (p["orientation_contest_weight"] * closeness
-                                         + p["orientation_turnout_weight"] * self.personal_turnout[c]
-                                         + p["orientation_reelection_weight"]
-                                         * (1 - self.satisfaction_at_election[c]))
-                  + p["orientation_newcomer_weight"] * self.lost[c])
-        return float(np.clip(w, p["orientation_min"], p["orientation_max"]))
+        w = np.where(p["resident_appraisal"][idx].astype(bool), w + p["orientation_appraisal_boost"], w)
+        closeness = 1 - abs(2 * self.support[idx] - 1)
+        contested = self.contested[idx]
+        elected = (w + (p["orientation_elected_director"] * self.elected_director[idx]
+                        + contested * (p["orientation_contest_weight"] * closeness
+                                       + p["orientation_turnout_weight"] * self.personal_turnout[idx]
+                                       + p["orientation_reelection_weight"]
+                                       * (1 - self.satisfaction_at_election[idx]))
+                        + p["orientation_newcomer_weight"] * self.lost[idx]))
+        w = np.where(self.mandate[idx] != ElectionMode.APPOINTED, elected, w)
+        return np.clip(w, p["orientation_min"], p["orientation_max"])

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .agents import DEPARTMENT_CATALOGUE, AcceptanceCentre, Committee, Department, Resident, StreetOffice
+from .committees import CommitteeArrays
 from .constants import PER_THOUSAND
 from .district import real_sizes, simulated_sizes
 from .elections import ElectionMode, Elections
@@ -75,6 +76,7 @@ class GovernanceModel(mesa.Model):
         self.government = DistrictGovernment(self)
         self.committee_tasks = TaskQueue(self.n_communities)   # tasks pushed down, one column per committee
         cps = base["communities_per_street"]
+        self.committee_arrays = CommitteeArrays(self)     # the committees' state; rules run on all at once
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
         self.streets = [StreetOffice(self, s, self.committees[s * cps:(s + 1) * cps])
                         for s in range(base["n_streets"])]
@@ -139,34 +141,30 @@ class GovernanceModel(mesa.Model):
         capacity = capacities(self, np.zeros(self.n_communities), volunteers)
         pop.raise_needs(open_channels(capacity, self.services_home, self.centre_coverage()))
         # (5) committees split hours and serve; queues carry over
-        queue, tasks = pop.committee_queue(), self.committee_tasks.backlog
-        for c in self.committees:
-            c.plan_month(queue[c.index], pop.vulnerable_households[c.index], tasks[c.index])
-        self.committee_tasks.complete(self.committee_values("done"))
-        capacity[Channel.COMMITTEE] = self.committee_values("capacity")
-        outcome = pop.serve(self.month, capacity, self.services_home, priority(self),
-                            np.array([c.service_level() for c in self.committees]))
-        pop.visit_vulnerable(self.month, self.committee_values("visits"))
+        cs, every = self.committee_arrays, self.committee_arrays.all
+        cs.plan_month(every, pop.committee_queue(), pop.vulnerable_households, self.committee_tasks.backlog)
+        self.committee_tasks.complete(cs.done)
+        capacity[Channel.COMMITTEE] = cs.capacity
+        outcome = pop.serve(self.month, capacity, self.services_home, priority(self), cs.service_level(every))
+        pop.visit_vulnerable(self.month, cs.visits.copy())
         # (6) residents take part and update attitudes
-        pop.participate(self.month, self.committee_values("recruitment"),
-                        np.array([c.event_seats(size) for c, size in zip(self.committees, pop.sizes, strict=True)]),
-                        self.committee_values("deliberation_events"), self.committee_values("agenda_share"),
-                        np.array([c.procedural_trust() for c in self.committees]))
+        pop.participate(self.month, cs.recruitment.copy(), cs.event_seats(every, pop.sizes),
+                        cs.deliberation_events.astype(float), cs.agenda_share(every), cs.procedural_trust(every))
         satisfaction = pop.per_community(pop.satisfaction) / pop.sizes
         resolved = np.divide(outcome.resolved_30, outcome.new, out=np.zeros(self.n_communities),
                              where=outcome.new > 0)
-        for c in self.committees:
-            c.observe(float(resolved[c.index]), float(satisfaction[c.index]))
+        cs.observe(every, resolved, satisfaction)
         # (7) an election is held where a term ends
         self.elections.step()
         # (8) workers leave and are replaced; skill moves
-        self.agents_by_type[Committee].do("workforce_step")
+        cs.workforce_step(every)
         return self._record(outcome)
 
     # ------------------------------------------------------------------ views
     def committee_values(self, name: str) -> np.ndarray:
         """One attribute of every committee, in community order."""
-        return np.array([getattr(c, name) for c in self.committees], dtype=float)
+        value = getattr(self.committee_arrays, name)
+        return np.array(value(self.committee_arrays.all) if callable(value) else value, dtype=float)
 
     def centre_coverage(self) -> np.ndarray:
         """Communities whose residents and transferred functions the acceptance centre takes."""
@@ -220,17 +218,17 @@ class GovernanceModel(mesa.Model):
         return due + centre, on_time + centre
 
     def _record(self, outcome) -> MonthRecord:
-        p, cms, overhead = self.values, self.committees, self.government.practiced
+        p, overhead = self.values, self.government.practiced
         due, on_time = self.government_work_due()
         return MonthRecord(
             month=self.month, population=self.population, service=outcome,
-            committee_hours=np.array([c.hours["total"] for c in cms]),
+            committee_hours=self.committee_arrays.hours["total"].copy(),
             admin_hours=self.committee_values("admin_hours"),
             incoming_tasks=self.committee_values("incoming"),
             agenda_share=self.committee_values("agenda_share"),
             funding=self.committee_values("funding"),
             worker_turnover=self.committee_values("turnover"),
-            worker_skill=np.array([c.skill.mean() for c in cms]),
+            worker_skill=self.committee_arrays.skill.mean(axis=1),
             turnout=self.elections.turnout.copy(), personal_turnout=self.elections.personal_turnout.copy(),
             elected=self.elections.mandate != ElectionMode.APPOINTED, contested=self.elections.contested.copy(),
             lost=self.elections.lost.copy(),
@@ -247,7 +245,7 @@ class GovernanceModel(mesa.Model):
         owners = (*self.departments, *self.streets)
         return {
             "generated": float(sum(o.generated_total for o in owners)),
-            "done": float(sum(o.done_total for o in owners) + sum(c.tasks_done_total for c in self.committees)),
+            "done": float(sum(o.done_total for o in owners) + sum(self.committee_arrays.tasks_done_total)),
             "pending": float(sum(o.queue.backlog.sum() + o.refused.sum() for o in owners)
                              + self.committee_tasks.backlog.sum()),
             "transferred": float(sum(o.centre_total for o in owners)),

@@ -71,7 +71,7 @@ class DistrictGovernment(mesa.Agent):
         workers = p["workers_per_committee"]
         pay = workers * p["worker_pay_month"] * p["pay_level"]
         pensions = pay * p["pension_cost_share"] * p["pension"]
-        trained = np.array([c.trained for c in m.committees], dtype=float)
+        trained = m.committee_arrays.trained.astype(float)
         facilities = (self.renovated * p["facility_renovation_cost"]
                       + p["facilities_level"] * p["facility_upkeep_month"])
         return pay + pensions + trained * p["training_cost_per_worker"] + facilities

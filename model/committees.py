@@ -1,0 +1,281 @@
+"""The residents' committees' state as arrays over communities, and their monthly rules
+vectorised across committees.
+
+A committee's rules are a few scalar equations, and there are only tens of committees, so
+running them one committee at a time cost more Python overhead than arithmetic. Here each
+rule runs once for a set of committees ``idx`` (index arrays in community order): the model
+passes all of them, a ``Committee`` agent (agents.py, a view onto one index) passes its own.
+Every equation keeps the order of operations of the scalar rule it replaced, and the draws
+are made committee by committee in index order, so a seed gives the same run as before.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .constants import EPSILON, MONTHS_PER_QUARTER, MONTHS_PER_YEAR, PER_THOUSAND
+from .population import sigmoid
+
+if TYPE_CHECKING:
+    from .governance import GovernanceModel
+
+UPWARD = ("meetings", "inspections", "ledgers", "plaques")
+"""Hours of mandatory upward work, in the order they are summed."""
+ADMIN = (*UPWARD, "tasks")
+"""Hours that count as administrative work, in the order they are summed."""
+
+
+class CommitteeArrays:
+    """Every committee's state, one entry (a row of ``skill``) per community.
+
+    Field meanings are those of the Committee agent's attributes (docs/ODD.md §2.2)."""
+
+    def __init__(self, model: GovernanceModel):
+        self.model = model
+        p, C = model.values, model.n_communities
+        W = p["workers_per_committee"]
+        self.all = np.arange(C)
+        self.skill = np.empty((C, W))
+        for c in range(C):      # one draw per committee, in community order
+            self.skill[c] = np.clip(model.rng.normal(p["initial_skill_mean"], p["initial_skill_sd"], W), 0, 1)
+        self.exits = np.zeros((MONTHS_PER_YEAR, C), dtype=np.int64)   # ring of the last 12 months' exits
+        self.exit_months = 0                                           # months recorded in the ring
+        self.incoming = np.zeros(C, dtype=np.int64)
+        self.inspections = np.zeros(C, dtype=np.int64)
+        self.refused = np.zeros(C, dtype=np.int64)
+        self.done = np.zeros(C)                 # tasks completed this month
+        self.lean = np.zeros(C)                 # adapted shift of weight toward upward work (see adapt)
+        self.trained = np.zeros(C, dtype=np.int64)   # workers trained this month (a cost)
+        self.funding = np.full(C, float(p["funding_base"]))
+        self.completion = np.ones(C)            # smoothed share of assigned tasks done
+        self.appraisal = np.full(C, float(p["initial_satisfaction"]))   # residents' mean satisfaction
+        self.resolution = np.full(C, float(p["initial_resolution"]))    # smoothed 30-day resolution share
+        self.agenda_up = np.full(C, EPSILON)
+        self.agenda_residents = np.full(C, EPSILON)
+        self.deliberation_events = np.zeros(C, dtype=np.int64)
+        self.certified = np.zeros(C, dtype=bool)
+        self.hours: dict[str, np.ndarray] = {}  # this month's hours by use (empty before the first month)
+        self.burden = np.ones(C)
+        self.capacity = np.zeros(C)
+        self.visits = np.zeros(C)
+        self.recruitment = np.zeros(C)
+        self.tasks_done_total = np.zeros(C)
+
+    def lever(self, name: str, idx: np.ndarray) -> np.ndarray:
+        """A lever in force in the communities ``idx``."""
+        return self.model.values[name][idx]
+
+    # ------------------------------------------------------------------ derived values
+    def appraisal_weight(self, idx: np.ndarray) -> np.ndarray:
+        """Weight of resident appraisal in the evaluation (0 without appraisal)."""
+        return np.where(self.lever("resident_appraisal", idx).astype(bool),
+                        self.lever("appraisal_weight", idx).astype(float), 0.0)
+
+    def orientation(self, idx: np.ndarray) -> np.ndarray:
+        """Weight on residents' demands: what the mandate gives (elections.py), less what the
+        committee has learned the street office's evaluation rewards."""
+        p = self.model.values
+        return np.clip(self.model.elections.orientations(idx) - self.lean[idx],
+                       p["orientation_min"], p["orientation_max"])
+
+    def productivity(self, idx: np.ndarray) -> np.ndarray:
+        p = self.model.values
+        base = p["productivity_base"] + p["productivity_skill_weight"] * self.skill[idx].mean(axis=1)
+        return (base * (1 + p["facility_productivity_boost"] * self.lever("facilities_level", idx))
+                * (1 + p["social_org_productivity_boost"] * self.lever("social_organizations_active", idx)))
+
+    def agenda_share(self, idx: np.ndarray) -> np.ndarray:
+        return self.agenda_residents[idx] / (self.agenda_residents[idx] + self.agenda_up[idx])
+
+    def admin_hours(self, idx: np.ndarray) -> np.ndarray:
+        total = np.zeros(len(idx))
+        for k in ADMIN:
+            total = total + (self.hours[k][idx] if self.hours else 0.0)
+        return total
+
+    def turnover(self, idx: np.ndarray) -> np.ndarray:
+        """Exits in the last 12 months per worker, annualised when fewer months have passed."""
+        if not self.exit_months:
+            return np.zeros(len(idx))
+        months = min(self.exit_months, MONTHS_PER_YEAR)
+        return self.exits[:, idx].sum(axis=0) / months * MONTHS_PER_YEAR / self.skill.shape[1]
+
+    def service_level(self, idx: np.ndarray) -> np.ndarray:
+        """The service level residents with nothing pending perceive (their satisfaction
+        drifts toward it): the committee's resolution record, facilities, open affairs."""
+        p = self.model.values
+        return (p["quality_base"] + p["quality_resolution_weight"] * self.resolution[idx]
+                + p["quality_facilities_weight"] * np.minimum(1.0, self.lever("facilities_level", idx))
+                + p["quality_open_affairs_weight"] * self.lever("open_affairs", idx))
+
+    def event_seats(self, idx: np.ndarray, simulated_residents: np.ndarray) -> np.ndarray:
+        """Event places this month: capacity per resident, more with renovated facilities, scaled
+        by the committee's budget (its funding plus any income from economic activity)."""
+        p = self.model.values
+        income = np.where(self.lever("economic_activity", idx).astype(bool), p["economic_income"], 0.0)
+        budget = (self.funding[idx] + income) / max(p["funding_base"] + p["economic_income"], EPSILON)
+        return (p["event_seats_per_1000"] * simulated_residents / PER_THOUSAND
+                * (1 + p["facility_seats_boost"] * self.lever("facilities_level", idx)) * budget)
+
+    def procedural_trust(self, idx: np.ndarray) -> np.ndarray:
+        """Monthly trust residents gain from open affairs and resident appraisal (half each)."""
+        p = self.model.values
+        return p["procedural_trust"] * (self.lever("open_affairs", idx) + self.lever("resident_appraisal", idx)) / 2
+
+    # ------------------------------------------------------------------ rules
+    def certify(self, idx: np.ndarray) -> None:
+        self.skill[idx] = np.minimum(1.0, self.skill[idx] + self.model.values["training_skill"])
+        self.certified[idx] = True
+        self.trained[idx] += self.skill.shape[1]
+
+    def adapt(self, idx: np.ndarray, stake: float) -> None:
+        """After a ranking: shift weight toward the side of the work whose shortfall costs the
+        most score, in proportion to the money at stake (bounded; no stake, no shift).
+
+        The score is (1 - a) * completion + a * appraisal with a the appraisal weight."""
+        p = self.model.values
+        a = self.appraisal_weight(idx)
+        gap = (1 - a) * (1 - self.completion[idx]) - a * (1 - self.appraisal[idx])
+        self.lean[idx] = np.clip(self.lean[idx] + p["adaptation_rate"] * stake * gap, -p["max_lean"], p["max_lean"])
+
+    def draw_events(self, idx: np.ndarray) -> np.ndarray:
+        """This month's deliberation events and assembly reports, committee by committee:
+        sets ``deliberation_events`` and returns the reports made to an assembly that met."""
+        m = self.model
+        per_year = self.lever("hearings_per_year", idx) + self.lever("forums_per_year", idx)
+        reports = np.zeros(len(idx), dtype=np.int64)
+        for row, c in enumerate(idx):
+            self.deliberation_events[c] = (int(m.rng.poisson(per_year[row] / MONTHS_PER_YEAR))
+                                           if per_year[row] > 0 else 0)
+            reports[row] = self.assembly_meetings(c)
+        return reports
+
+    def assembly_meetings(self, c: int) -> int:
+        """Reports committee ``c`` makes this month to a residents' assembly that meets: a
+        meeting it calls counts only if a quorum of representatives attends."""
+        m, p = self.model, self.model.values
+        per_year = p["assembly_reports_per_year_elected" if m.elections.elected(c)
+                     else "assembly_reports_per_year_appointed"]
+        called = int(m.rng.poisson(per_year / MONTHS_PER_YEAR))
+        if not called:
+            return 0
+        households = m.population.hh_comm_start[c + 1] - m.population.hh_comm_start[c]
+        seats = max(1, round(households * p["representatives_per_household"]))
+        present = m.rng.binomial(seats, p["representative_turnout"], called)
+        return int((present >= p["assembly_quorum"] * seats).sum())
+
+    def plan_month(self, idx: np.ndarray, queue: np.ndarray, vulnerable_households: np.ndarray,
+                   tasks: np.ndarray) -> None:
+        """(5) Split the month's hours: mandatory upward work first, then admin tasks (``tasks``
+        undone, this month's included) and resident service weighted by orientation; set
+        service capacity and outreach."""
+        m, p = self.model, self.model.values
+        overhead = m.government.practiced
+        self.trained[idx] = 0
+        train = self.lever("training", idx).astype(bool)
+        if (train & ~self.certified[idx]).any():
+            self.certify(idx[train & ~self.certified[idx]])
+        reports = self.draw_events(idx)
+        scale = p["scale"]
+        total = p["workers_per_committee"] * p["hours_per_worker_month"]
+        evaluated = np.where(self.lever("ledgers_in_evaluation", idx).astype(bool), 1.0,
+                             p["ledger_hours_unevaluated_share"])
+        incoming = self.incoming[idx]
+        upward = {
+            "meetings": overhead["meetings_per_month"][idx] * p["meeting_hours"] * p["meeting_attendees"],
+            "inspections": self.inspections[idx] * p["inspection_prep_hours"],
+            "ledgers": overhead["ledgers"][idx] * p["ledger_hours"] * evaluated,
+            "plaques": overhead["plaques"][idx] * p["plaque_hours"],
+        }
+        economy = np.where(self.lever("economic_activity", idx).astype(bool), p["economic_activity_hours"], 0.0)
+        mandatory = upward["meetings"] + upward["inspections"] + upward["ledgers"] + upward["plaques"] + economy
+        free = np.maximum(0.0, total - mandatory)
+
+        # payments that came with this month's tasks buy hours outside the committee's own
+        bought = np.where(self.lever("funding_follows_tasks", idx).astype(bool),
+                          incoming * p["hours_per_admin_task"] * p["transfer_payment_hours_share"]
+                          * p["funding_compliance"], 0.0)
+        admin_demand = np.maximum(0.0, tasks * p["hours_per_admin_task"] - bought)
+        visits_wanted = vulnerable_households / scale * p["visits_per_vulnerable_quarter"] / MONTHS_PER_QUARTER
+        request_demand = queue / scale * p["hours_per_request"]
+        visit_demand = visits_wanted * p["hours_per_visit"]
+        service_demand = request_demand + visit_demand
+
+        # Free hours go to admin tasks and service in proportion to orientation-weighted
+        # demand; hours one side cannot use go to the other.
+        w = self.orientation(idx)
+        wa, ws = (1 - w) * admin_demand, w * service_demand
+        weighted = wa + ws > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h_admin = np.where(weighted, np.minimum(admin_demand, free * wa / (wa + ws)), 0.0)
+        h_service = np.minimum(service_demand, free - h_admin)
+        h_admin = np.minimum(admin_demand, free - h_service)
+
+        done = np.minimum(tasks, np.trunc((h_admin + bought) / p["hours_per_admin_task"] + EPSILON))
+        self.done[idx] = done
+        self.tasks_done_total[idx] += done
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(tasks != 0, done / tasks, 1.0)
+            share_req = np.where(service_demand > 0, request_demand / service_demand, 1.0)
+        self.completion[idx] += (ratio - self.completion[idx]) / p["completion_memory_months"]
+
+        prod = self.productivity(idx)
+        self.capacity[idx] = h_service * share_req / p["hours_per_request"] * prod * scale
+        self.visits[idx] = h_service * (1 - share_req) / p["hours_per_visit"] * prod * scale
+        self.recruitment[idx] = np.minimum(
+            1.0, w * p["recruitment_service_factor"] * h_service / total
+            + p["social_org_recruitment_boost"] * self.lever("social_organizations_active", idx))
+
+        hours = {**upward, "tasks": h_admin, "service": h_service, "economy": economy,
+                 "total": np.full(len(idx), total, dtype=float)}
+        if not self.hours:
+            self.hours = {k: np.zeros(m.n_communities) for k in hours}
+        for k, v in hours.items():
+            self.hours[k][idx] = v
+        # Workload imposed from above this month (SF9: workers quit over the workload).
+        self.burden[idx] = (mandatory + incoming * p["hours_per_admin_task"] - bought) / total
+        self.count_agenda(idx, reports)
+
+    def count_agenda(self, idx: np.ndarray, reports: np.ndarray) -> None:
+        """Agenda items from above (meetings, inspections, batches of tasks) and from residents
+        (items raised by attendees of last month's deliberation events, ``reports`` to the
+        residents' assembly when it meets, open affairs, appraisal)."""
+        m, p = self.model, self.model.values
+        up = (m.government.practiced["meetings_per_month"][idx] * p["agenda_items_per_meeting"]
+              + self.inspections[idx] * p["agenda_items_per_inspection"]
+              + self.incoming[idx] / p["tasks_per_agenda_item"])
+        raised = m.population.raised_items[idx] / p["scale"] / p["agenda_raisers_per_item"]
+        residents = (raised + reports * p["agenda_items_per_report"]
+                     + p["agenda_items_open_affairs"] * self.lever("open_affairs", idx)
+                     + p["agenda_items_appraisal"] * self.lever("resident_appraisal", idx))
+        memory = p["agenda_memory_months"]
+        self.agenda_up[idx] += (up - self.agenda_up[idx]) / memory
+        self.agenda_residents[idx] += (residents - self.agenda_residents[idx]) / memory
+
+    def observe(self, idx: np.ndarray, resolved_share: np.ndarray, satisfaction: np.ndarray) -> None:
+        """After the month: residents' satisfaction is what appraisal reads; the resolution
+        record is smoothed."""
+        self.appraisal[idx] = satisfaction
+        self.resolution[idx] += (resolved_share - self.resolution[idx]) / self.model.values["resolution_memory_months"]
+
+    def workforce_step(self, idx: np.ndarray) -> None:
+        """(8) Workers leave with a chance logistic in overload, pay and pension; skill moves.
+        Exits are recorded for all committees at once (``idx`` is every committee)."""
+        m, p = self.model, self.model.values
+        overload = np.minimum(self.burden[idx], p["exit_burden_cap"]) - 1
+        logit = (p["exit_intercept"] + p["exit_burden_weight"] * overload
+                 - p["exit_pay_weight"] * (self.lever("pay_level", idx) - 1)
+                 - p["exit_pension_weight"] * self.lever("pension", idx))
+        skill = self.skill[idx]
+        leaving = m.rng.random(skill.shape) < sigmoid(logit)[:, None]
+        train = self.lever("training", idx).astype(bool)
+        entry = p["entry_skill"] + np.where(train, p["training_skill"], 0.0)
+        exits = leaving.sum(axis=1)
+        self.trained[idx] += np.where(train, exits, 0)      # new workers are trained too
+        skill = np.where(leaving, np.minimum(1.0, entry)[:, None], skill)
+        skill += p["skill_learning"] * (1 - skill)
+        self.skill[idx] = skill
+        self.exits[self.exit_months % MONTHS_PER_YEAR, idx] = exits
+        self.exit_months += 1
