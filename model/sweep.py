@@ -43,6 +43,7 @@ FLUSH_RUNS = 50            # at most this many runs are buffered before a part i
 FLUSH_SHARE = 20           # ... or a twentieth of the sweep if that is fewer (small sweeps save often),
 FLUSH_SECONDS = 10.0       # ... or this many seconds, whichever comes first
 ID_COLUMNS = ["run_id", "point", "scenario", "replication", "seed"]
+NO_VIEWS = {"resident_agents": False}
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def run_one(job: Job) -> tuple[dict[str, Any], pd.DataFrame | None]:
                            "replication": job.replication, "seed": job.seed, **job.values}
     started = time.perf_counter()
     try:
-        model = GovernanceModel(job.scenario, rng=job.seed, overrides=job.values).run(job.steps)
+        # no Mesa view agent per resident: a sweep reads the metrics only, which are the same without
+        model = GovernanceModel(job.scenario, rng=job.seed, overrides={**job.values, **NO_VIEWS}).run(job.steps)
         frame = model.district_frame()
     except (KeyboardInterrupt, SystemExit):
         raise
