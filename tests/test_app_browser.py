@@ -75,10 +75,23 @@ def server(tmp_path_factory):
         proc.wait(timeout=20)
 
 
-def _tiles(page) -> list[dict]:
+def _read_tiles(page) -> list[dict]:
     return page.eval_on_selector_all(
         ".shequ-tile", "els => els.map(e => ({street: +e.dataset.street, value: e.dataset.value, "
         "baseline: e.dataset.baseline, colour: e.dataset.colour, title: e.title}))")
+
+
+def _tiles(page) -> list[dict]:
+    """The map's tiles once the page has finished redrawing them: the month label can change
+    before every tile has (on a busy machine), so read until two reads apart agree."""
+    last = _read_tiles(page)
+    for _ in range(30):
+        time.sleep(0.3)
+        now = _read_tiles(page)
+        if now == last:
+            return now
+        last = now
+    return last
 
 
 def _month(page) -> int:
