@@ -122,7 +122,9 @@ class CommitteeArrays:
     def procedural_trust(self, idx: np.ndarray) -> np.ndarray:
         """Monthly trust residents gain from open affairs and resident appraisal (half each)."""
         p = self.model.values
-        return p["procedural_trust"] * (self.lever("open_affairs", idx) + self.lever("resident_appraisal", idx)) / 2
+        # as numbers: two boolean arrays would add as "or", and both reforms would give half
+        both = self.lever("open_affairs", idx).astype(float) + self.lever("resident_appraisal", idx).astype(float)
+        return p["procedural_trust"] * both / 2
 
     # ------------------------------------------------------------------ rules
     def certify(self, idx: np.ndarray) -> None:

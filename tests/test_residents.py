@@ -135,10 +135,21 @@ def test_what_attendees_raise_follows_their_needs():
     hearings = scenario(("deliberation", {"forums_per_year": 24.0}))
     shares = []
     for share_old in (0.05, 0.6):
-        raised = sum(run(hearings, s, steps=24, share_old=share_old).population.raised_needs.sum(axis=1)
-                     for s in SEEDS)
+        # raised_needs holds one month's items: add them up over every month of the run
+        raised = sum(raised_every_month(hearings, s, 36, share_old=share_old) for s in (*SEEDS, 34, 35, 36))
+        assert raised.sum() > 200, raised
         shares.append(raised[Need.ELDERLY_CARE] / raised.sum())
     assert shares[1] > shares[0] + 0.05, shares
+
+
+def raised_every_month(scen: Scenario, seed: int, steps: int, **overrides) -> np.ndarray:
+    """Items attendees raised about needs of their own, by need type, summed over the run."""
+    model = GovernanceModel(scen, rng=seed, overrides={**SMALL, **overrides})
+    total = np.zeros(len(Need))
+    for _ in range(steps):
+        model.step()
+        total += model.population.raised_needs.sum(axis=1)
+    return total
 
 
 def test_attendees_with_a_need_raise_more():
@@ -248,3 +259,16 @@ def test_seed_timeline_places_the_levers_where_the_report_does_and_does_not_satu
     f = m.district_frame()
     assert f["requests_resolved_share"].max() < 0.95
     assert f["contested_seat_share"].iloc[-1] > 0 and np.isfinite(f.drop(columns="step").to_numpy()).all()
+
+
+def test_open_affairs_and_resident_appraisal_each_give_half_the_procedural_trust():
+    every = np.arange(2)
+    bonus = {}
+    for oa, ra in [(False, False), (True, False), (False, True), (True, True)]:
+        m = GovernanceModel("baseline", rng=1, n_streets=1, communities_per_street=2, scale=0.005,
+                            open_affairs=oa, resident_appraisal=ra)
+        bonus[oa, ra] = m.committee_arrays.procedural_trust(every)
+    full = base_defaults()["procedural_trust"]
+    assert (bonus[False, False] == 0).all()
+    assert np.allclose(bonus[True, False], full / 2) and np.allclose(bonus[False, True], full / 2)
+    assert np.allclose(bonus[True, True], full)          # both together: the whole bonus, not half
