@@ -167,13 +167,3 @@ def make_design(method: str, factors: list[Factor], samples: int, master_seed: i
             points[f.name] = np.rint(points[f.name]).astype(int)
     return Design(method, tuple(factors), points, samples)
 
-
-def fixed_design(points: pd.DataFrame, method: str = "given") -> Design:
-    """A design from given parameter sets (a posterior sample, a table of cases); the factor
-    ranges are those the points span."""
-    factors = []
-    for name in points.columns:
-        if name not in PARAMETERS:
-            raise InputError("design", name, "a parameter name from `run.py params`", name)
-        factors.append(Factor(name, float(points[name].min()), float(points[name].max())))
-    return Design(method, tuple(factors), points.reset_index(drop=True), len(points))

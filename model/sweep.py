@@ -121,10 +121,6 @@ class SweepResult:
     timeseries: pd.DataFrame
     design: Design
 
-    @property
-    def ok(self) -> pd.DataFrame:
-        return self.runs[self.runs["status"] == "ok"]
-
     def wide(self) -> pd.DataFrame:
         """The time series as one column per metric, with the run's ids (for plots and checks)."""
         wide = self.timeseries.pivot_table(index=["run_id", "step"], columns="metric", values="value",
@@ -252,7 +248,7 @@ def run_sweep(design: Design, scenarios: list[Scenario], replications: int = 1, 
 
 def _typed(runs: pd.DataFrame, design: Design) -> pd.DataFrame:
     """Column order and types fixed, whichever runs finished first or failed."""
-    outcome = [m for m in METRIC_NAMES]
+    outcome = list(METRIC_NAMES)
     for m in outcome:
         if m not in runs.columns:
             runs[m] = float("nan")

@@ -19,7 +19,7 @@ from model import GovernanceModel, load_scenario
 from model.design import default_factors, factors_from, make_design
 from model.errors import InputError
 from model.parameters import PARAMETERS
-from model.sweep import run_sweep
+from model.sweep import load_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"n_streets": 1, "communities_per_street": 2, "scale": 0.005}
@@ -189,11 +189,10 @@ def reference(tmp_path_factory):
 
 def test_the_sweep_command_writes_its_contract(reference):
     out = reference
-    runs = pd.read_parquet(out / "runs.parquet")
+    runs, ts = load_sweep(out)
     assert {"run_id", "scenario", "replication", "seed", "status", "error", "initial_trust",
             "burden_reduction.ledgers", "trust"} <= set(runs.columns)
     assert len(runs) == RUNS and runs["run_id"].is_unique
-    ts = pd.read_parquet(out / "timeseries.parquet")
     assert list(ts.columns) == ["run_id", "step", "metric", "value"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["description"]["design"]["method"] == "lhs"
@@ -218,6 +217,8 @@ def test_a_sweep_stopped_mid_way_resumes_to_the_same_table(tmp_path, reference, 
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == ("running" if how == "kill" else "interrupted")
     assert not (out / "runs.parquet").exists()                      # nothing half-done looks complete
+    with pytest.raises(InputError, match="expected a complete study"):
+        load_sweep(out)
     kept = pd.concat([pd.read_parquet(f) for f in (out / "parts").glob("runs-*.parquet")])
     assert 0 < len(kept) < RUNS
     resumed = cli(*SWEEP, "--out", out, "--workers", "2")
