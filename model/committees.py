@@ -25,6 +25,9 @@ UPWARD = ("meetings", "inspections", "ledgers", "plaques")
 """Hours of mandatory upward work, in the order they are summed."""
 ADMIN = (*UPWARD, "tasks")
 """Hours that count as administrative work, in the order they are summed."""
+HOUR_USES = (*ADMIN, "service", "economy", "counter", "bought", "total")
+"""The keys of ``CommitteeArrays.hours``: own hours by use, hours bought outside with task
+money (not part of ``total``), and the month's total of own hours."""
 
 
 class CommitteeArrays:
@@ -168,23 +171,17 @@ class CommitteeArrays:
         present = m.rng.binomial(seats, p["representative_turnout"], called)
         return int((present >= p["assembly_quorum"] * seats).sum())
 
-    def plan_month(self, idx: np.ndarray, queue: np.ndarray, vulnerable_households: np.ndarray,
-                   tasks: np.ndarray) -> None:
-        """(5) Split the month's hours: mandatory upward work first, then admin tasks (``tasks``
-        undone, this month's included) and resident service weighted by orientation; set
-        service capacity and outreach."""
-        m, p = self.model, self.model.values
-        overhead = m.government.practiced
-        self.trained[idx] = 0
-        train = self.lever("training", idx).astype(bool)
-        if (train & ~self.certified[idx]).any():
-            self.certify(idx[train & ~self.certified[idx]])
-        reports = self.draw_events(idx)
-        scale = p["scale"]
-        total = p["workers_per_committee"] * p["hours_per_worker_month"]
+    # ------------------------------------------------------------------ the hour plan
+    # A month of a committee's hours is planned in the fixed order of plan_month: mandatory
+    # upward work, the counter allowance, hours bought with task money, then the free hours
+    # split between pushed-down tasks and resident service by the weight on residents. Each
+    # step is one method below, so a rule about one part of the plan changes one method.
+    def mandatory_hours(self, idx: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Upward work the committee cannot refuse (by kind, in UPWARD order) and the hours of
+        economic activity where it runs one."""
+        p, overhead = self.model.values, self.model.government.practiced
         evaluated = np.where(self.lever("ledgers_in_evaluation", idx).astype(bool), 1.0,
                              p["ledger_hours_unevaluated_share"])
-        incoming = self.incoming[idx]
         upward = {
             "meetings": overhead["meetings_per_month"][idx] * p["meeting_hours"] * p["meeting_attendees"],
             "inspections": self.inspections[idx] * p["inspection_prep_hours"],
@@ -192,22 +189,68 @@ class CommitteeArrays:
             "plaques": overhead["plaques"][idx] * p["plaque_hours"],
         }
         economy = np.where(self.lever("economic_activity", idx).astype(bool), p["economic_activity_hours"], 0.0)
+        return upward, economy
+
+    def counter_hours(self, idx: np.ndarray, free: np.ndarray, tasks: np.ndarray) -> np.ndarray:
+        """Hours kept at the counter for walk-ins before the rest is split (none yet: every
+        request is casework)."""
+        return np.zeros(len(idx))
+
+    def bought_hours(self, idx: np.ndarray) -> np.ndarray:
+        """Hours bought outside the committee with the payments that came with this month's
+        tasks (funding follows tasks)."""
+        p = self.model.values
+        return np.where(self.lever("funding_follows_tasks", idx).astype(bool),
+                        self.incoming[idx] * p["hours_per_admin_task"] * p["transfer_payment_hours_share"]
+                        * p["funding_compliance"], 0.0)
+
+    def admin_demand(self, idx: np.ndarray, tasks: np.ndarray, bought: np.ndarray) -> np.ndarray:
+        """Own hours the pending pushed-down ``tasks`` would take, after the bought hours."""
+        return np.maximum(0.0, tasks * self.model.values["hours_per_admin_task"] - bought)
+
+    def service_demand(self, idx: np.ndarray, queue: np.ndarray,
+                       vulnerable_households: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Hours resident service would take: casework on the pending ``queue`` and visits to
+        vulnerable households. Returns (request hours, visit hours)."""
+        p = self.model.values
+        scale = p["scale"]
+        visits_wanted = vulnerable_households / scale * p["visits_per_vulnerable_quarter"] / MONTHS_PER_QUARTER
+        return queue / scale * p["hours_per_request"], visits_wanted * p["hours_per_visit"]
+
+    def residents_weight(self, idx: np.ndarray) -> np.ndarray:
+        """Weight on residents' matters in the split of free hours (the orientation)."""
+        return self.orientation(idx)
+
+    def plan_month(self, idx: np.ndarray, queue: np.ndarray, vulnerable_households: np.ndarray,
+                   tasks: np.ndarray) -> None:
+        """(5) Split the month's hours: mandatory upward work first, then the counter
+        allowance, then admin tasks (``tasks`` undone, this month's included) and resident
+        service weighted by the weight on residents; set service capacity and outreach.
+
+        Fills ``hours`` by use (the keys of HOUR_USES) for the committees ``idx``."""
+        m, p = self.model, self.model.values
+        self.trained[idx] = 0
+        train = self.lever("training", idx).astype(bool)
+        if (train & ~self.certified[idx]).any():
+            self.certify(idx[train & ~self.certified[idx]])
+        reports = self.draw_events(idx)
+        scale = p["scale"]
+        total = p["workers_per_committee"] * p["hours_per_worker_month"]
+        incoming = self.incoming[idx]
+        upward, economy = self.mandatory_hours(idx)
         mandatory = upward["meetings"] + upward["inspections"] + upward["ledgers"] + upward["plaques"] + economy
         free = np.maximum(0.0, total - mandatory)
+        counter = self.counter_hours(idx, free, tasks)
+        free = free - counter
 
-        # payments that came with this month's tasks buy hours outside the committee's own
-        bought = np.where(self.lever("funding_follows_tasks", idx).astype(bool),
-                          incoming * p["hours_per_admin_task"] * p["transfer_payment_hours_share"]
-                          * p["funding_compliance"], 0.0)
-        admin_demand = np.maximum(0.0, tasks * p["hours_per_admin_task"] - bought)
-        visits_wanted = vulnerable_households / scale * p["visits_per_vulnerable_quarter"] / MONTHS_PER_QUARTER
-        request_demand = queue / scale * p["hours_per_request"]
-        visit_demand = visits_wanted * p["hours_per_visit"]
+        bought = self.bought_hours(idx)
+        admin_demand = self.admin_demand(idx, tasks, bought)
+        request_demand, visit_demand = self.service_demand(idx, queue, vulnerable_households)
         service_demand = request_demand + visit_demand
 
-        # Free hours go to admin tasks and service in proportion to orientation-weighted
-        # demand; hours one side cannot use go to the other.
-        w = self.orientation(idx)
+        # Free hours go to admin tasks and service in proportion to weighted demand; hours
+        # one side cannot use go to the other.
+        w = self.residents_weight(idx)
         wa, ws = (1 - w) * admin_demand, w * service_demand
         weighted = wa + ws > 0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -231,7 +274,7 @@ class CommitteeArrays:
             + p["social_org_recruitment_boost"] * self.lever("social_organizations_active", idx))
 
         hours = {**upward, "tasks": h_admin, "service": h_service, "economy": economy,
-                 "total": np.full(len(idx), total, dtype=float)}
+                 "counter": counter, "bought": bought, "total": np.full(len(idx), total, dtype=float)}
         if not self.hours:
             self.hours = {k: np.zeros(m.n_communities) for k in hours}
         for k, v in hours.items():
