@@ -134,7 +134,7 @@ def test_every_app_word_and_reform_kind_has_both_languages():
 
 
 def test_figures_fall_back_to_english_without_a_cjk_font(monkeypatch):
-    from model import fonts
+    from model.report import fonts
     monkeypatch.setattr(fonts, "cjk_font", lambda: None)
     assert fonts.figure_lang("zh") == "en" and fonts.rc("zh") == {}
     monkeypatch.setattr(fonts, "cjk_font", lambda: "Noto Sans CJK SC")

@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import cli
-from model.calibration import CHECKS, Check, _mean
-from model.design import Factor, make_design
-from model.fitting import (
+from model.cli import commands as cli
+from model.governance import GovernanceModel
+from model.metrics import METRIC_NAMES
+from model.parameters import PARAMETERS
+from model.research.calibration import CHECKS, Check, _mean
+from model.research.fitting import (
     distances,
     fit,
     inside,
@@ -24,10 +26,8 @@ from model.fitting import (
     scenarios_read,
     select,
 )
-from model.governance import GovernanceModel
-from model.metrics import METRIC_NAMES
-from model.parameters import PARAMETERS
 from model.scenario import load_scenario
+from model.study.design import Factor, make_design
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"n_streets": 1, "communities_per_street": 1}    # the command's contract does not need a district

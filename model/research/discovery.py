@@ -1,6 +1,6 @@
 """Scenario discovery: which ranges of the uncertain parameters make a strategy miss a target.
 
-A Latin-hypercube sweep over the uncertainty parameters (model.design, model.sweep) gives one
+A Latin-hypercube sweep over the uncertainty parameters (model.study.design, model.research.sweep) gives one
 case per run; a case *misses* when its final-month outcome is on the wrong side of a threshold
 (``below``: value < threshold is a miss, for outcomes where more is better; ``above``: value >
 threshold, for costs). PRIM from the EMA Workbench (Friedman & Fisher 1999; Bryant & Lempert
@@ -26,9 +26,9 @@ import pandas as pd
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 
-from .errors import InputError
-from .i18n import metric_label
-from .parameters import PARAMETERS
+from ..errors import InputError
+from ..parameters import PARAMETERS
+from ..report.i18n import metric_label
 from .sensitivity import analysis_seed, check_outcomes
 
 MISS = ("below", "above")
@@ -196,7 +196,7 @@ def _label(name: str, lang: str) -> str:
 def tradeoff_figure(d: Discovery, lang: str = "en") -> Figure:
     """Coverage (x) against density (y) along the peeling trajectory, coloured by the number of
     restricted parameters; the chosen box ringed, the density target dashed."""
-    from .figures import A4_WIDTH_IN, REFERENCE_COLOUR, style
+    from ..report.figures import A4_WIDTH_IN, REFERENCE_COLOUR, style
     t = d.trajectory
     with matplotlib.rc_context(style()):
         fig = Figure(figsize=(A4_WIDTH_IN * 0.7, A4_WIDTH_IN * 0.55), layout="constrained")
@@ -223,7 +223,7 @@ def tradeoff_figure(d: Discovery, lang: str = "en") -> Figure:
 def box_figure(d: Discovery, lang: str = "en") -> Figure:
     """Each restricted parameter: the range sampled (grey, scaled to 0-1) and the box (colour),
     with the values written at the ends."""
-    from .figures import A4_WIDTH_IN, COLOURS, _wrap, style
+    from ..report.figures import A4_WIDTH_IN, COLOURS, _wrap, style
     box = d.box
     n = max(1, len(box))
     with matplotlib.rc_context(style()):

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .constants import DAYS_PER_MONTH
-from .experiment import confidence_interval, replication_seeds
-from .governance import GovernanceModel
-from .parameters import PARAMETERS
-from .scenario import load_scenario
+from ..constants import DAYS_PER_MONTH
+from ..governance import GovernanceModel
+from ..parameters import PARAMETERS
+from ..scenario import load_scenario
+from ..study.experiment import confidence_interval, replication_seeds
 
 Runs = Callable[[str], pd.DataFrame]   # scenario name -> district frame, for one seed
 

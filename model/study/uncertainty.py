@@ -7,7 +7,7 @@ replication r runs with the same (seed, parameter set) pair, so paired compariso
 the spread over replications covers seeds and parameters. Two sources:
 
 * ``plausible``: a Latin hypercube over every ``uncertainty`` parameter at its plausible range
-  (``model.design``), point r for replication r;
+  (``model.study.design``), point r for replication r;
 * ``posterior``: rows of the ``accepted.csv`` written by ``run.py calibrate --fit`` (header:
   registry parameter names; one accepted parameter set per row), drawn from the master seed,
   without replacement unless the file has fewer rows than there are replications (then in
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .parameters import PARAMETERS, check_value, coerce
+from ..errors import InputError
+from ..parameters import PARAMETERS, check_value, coerce
 
 SOURCES = ("plausible", "posterior")
 POSTERIOR_FILE = "accepted.csv"      # what `run.py calibrate --fit` writes

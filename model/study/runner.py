@@ -22,7 +22,7 @@ from typing import Any
 import psutil
 from tqdm import tqdm
 
-from .errors import InputError
+from ..errors import InputError
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 

@@ -34,11 +34,11 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from model.experiment import DEFAULT_SEED
-from model.runner import Interrupted, StudyFailed, kill_children
-from model.store import WriteFailed
+from model.study.experiment import DEFAULT_SEED
+from model.study.runner import Interrupted, StudyFailed, kill_children
+from model.study.store import WriteFailed
 
-ROOT = Path(__file__).resolve().parent.parent   # the source checkout, for the git commit
+ROOT = Path(__file__).resolve().parents[2]   # the source checkout, for the git commit
 DEFAULT_REPLICATIONS = 5
 DEFAULT_STEPS = 120
 FIT_SAMPLES = 100        # calibrate --fit's prior sample: 100 points x 6 scenarios = 600 runs, minutes on a laptop
@@ -301,11 +301,11 @@ def check_scale(scenarios, scale: float | None) -> dict | None:
 def run_and_write(scenarios, name: str, args) -> Path:
     """Run the study into its results folder: locked, resumable, every file written atomically,
     manifest status running -> complete (or interrupted / failed)."""
-    from model.experiment import check_study, run_study
-    from model.report import write_reports
-    from model.research import results_folder
+    from model.report.document import write_reports
+    from model.research.folder import results_folder
     from model.scenario import check_unique_names
-    from model.uncertainty import parameter_sets
+    from model.study.experiment import check_study, run_study
+    from model.study.uncertainty import parameter_sets
 
     check_unique_names(scenarios)
     overrides = check_scale(scenarios, args.scale)
@@ -360,10 +360,10 @@ def run_and_write(scenarios, name: str, args) -> Path:
 
 def cmd_status(folder: Path) -> int:
     """Say whether a folder holds complete results; summarise them only if it does."""
-    from model.store import read_manifest, require_complete
+    from model.study.store import read_manifest, require_complete
     manifest = read_manifest(folder)
     if manifest is not None and manifest.get("status") not in (None, "complete"):
-        from model.store import REPLICATIONS
+        from model.study.store import REPLICATIONS
         stored = len(list((folder / REPLICATIONS).glob("*.pkl"))) if (folder / REPLICATIONS).is_dir() else 0
         total = len(manifest.get("scenarios", [])) * int(manifest.get("replications", 0))
         print(f"{folder}: {manifest['status']}, not results: {stored} of {total} replication(s) stored; "
@@ -415,12 +415,12 @@ def calibrate_arguments(args) -> None:
 
 
 def cmd_calibrate_fit(args) -> Path:
-    """calibrate --fit: the LHS sweep through the scenarios the checks read, then model.fitting."""
-    from model.calibration import CHECKS
-    from model.design import factors_from, make_design
-    from model.fitting import analyse, patterns_within, scenarios_read, write_fit
-    from model.research import describe, finish, results_folder, sweep_into
-    from model.sweep import plan
+    """calibrate --fit: the LHS sweep through the scenarios the checks read, then model.research.fitting."""
+    from model.research.calibration import CHECKS
+    from model.research.fitting import analyse, patterns_within, scenarios_read, write_fit
+    from model.research.folder import describe, finish, results_folder, sweep_into
+    from model.research.sweep import plan
+    from model.study.design import factors_from, make_design
     every = {s.name: s for s in research_scenarios(scenarios_read(CHECKS), [], args)}
     patterns = patterns_within(args.steps, CHECKS, every)
     scenarios = [every[name] for name in scenarios_read(patterns)]
@@ -447,7 +447,7 @@ def cmd_calibrate_fit(args) -> Path:
 
 
 def cmd_calibrate(replications: int, seed: int) -> None:
-    from model.calibration import calibrate
+    from model.research.calibration import calibrate
     table = calibrate(replications, seed)
     for r in table.itertuples():
         verdict = "ok " if r.in_range else "OFF"
@@ -485,9 +485,9 @@ def research_folder(command: str, scenarios, args, method: str) -> Path:
 
 
 def cmd_sweep(args) -> Path:
-    from model.design import factors_from, make_design
-    from model.research import describe, finish, results_folder, sweep_into
-    from model.sweep import plan
+    from model.research.folder import describe, finish, results_folder, sweep_into
+    from model.research.sweep import plan
+    from model.study.design import factors_from, make_design
     scenarios = research_scenarios(args.scenarios, ["baseline"], args)
     design = make_design(args.design, factors_from(args.vary), args.samples, args.seed)
     plan(design, scenarios, args.replications, args.steps, args.seed)     # bad input before any folder is made
@@ -503,11 +503,18 @@ def cmd_sweep(args) -> Path:
 
 
 def cmd_sensitivity(args) -> Path:
-    from model.design import factors_from, make_design
-    from model.figures import save
-    from model.research import describe, finish, results_folder, sweep_into
-    from model.sensitivity import DEFAULT_SAMPLES, analyse, check_outcomes, dropped_trajectories, figure, report
-    from model.sweep import plan
+    from model.report.figures import save
+    from model.research.folder import describe, finish, results_folder, sweep_into
+    from model.research.sensitivity import (
+        DEFAULT_SAMPLES,
+        analyse,
+        check_outcomes,
+        dropped_trajectories,
+        figure,
+        report,
+    )
+    from model.research.sweep import plan
+    from model.study.design import factors_from, make_design
     args.samples = args.samples or DEFAULT_SAMPLES[args.method]
     outcomes = check_outcomes(args.outcomes)
     scenarios = research_scenarios([args.scenario], ["baseline"], args)
@@ -532,12 +539,19 @@ def cmd_sensitivity(args) -> Path:
 
 
 def cmd_discover(args) -> Path:
-    from model.design import factors_from, make_design
-    from model.discovery import DEFAULT_DENSITY, DEFAULT_SAMPLES, box_figure, discover, summary, tradeoff_figure
-    from model.figures import save
-    from model.research import describe, finish, results_folder, sweep_into
-    from model.sensitivity import check_outcomes
-    from model.sweep import plan
+    from model.report.figures import save
+    from model.research.discovery import (
+        DEFAULT_DENSITY,
+        DEFAULT_SAMPLES,
+        box_figure,
+        discover,
+        summary,
+        tradeoff_figure,
+    )
+    from model.research.folder import describe, finish, results_folder, sweep_into
+    from model.research.sensitivity import check_outcomes
+    from model.research.sweep import plan
+    from model.study.design import factors_from, make_design
     args.samples = args.samples or DEFAULT_SAMPLES
     density = args.density or DEFAULT_DENSITY
     check_outcomes([args.outcome], field="--outcome")
@@ -643,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def entry() -> None:
     """The ``shequ`` console script: main, ending quietly if its output pipe closes early."""
-    from model.console import run_main
+    from model.cli.console import run_main
     sys.exit(run_main(main))
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .parameters import PARAMETERS
+from ..errors import InputError
+from ..parameters import PARAMETERS
 
 METHODS = ("lhs", "factorial", "morris", "sobol")
 MORRIS_LEVELS = 4            # grid levels of a Morris trajectory (SALib's default, Saltelli et al. 2008)

@@ -1,6 +1,6 @@
 """Global sensitivity analysis of a sweep: SALib's Morris screening and Sobol indices.
 
-The sweep (model.sweep) ran a Morris or Sobol design drawn by model.design; this module turns
+The sweep (model.research.sweep) ran a Morris or Sobol design drawn by model.study.design; this module turns
 its runs into SALib's arrays (`to_salib`), asks SALib for the indices (`indices`) and tabulates
 them per outcome and parameter (`analyse`), with a figure (`figure`). The outcome of a design
 point is the mean over its replications of the final-month value of a metric (runs.parquet).
@@ -28,10 +28,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .design import MORRIS_LEVELS
-from .errors import InputError
-from .metrics import METRIC_NAMES
-from .parameters import PARAMETERS
+from ..errors import InputError
+from ..metrics import METRIC_NAMES
+from ..parameters import PARAMETERS
+from ..study.design import MORRIS_LEVELS
 
 METHODS = ("morris", "sobol")
 INDEX_COLUMNS = {"morris": ("mu_star", "mu_star_conf", "sigma", "mu"),
@@ -74,7 +74,7 @@ def analysis_seed(master_seed: int, which: int = 0) -> int:
 
 def indices(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int | None = None) -> dict[str, np.ndarray]:
     """SALib's indices of one outcome: Morris (the design's MORRIS_LEVELS) -> mu_star,
-    mu_star_conf, sigma, mu; Sobol (first and total order, as model.design samples it) -> S1,
+    mu_star_conf, sigma, mu; Sobol (first and total order, as model.study.design samples it) -> S1,
     S1_conf, ST, ST_conf. One array per index, one value per parameter of ``problem``."""
     Y = np.asarray(Y, dtype=float)
     if method in METHODS and Y.size and np.ptp(Y) == 0:
@@ -226,8 +226,8 @@ def _parameter_label(name: str, lang: str) -> str:
 def figure(table: pd.DataFrame, method: str, outcomes: list[str] | None = None, lang: str = "en") -> Figure:
     """One panel per outcome (HEADLINE by default), its TOP_PARAMETERS parameters as horizontal
     bars: Morris mu_star with its confidence interval; Sobol S1 and ST with theirs."""
-    from .figures import A4_WIDTH_IN, COLOURS, _plain_number, _title, _wrap, style
-    from .i18n import check_lang, metric_factor, metric_unit
+    from ..report.figures import A4_WIDTH_IN, COLOURS, _plain_number, _title, _wrap, style
+    from ..report.i18n import check_lang, metric_factor, metric_unit
     check_lang(lang)
     panels = shown(table, outcomes)
     cols = 2
