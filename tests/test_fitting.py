@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.cli import commands as cli
+from model import cli
+from model.cli import research as cli_research
 from model.governance import GovernanceModel
 from model.metrics import METRIC_NAMES
 from model.parameters import PARAMETERS
@@ -102,8 +103,8 @@ def test_abc_recovers_a_parameter_the_model_generated_the_data_with():
 def test_calibrate_fit_writes_the_posterior(tmp_path, monkeypatch, capsys):
     """The command at the smallest size the checks allow: 3 points x 6 scenarios x 120 months, in a
     tiny district (the contract, not the district, is under test)."""
-    research_scenarios = cli.research_scenarios
-    monkeypatch.setattr(cli, "research_scenarios", lambda names, default, args: [
+    research_scenarios = cli_research.research_scenarios
+    monkeypatch.setattr(cli_research, "research_scenarios", lambda names, default, args: [
         replace(s, parameters={**s.parameters, **TINY}) for s in research_scenarios(names, default, args)])
     out = tmp_path / "fit"
     vary = ["tasks_per_community_month", "exit_intercept"]

@@ -19,8 +19,8 @@ import psutil
 import pytest
 
 from model import GovernanceModel, InputError, Reform, Scenario, load_scenario
+from model import cli as cli_module
 from model import scenario as scenario_module
-from model.cli import commands as cli_module
 from model.report.document import write_report
 from model.study.experiment import confidence_interval, metric_bounds, run_study, summarise
 from model.study.runner import StudyFailed, run_jobs

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.cli.commands import main
+from model.cli import main
 from model.errors import InputError
 from model.governance import GovernanceModel
 from model.metrics import METRIC_NAMES

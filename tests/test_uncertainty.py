@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from model import load_scenario
-from model.cli.commands import main, study_description
+from model.cli import main
+from model.cli.study import study_description
 from model.metrics import METRIC_NAMES
 from model.parameters import PARAMETERS
 from model.report.document import write_html_report, write_report

@@ -1,5 +1,5 @@
 """``python -m model.cli``: the command line."""
 
-from .commands import entry
+from . import entry
 
 entry()
