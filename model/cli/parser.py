@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..study.experiment import DEFAULT_SEED
+from ..study.seeds import DEFAULT_SEED
 
 DEFAULT_REPLICATIONS = 5
 DEFAULT_STEPS = 120

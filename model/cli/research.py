@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..study.experiment import DEFAULT_SEED
+from ..study.seeds import DEFAULT_SEED
 from .parser import DEFAULT_STEPS
 from .study import check_scale, git_commit, versions
 

@@ -13,7 +13,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from ..study.experiment import DEFAULT_SEED
+from ..study.seeds import DEFAULT_SEED
 from .parser import DEFAULT_REPLICATIONS, DEFAULT_STEPS
 
 ROOT = Path(__file__).resolve().parents[2]   # the source checkout, for the git commit

@@ -29,14 +29,14 @@ from matplotlib.figure import Figure
 from ..errors import InputError
 from ..parameters import PARAMETERS
 from ..report.i18n import metric_label
-from .sensitivity import analysis_seed, check_outcomes
+from ..study.seeds import DEFAULT_SEED, stream_seed
+from .sensitivity import check_outcomes
 
 MISS = ("below", "above")
 DEFAULT_SAMPLES = 200        # Latin-hypercube points: enough cases for PRIM to peel in steps of 5%
 DEFAULT_DENSITY = 0.9        # a box where 9 in 10 runs miss reads as "the strategy misses here"
 PEEL_ALPHA = 0.05            # share of cases peeled per step (EMA Workbench's default)
 MASS_MIN = 0.05              # smallest box, as a share of all cases (EMA Workbench's default)
-FEATURE_STREAM = 1           # which analysis stream of the master seed seeds the extra trees
 BOX_COLUMNS = ["parameter", "low", "high", "range_low", "range_high", "qp_low", "qp_high",
                "coverage", "density", "mass", "box", "label_en", "label_zh"]
 
@@ -123,7 +123,7 @@ def choose(trajectory: pd.DataFrame, density: float) -> int:
 
 
 def discover(result, outcome: str, threshold: float, miss: str = "below", density: float = DEFAULT_DENSITY,
-             master_seed: int = 0, scenario: str | None = None) -> Discovery:
+             master_seed: int = DEFAULT_SEED, scenario: str | None = None) -> Discovery:
     """PRIM (and feature scores) on the runs of a sweep: see the module docstring."""
     from .ema import workbench
     workbench()
@@ -182,7 +182,7 @@ def feature_scores(x: pd.DataFrame, y: np.ndarray, master_seed: int) -> pd.DataF
     from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
     with _quiet():
         scores, _ = feature_scoring.get_ex_feature_scores(x, y.astype(int), mode=RuleInductionType.CLASSIFICATION,
-                                                          random_state=analysis_seed(master_seed, FEATURE_STREAM))
+                                                          random_state=stream_seed(master_seed, "discovery"))
     scores = scores.iloc[:, 0].rename("score").rename_axis("parameter").reset_index()
     return scores.sort_values(["score", "parameter"], ascending=[False, True], kind="stable").reset_index(drop=True)
 

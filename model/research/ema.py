@@ -34,7 +34,7 @@ from ..errors import InputError
 from ..metrics import METRIC_NAMES
 from ..parameters import PARAMETERS
 from ..study.design import Factor, default_factors, parse_factor
-from ..study.experiment import DEFAULT_SEED, replication_seeds
+from ..study.seeds import DEFAULT_SEED, replication_seeds
 
 # Levers the model exposes by default: base policy settings with a plausible range that act in
 # every scenario (the reform flags are better compared as scenarios; name them to vary them).

@@ -29,7 +29,7 @@ from ..errors import InputError
 from ..metrics import METRIC_NAMES
 from ..parameters import PARAMETERS
 from ..scenario import Scenario
-from ..study.experiment import DEFAULT_SEED
+from ..study.seeds import DEFAULT_SEED
 from .sweep import SweepResult
 
 DEFAULT_ACCEPT = 0.1   # fallback: the nearest 10% (at least one point). Rejection ABC keeps a small quantile

@@ -33,8 +33,8 @@ from ..governance import GovernanceModel
 from ..metrics import METRIC_NAMES
 from ..scenario import Scenario, check_run_length, check_unique_names, validate_parameters
 from ..study.design import Design
-from ..study.experiment import replication_seeds
 from ..study.runner import run_jobs
+from ..study.seeds import DEFAULT_SEED, replication_seeds
 from ..study.store import PARTS, ResultStore
 
 RUNS = "runs.parquet"
@@ -221,7 +221,7 @@ def executor_for(scheduler: str | None):
 
 
 def run_sweep(design: Design, scenarios: list[Scenario], replications: int = 1, steps: int = 120,
-              master_seed: int = 20021, workers: int | None = None, *, store: ResultStore | None = None,
+              master_seed: int = DEFAULT_SEED, workers: int | None = None, *, store: ResultStore | None = None,
               executor: Executor | None = None, progress: bool = True,
               on_part: Callable[[int], None] | None = None) -> SweepResult:
     """Run every point x scenario x replication; the same tables serial, on a pool or on Dask.

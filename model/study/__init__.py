@@ -7,7 +7,7 @@ each is loaded on first use, so importing one module of the package does not loa
 from importlib import import_module
 
 _EXPORTS = {
-    "DEFAULT_SEED": "experiment", "run_study": "experiment", "summarise": "experiment", "band": "experiment",
+    "DEFAULT_SEED": "seeds", "run_study": "experiment", "summarise": "experiment", "band": "experiment",
     "paired_differences": "comparison", "ROBUST_SHARE": "comparison",
     "plausible_sets": "uncertainty", "posterior_sets": "uncertainty",
     "factors_from": "design", "make_design": "design",

@@ -21,11 +21,11 @@ import pandas as pd
 
 from ..errors import InputError
 from ..parameters import PARAMETERS
+from .seeds import stream_seed
 
 METHODS = ("lhs", "factorial", "morris", "sobol")
 MORRIS_LEVELS = 4            # grid levels of a Morris trajectory (SALib's default, Saltelli et al. 2008)
 MAX_POINTS = 1_000_000       # a design larger than this is a typing error, not a study
-DESIGN_STREAM = 1            # SeedSequence spawn key of the sampler (replication seeds use the others)
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,7 @@ def problem(factors: list[Factor]) -> dict:
 
 def sampler_seed(master_seed: int) -> int:
     """The sampler's seed, its own stream of the master seed (not shared with any replication)."""
-    seq = np.random.SeedSequence(master_seed, spawn_key=(DESIGN_STREAM, 0))
-    return int(seq.generate_state(1, dtype=np.uint32)[0])
+    return stream_seed(master_seed, "design")
 
 
 @dataclass(frozen=True)

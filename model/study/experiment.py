@@ -27,23 +27,13 @@ from ..scenario import (
     validate_parameters,
 )
 from .runner import run_jobs
+from .seeds import DEFAULT_SEED, replication_seeds
 from .store import ResultStore
 from .uncertainty import ParameterSets
 
-DEFAULT_SEED = 20021        # the master seed of the API and the command line
 # The band of the spread across replications (a prediction band): 5th to 95th percentile. Not the
 # interval of the mean, which narrows with more replications; this one does not.
 BAND_QUANTILES = (0.05, 0.95)
-
-
-def replication_seeds(master_seed: int, replications: int) -> list[int]:
-    """Independent per-replication seeds derived from one master seed (NumPy SeedSequence).
-
-    Replication r gets the same seed in every scenario (common random numbers), so
-    scenario differences are not drowned by seed noise.
-    """
-    children = np.random.SeedSequence(master_seed).spawn(replications)
-    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
 
 
 def run_replication(scenario: Scenario, replication: int, seed: int, steps: int,

@@ -25,10 +25,10 @@ import pandas as pd
 
 from ..errors import InputError
 from ..parameters import PARAMETERS, check_value, coerce
+from .seeds import stream
 
 SOURCES = ("plausible", "posterior")
 POSTERIOR_FILE = "accepted.csv"      # what `run.py calibrate --fit` writes
-POSTERIOR_STREAM = 2                 # SeedSequence spawn key of the posterior draw (design.DESIGN_STREAM is 1)
 FIT_HINT = "run `run.py calibrate --fit` first"
 
 
@@ -122,7 +122,7 @@ def posterior_sets(path: str | Path | None, replications: int, master_seed: int)
     before any is used again (shuffled rounds), so the posterior is weighed evenly."""
     file = posterior_path(path)
     frame = read_posterior(file)
-    rng = np.random.default_rng(np.random.SeedSequence(master_seed, spawn_key=(POSTERIOR_STREAM, 0)))
+    rng = np.random.default_rng(stream(master_seed, "posterior"))
     rounds = -(-replications // len(frame))
     rows = np.concatenate([rng.permutation(len(frame)) for _ in range(rounds)])[:replications]
     sets = tuple({c: coerce(c, frame.at[int(i), c]) for c in frame.columns} for i in rows)
