@@ -1,4 +1,4 @@
-"""How close the model lands to the stylized facts (STYLIZED_FACTS.md), as one table.
+"""How close the model lands to the stylized facts (docs/evidence.md), as one table.
 
 Each check runs a scenario over several seeds, reads one number off the district time
 series, and compares its mean with the fact's target range. ``run.py calibrate`` prints
