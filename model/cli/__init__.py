@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
                 from model.scenario import NAME_PATTERN
                 if not NAME_PATTERN.match(args.name):
                     raise InputError("command line", "--name",
-                                     "lower-case letters, digits, '_' or '-' (at most 64)", args.name)
+                                     "lower-case letters, digits, Chinese characters, '_' or '-' (at most 64)",
+                                     args.name)
             name = args.name or ("+".join(names) if len(names) <= 3 else f"{len(names)}_scenarios")
             run_and_write(scenarios, name, args)
         else:

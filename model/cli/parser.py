@@ -57,10 +57,6 @@ def bounded(convert: type, name: str, low: float, high: float):
     return parse
 
 
-def bounded_int(name: str, low: int, high: int):
-    return bounded(int, name, low, high)
-
-
 def folder_path(text: str) -> Path:
     """An argparse type: a non-empty path (an empty one would silently mean the current folder)."""
     if not text.strip():
@@ -69,60 +65,60 @@ def folder_path(text: str) -> Path:
     return Path(text)
 
 
-def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None:
+def add_run_options(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
     """The study options. Sub-commands leave unset options alone, so an option given before
     the command (``run.py --steps 6 run baseline``) is not reset by the sub-command's default."""
     default = (lambda value: value) if top_level else (lambda value: argparse.SUPPRESS)
-    p.add_argument("--replications", type=bounded_int("--replications", 1, 1000),
+    parser.add_argument("--replications", type=bounded(int, "--replications", 1, 1000),
                    default=default(DEFAULT_REPLICATIONS),
                    help=f"replications per scenario, each with its own seed (default {DEFAULT_REPLICATIONS})")
-    p.add_argument("--steps", type=bounded_int("--steps", 1, 1200), default=default(DEFAULT_STEPS),
+    parser.add_argument("--steps", type=bounded(int, "--steps", 1, 1200), default=default(DEFAULT_STEPS),
                    help=f"months to simulate after the warm-up (default {DEFAULT_STEPS} = 10 years)")
-    p.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=default(DEFAULT_SEED),
+    parser.add_argument("--seed", type=bounded(int, "--seed", 0, 2**63 - 1), default=default(DEFAULT_SEED),
                    help=f"master seed; replication seeds are derived from it (default {DEFAULT_SEED})")
-    p.add_argument("--out", type=folder_path, default=default(None),
+    parser.add_argument("--out", type=folder_path, default=default(None),
                    help="output folder (default results/<study name and non-default options> in the current folder); "
                         "the same command into the same folder resumes an interrupted study")
-    p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=default(None),
+    parser.add_argument("--workers", type=bounded(int, "--workers", 1, 256), default=default(None),
                    help="parallel processes (default: all cores); results do not depend on it")
-    p.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=default(None),
+    parser.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=default(None),
                    help="share of real residents simulated, overriding the scenarios (1 = 1:1)")
-    p.add_argument("--overwrite", action="store_true", default=default(False),
+    parser.add_argument("--overwrite", action="store_true", default=default(False),
                    help="replace what is in --out even if it is another study or not a results folder")
-    p.add_argument("--lang", choices=("en", "zh"), default=default("en"),
+    parser.add_argument("--lang", choices=("en", "zh"), default=default("en"),
                    help="language of report.md and the figures (default en; zh needs a CJK font for figures)")
-    p.add_argument("--parameter-uncertainty", choices=("plausible", "posterior"), default=default(None),
+    parser.add_argument("--parameter-uncertainty", choices=("plausible", "posterior"), default=default(None),
                    help="give each replication its own parameter set as well as its seed (the same pair in "
                         "every scenario): plausible = a Latin hypercube over every `uncertainty` parameter's "
                         "plausible range; posterior = rows of a calibration's accepted.csv (see --posterior)")
-    p.add_argument("--posterior", default=default(None), metavar="FILE_OR_DIR",
+    parser.add_argument("--posterior", default=default(None), metavar="FILE_OR_DIR",
                    help="the accepted.csv written by `run.py calibrate --fit`, or its folder "
                         "(with --parameter-uncertainty posterior)")
 
 
-def add_sweep_options(p: argparse.ArgumentParser, samples: int | None, replications: int = 1,
+def add_sweep_options(parser: argparse.ArgumentParser, samples: int | None, replications: int = 1,
                       samples_help: str | None = None) -> None:
     """Options shared by sweep, sensitivity, discover and calibrate --fit."""
-    p.add_argument("--samples", type=bounded_int("--samples", 1, 1_000_000), default=samples,
+    parser.add_argument("--samples", type=bounded(int, "--samples", 1, 1_000_000), default=samples,
                    help=samples_help or f"size of the design (see --design; default {samples})")
-    p.add_argument("--vary", action="append", metavar="NAME[=LOW:HIGH]",
+    parser.add_argument("--vary", action="append", metavar="NAME[=LOW:HIGH]",
                    help="a parameter to vary (repeat the option); NAME alone uses its plausible range; "
                         "reform parameters such as burden_reduction.ledgers need LOW:HIGH "
                         "(default: every `uncertainty` parameter)")
-    p.add_argument("--replications", type=bounded_int("--replications", 1, 1000), default=replications,
+    parser.add_argument("--replications", type=bounded(int, "--replications", 1, 1000), default=replications,
                    help=f"seeds per design point and scenario (default {replications})")
-    p.add_argument("--steps", type=bounded_int("--steps", 1, 1200), default=DEFAULT_STEPS,
+    parser.add_argument("--steps", type=bounded(int, "--steps", 1, 1200), default=DEFAULT_STEPS,
                    help=f"months per run (default {DEFAULT_STEPS})")
-    p.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
+    parser.add_argument("--seed", type=bounded(int, "--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
                    help=f"master seed of the design and the replications (default {DEFAULT_SEED})")
-    p.add_argument("--out", type=folder_path, default=None, help="output folder (default results/<command>_...)")
-    p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=None,
+    parser.add_argument("--out", type=folder_path, default=None, help="output folder (default results/<command>_...)")
+    parser.add_argument("--workers", type=bounded(int, "--workers", 1, 256), default=None,
                    help="local processes (default: all cores); results do not depend on it")
-    p.add_argument("--scheduler", default=None, metavar="ADDR",
+    parser.add_argument("--scheduler", default=None, metavar="ADDR",
                    help="a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786, instead of local processes")
-    p.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=None,
+    parser.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=None,
                    help="share of real residents simulated, overriding the scenarios")
-    p.add_argument("--overwrite", action="store_true", help="replace what is in --out")
+    parser.add_argument("--overwrite", action="store_true", help="replace what is in --out")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,21 +148,21 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--fit", action="store_true",
                      help="fit: find the parameter sets that reproduce every stylized fact (see docs/research.md)")
     add_sweep_options(cal, samples=FIT_SAMPLES)
-    cal.add_argument("--samples", type=bounded_int("--samples", 1, 1_000_000), default=FIT_SAMPLES,
+    cal.add_argument("--samples", type=bounded(int, "--samples", 1, 1_000_000), default=FIT_SAMPLES,
                      help=f"with --fit: points of the Latin-hypercube prior sample (default {FIT_SAMPLES})")
     cal.add_argument("--accept", type=bounded(float, "--accept", 0.001, 1.0), default=None, metavar="Q",
                      help="with --fit: keep the fraction Q of points nearest the targets (rejection ABC) instead "
                           "of the points inside every target range (default; the nearest 10%% if fewer pass)")
     cal.add_argument("--replications", default=None, metavar="R",
                      help="seeds per scenario (default 5); with --fit seeds per design point and scenario (default 1)")
-    cal.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
+    cal.add_argument("--seed", type=bounded(int, "--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
                      help=f"master seed (default {DEFAULT_SEED})")
     status = sub.add_parser("status", help="say whether a results folder is complete, interrupted or failed")
     status.add_argument("folder", type=Path, help="a results folder")
     app = sub.add_parser("app", help="start the workshop app in the browser (offline; Chinese first)",
                          description="Serve the bilingual workshop app on this machine and print its address.")
     app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    app.add_argument("--port", type=bounded_int("--port", 1, 65535), default=8765, help="port (default 8765)")
+    app.add_argument("--port", type=bounded(int, "--port", 1, 65535), default=8765, help="port (default 8765)")
     app.add_argument("--lang", choices=("zh", "en"), default="zh", help="first language (switchable in the app)")
     app.add_argument("--district", default="", help="size overrides, e.g. n_streets=3,communities_per_street=4")
     sweep = sub.add_parser("sweep", help="a design over uncertain parameters x scenarios x replications (Parquet)",
@@ -225,9 +221,9 @@ def calibrate_arguments(args) -> None:
     [1, 1000], default 1. The sweep options are refused without --fit."""
     from model.errors import InputError
     if args.fit:
-        args.replications = bounded_int("--replications", 1, 1000)(args.replications or "1")
+        args.replications = bounded(int, "--replications", 1, 1000)(args.replications or "1")
         return
-    args.replications = bounded_int("--replications", 2, 100)(args.replications or "5")
+    args.replications = bounded(int, "--replications", 2, 100)(args.replications or "5")
     defaults = vars(build_parser().parse_args(["calibrate"]))
     given = [name for name in FIT_ONLY if getattr(args, name) != defaults[name]]
     if given:

@@ -1,6 +1,6 @@
 """Study figures that read on A4 paper, in Chinese or English, without touching matplotlib's global state.
 
-The command line calls::
+``model.report.document.write_reports`` calls::
 
     from model.report.figures import plot_timeseries, plot_final
     plot_timeseries(result.timeseries, out / "timeseries.png", scenarios=scenarios, lang="zh")

@@ -189,8 +189,8 @@ def feature_scores(x: pd.DataFrame, y: np.ndarray, master_seed: int) -> pd.DataF
 
 # ---------------------------------------------------------------------------------------- figures
 def _label(name: str, lang: str) -> str:
-    p = PARAMETERS[name]
-    return (p.label_zh if lang == "zh" else p.label_en) or name
+    param = PARAMETERS[name]
+    return (param.label_zh if lang == "zh" else param.label_en) or name
 
 
 def tradeoff_figure(d: Discovery, lang: str = "en") -> Figure:

@@ -83,13 +83,13 @@ def _lever(wb, text: str):
     """A lever from the registry: numeric ones over their plausible range (or NAME=LOW:HIGH),
     flags as BooleanParameter, modes as CategoricalParameter."""
     name = text.partition("=")[0].strip()
-    p = PARAMETERS.get(name)
-    if p is None or p.role != "lever":
+    param = PARAMETERS.get(name)
+    if param is None or param.role != "lever":
         raise InputError("ema_model", "levers", "lever parameters from `run.py params` (role lever)", text)
-    if p.kind is bool:
+    if param.kind is bool:
         return wb.BooleanParameter(ema_name(name), variable_name=name)
-    if p.choices:
-        return wb.CategoricalParameter(ema_name(name), list(p.choices), variable_name=name)
+    if param.choices:
+        return wb.CategoricalParameter(ema_name(name), list(param.choices), variable_name=name)
     return _parameter(wb, parse_factor(text, "ema_model", "levers"))
 
 

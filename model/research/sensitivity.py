@@ -213,8 +213,8 @@ def dropped_trajectories(result, scenario: str | None = None) -> tuple[int, int]
 
 # ---------------------------------------------------------------------------------------- figure
 def _parameter_label(name: str, lang: str) -> str:
-    p = PARAMETERS[name]
-    return (p.label_zh if lang == "zh" else p.label_en) or name
+    param = PARAMETERS[name]
+    return (param.label_zh if lang == "zh" else param.label_en) or name
 
 
 def figure(table: pd.DataFrame, method: str, outcomes: list[str] | None = None, lang: str = "en") -> Figure:

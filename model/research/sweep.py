@@ -35,7 +35,7 @@ from ..scenario import Scenario, check_run_length, check_unique_names, validate_
 from ..study.design import Design
 from ..study.runner import run_jobs
 from ..study.seeds import DEFAULT_SEED, replication_seeds
-from ..study.store import PARTS, ResultStore
+from ..study.store import PARTS, ResultStore, require_complete
 
 RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
@@ -270,6 +270,5 @@ def write_final(store: ResultStore, result: SweepResult) -> None:
 
 def load_sweep(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """runs.parquet and timeseries.parquet of a complete sweep folder."""
-    from ..study.store import require_complete
     require_complete(Path(folder))
     return pd.read_parquet(Path(folder) / RUNS), pd.read_parquet(Path(folder) / TIMESERIES)

@@ -2,14 +2,14 @@
 
 Replication k of every scenario runs with the same seed, so the per-replication difference
 scenario − reference removes most of the seed noise; its Student-t interval is much narrower than
-comparing two per-scenario intervals. The command line calls::
+comparing two per-scenario intervals. ``model.report.document.write_reports`` calls::
 
     from model.study.comparison import paired_differences
     diffs = paired_differences(result.timeseries, reference="baseline")
     if not diffs.empty:
         diffs.to_csv(out / "differences.csv", index=False, float_format="%.6g")
 
-and passes ``diffs`` on to ``model.report.document.write_reports``.
+and passes ``diffs`` on to the report it writes.
 
 With parameter uncertainty (``model.study.uncertainty``), replication k of every scenario also has the
 same parameter set, so a pair differs only in the scenario. Whether a conclusion ("the reform

@@ -99,11 +99,11 @@ def read_posterior(path: Path) -> pd.DataFrame:
         raise InputError(source, "rows", f"at least one accepted parameter set ({FIT_HINT})")
     seen = set()
     for column in frame.columns:
-        p = PARAMETERS.get(column)
-        if p is None:
+        param = PARAMETERS.get(column)
+        if param is None:
             raise InputError(source, f"column {column}", "a parameter name from `run.py params`", column)
-        if p.kind not in (int, float) or p.choices:
-            raise InputError(source, f"column {column}", f"a numeric parameter ({column} is {p.expected()})",
+        if param.kind not in (int, float) or param.choices:
+            raise InputError(source, f"column {column}", f"a numeric parameter ({column} is {param.expected()})",
                              column)
         if column in seen:
             raise InputError(source, f"column {column}", "each parameter once", column)
@@ -111,7 +111,7 @@ def read_posterior(path: Path) -> pd.DataFrame:
         values = pd.to_numeric(frame[column], errors="coerce")
         for row, (raw, value) in enumerate(zip(frame[column], values, strict=True)):
             if pd.isna(value) or check_value(column, float(value)) is not None:
-                raise InputError(source, f"column {column} (row {row + 1})", p.expected(), raw)
+                raise InputError(source, f"column {column} (row {row + 1})", param.expected(), raw)
         frame[column] = values
     return frame.reset_index(drop=True)
 
