@@ -8,7 +8,7 @@ import pytest
 from model import GovernanceModel, load_scenario
 from model.app import handout
 from model.app.figures import colour
-from model.app.state import ALL, Session, build_scenario, levers_from
+from model.app.state import ALL, LEVER_PARAMS, Session, build_scenario, levers_from
 from model.metrics import METRIC_BY_NAME
 
 SMALL = {"n_streets": 3, "communities_per_street": 2}
@@ -134,7 +134,7 @@ def test_every_app_word_and_reform_kind_has_both_languages():
 
 
 def test_figures_fall_back_to_english_without_a_cjk_font(monkeypatch):
-    from model import fonts
+    from model.report import fonts
     monkeypatch.setattr(fonts, "cjk_font", lambda: None)
     assert fonts.figure_lang("zh") == "en" and fonts.rc("zh") == {}
     monkeypatch.setattr(fonts, "cjk_font", lambda: "Noto Sans CJK SC")
@@ -162,3 +162,13 @@ def test_app_district_overrides_are_parsed():
     assert parse_district("n_streets=3, communities_per_street=4,scale=0.02") == {
         "n_streets": 3, "communities_per_street": 4, "scale": 0.02}
     assert parse_district("") == {}
+
+
+def test_the_panel_has_a_lever_for_every_reform_kind_and_only_registry_parameters():
+    """LEVER_PARAMS is written by hand: a new reform kind must appear on the panel (and in the
+    handout), and every parameter it shows must be one the registry gives that kind."""
+    from model import REFORM_KINDS
+    from model.parameters import reform_defaults
+    assert set(LEVER_PARAMS) == set(REFORM_KINDS)
+    for kind, params in LEVER_PARAMS.items():
+        assert set(params) <= set(reform_defaults(kind)), kind

@@ -8,7 +8,7 @@ from matplotlib.colors import Normalize, to_hex
 from matplotlib.figure import Figure  # no pyplot: figures are drawn without touching the backend
 from matplotlib.ticker import MaxNLocator
 
-from ..fonts import figure_lang, rc
+from ..report.fonts import figure_lang, rc
 from .i18n import kind_label, metric_label, t
 from .state import SERIES_METRICS, Session
 

@@ -98,8 +98,8 @@ def metric_label(name: str, lang: str) -> str:
 
 
 def param_label(name: str, lang: str) -> str:
-    p = PARAMETERS[name]
-    return p.label_zh if lang == "zh" else p.label_en
+    param = PARAMETERS[name]
+    return param.label_zh if lang == "zh" else param.label_en
 
 
 def scenario_title(s: Scenario, lang: str) -> str:

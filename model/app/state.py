@@ -17,6 +17,7 @@ from ..governance import GovernanceModel
 from ..metrics import METRIC_BY_NAME
 from ..parameters import PARAMETERS, REFORM_KINDS, reform_defaults
 from ..scenario import Reform, Scenario, load_scenario
+from ..study.seeds import DEFAULT_SEED
 from ..values import Scope as ReformScope
 
 # The reform parameters a trainer sets on screen; the rest keep their scenario or registry values.
@@ -37,7 +38,6 @@ LEVER_PARAMS: dict[str, tuple[str, ...]] = {
 # A district that steps in about 10 ms a month on a laptop.
 APP_OVERRIDES = {"resident_agents": False, "scale": 0.02}
 SERIES_METRICS = ("participation_any", "requests_resolved_share", "admin_share", "trust", "cost_per_resolved")
-DEFAULT_SEED = 20021
 ALL = "all"
 Scope = str | frozenset   # ALL, or a frozenset of (street, community-within-street) pairs
 
