@@ -82,6 +82,12 @@ def folder_path(text: str) -> Path:
     return Path(text)
 
 
+def scheduler_address(text: str) -> str:
+    """An argparse type: a non-empty scheduler address (see model.sweep.check_scheduler)."""
+    from model.sweep import check_scheduler
+    return check_scheduler(text)
+
+
 def add_run_options(p: argparse.ArgumentParser, top_level: bool = False) -> None:
     """The study options. Sub-commands leave unset options alone, so an option given before
     the command (``run.py --steps 6 run baseline``) is not reset by the sub-command's default."""
@@ -131,7 +137,7 @@ def add_sweep_options(p: argparse.ArgumentParser, samples: int | None, replicati
     p.add_argument("--out", type=folder_path, default=None, help="output folder (default results/<command>_...)")
     p.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=None,
                    help="local processes (default: all cores); results do not depend on it")
-    p.add_argument("--scheduler", default=None, metavar="ADDR",
+    p.add_argument("--scheduler", default=None, metavar="ADDR", type=scheduler_address,
                    help="a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786, instead of local processes")
     p.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=None,
                    help="share of real residents simulated, overriding the scenarios")
@@ -305,6 +311,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
     from model.report import write_reports
     from model.research import results_folder
     from model.scenario import check_unique_names
+    from model.store import resolve_out
     from model.uncertainty import parameter_sets
 
     check_unique_names(scenarios)
@@ -315,7 +322,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
     check_study(scenarios, args.replications, args.steps, workers, overrides, source="command line",
                 parameter_sets=sets)
     out = Path(args.out if args.out is not None else Path.cwd() / "results" / study_folder_name(name, args))
-    out = out.resolve()
+    out = resolve_out(out)
     total = len(scenarios) * args.replications
 
     def kept(store) -> str:

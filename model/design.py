@@ -49,13 +49,16 @@ def default_factors() -> list[Factor]:
 
 def parse_factor(text: str, source: str = "command line", field: str = "--vary") -> Factor:
     """``NAME`` (its plausible range) or ``NAME=LOW:HIGH``; checked against the registry."""
-    name, _, span = text.partition("=")
+    name, equals, span = text.partition("=")
     name = name.strip()
     p = PARAMETERS.get(name)
     if p is None:
         raise InputError(source, field, "a parameter name from `run.py params` (NAME or NAME=LOW:HIGH)", text)
     if p.kind not in (int, float) or p.choices:
         raise InputError(source, field, f"a numeric parameter ({name} is {p.expected()})", text)
+    if equals and not span.strip():
+        raise InputError(source, field, f"NAME or NAME=LOW:HIGH, not an empty range after '=' (e.g. {name} "
+                         f"alone for its plausible range)", text)
     if span:
         try:
             low, high = (float(x) for x in span.split(":"))
@@ -70,6 +73,17 @@ def parse_factor(text: str, source: str = "command line", field: str = "--vary")
     if not (math.isfinite(low) and math.isfinite(high) and p.low <= low < high <= p.high):
         raise InputError(source, field, f"LOW < HIGH within {name}'s valid range [{p.low:g}, {p.high:g}]", text)
     return Factor(name, low, high)
+
+
+def check_factor(factor: object, source: str = "Python API") -> Factor:
+    """A Factor built in Python passes the same checks as one given with --vary."""
+    if not isinstance(factor, Factor):
+        raise InputError(source, "factors", "a list of Factor(name, low, high)", factor)
+    try:
+        low, high = float(factor.low), float(factor.high)
+    except (TypeError, ValueError):
+        raise InputError(source, f"Factor({factor.name!r})", "numbers low < high", (factor.low, factor.high)) from None
+    return parse_factor(f"{factor.name}={low!r}:{high!r}", source, f"Factor({factor.name!r})")
 
 
 def factors_from(texts: list[str] | None, source: str = "command line") -> list[Factor]:
@@ -133,6 +147,8 @@ def make_design(method: str, factors: list[Factor], samples: int, master_seed: i
         raise InputError(source, "--design", "one of " + ", ".join(METHODS), method)
     if not factors:
         raise InputError(source, "--vary", "at least one parameter to vary")
+    for f in factors:
+        check_factor(f, source)
     low = 2 if method in ("factorial", "morris", "sobol") else 1
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < low:
         raise InputError(source, "--samples", f"an integer >= {low} for the {method} design", samples)

@@ -214,8 +214,28 @@ def with_reform_values(scenario: Scenario, values: dict[str, Any], source: str =
             raise InputError(source, key, "a reform parameter <kind>.<name> (see `run.py params`)", key)
         kind, name = key.split(".", 1)
         value = _check_param(source, key, key, value)
+        if not any(r.kind == kind for r in reforms):      # it would change nothing: say so
+            raise InputError(source, key, f"a parameter of a reform the scenario has (scenario {scenario.name} "
+                             f"has no {kind} reform, so this value would change nothing)", value)
         reforms = [replace(r, params={**r.params, name: value}) if r.kind == kind else r for r in reforms]
     return replace(scenario, reforms=reforms)
+
+
+def used_values(scenario: Scenario, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without the ``<kind>.<name>`` ones of reforms ``scenario`` does not have (a
+    design or parameter set shared by several scenarios sets them only where they exist)."""
+    kinds = {r.kind for r in scenario.reforms}
+    return {k: v for k, v in values.items() if "." not in k or k.split(".", 1)[0] in kinds}
+
+
+def check_values_used(scenarios: list[Scenario], names: Any, source: str, field_name: str) -> None:
+    """Refuse a reform parameter that no scenario of a sweep or study has a reform for: varying
+    it would change nothing, and an analysis would report it as having no effect."""
+    kinds = {r.kind for s in scenarios for r in s.reforms}
+    for name in names:
+        if "." in name and name.split(".", 1)[0] not in kinds:
+            raise InputError(source, field_name, f"a parameter some scenario uses (no scenario here has a "
+                             f"{name.split('.', 1)[0]} reform, so varying it would change nothing)", name)
 
 
 def resolve_path(name_or_path: str) -> Path:
@@ -306,6 +326,7 @@ def check_scenario_object(s: Scenario) -> None:
     for i, r in enumerate(s.reforms):
         if not isinstance(r, Reform):
             raise InputError(source, f"reforms[{i}]", "a Reform(kind, start_month, params)", r)
+        check_reform_object(r)      # its values may have been changed since it was built
         if not r.scope.district:    # the scope must name streets and communities the district has
             validate_scope(r.scope.as_dict(), s.parameters, source, f"reforms[{i}].scope")
         where = r.scope.mask(*layout)

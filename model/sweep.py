@@ -7,16 +7,19 @@ not seed noise). A run that raises is recorded with ``status = "failed"`` and it
 sweep goes on.
 
 Fault handling is the study's (model.runner, model.store): finished runs are written in small
-Parquet parts under ``parts/`` as they come in, each part atomically, the runs table of a part
-after its time series, so a part in ``parts/runs-*`` means its runs are complete. The same command
-into the same folder resumes: runs already in a part are not run again. The final
-``runs.parquet`` and ``timeseries.parquet`` are written (atomically) from the parts, then the
-manifest is marked complete.
+parts under ``parts/`` as they come in. A part is one unit (``ResultStore.write_unit``): a folder
+holding the runs' rows and their time series, with each file's checksum and row count, that
+appears whole or not at all. The same command into the same folder resumes: a run is taken from
+a part only if the part checks and holds the run's whole time series; a damaged part is removed
+with a one-line notice and its runs are run again. The final ``runs.parquet`` and
+``timeseries.parquet`` are written (atomically) from the parts, then the manifest is marked
+complete.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import traceback
 from collections.abc import Callable
@@ -34,8 +37,15 @@ from .experiment import replication_seeds
 from .governance import GovernanceModel
 from .metrics import METRIC_NAMES
 from .runner import run_jobs
-from .scenario import Scenario, check_run_length, check_unique_names, validate_parameters
-from .store import PARTS, ResultStore
+from .scenario import (
+    Scenario,
+    check_run_length,
+    check_unique_names,
+    check_values_used,
+    used_values,
+    validate_parameters,
+)
+from .store import PARTS, Damaged, ResultStore, notice
 
 RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
@@ -69,7 +79,8 @@ def run_one(job: Job) -> tuple[dict[str, Any], pd.DataFrame | None]:
     started = time.perf_counter()
     try:
         # no Mesa view agent per resident: a sweep reads the metrics only, which are the same without
-        model = GovernanceModel(job.scenario, rng=job.seed, overrides={**job.values, **NO_VIEWS}).run(job.steps)
+        values = used_values(job.scenario, job.values)
+        model = GovernanceModel(job.scenario, rng=job.seed, overrides={**values, **NO_VIEWS}).run(job.steps)
         frame = model.district_frame()
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -99,6 +110,7 @@ def plan(design: Design, scenarios: list[Scenario], replications: int, steps: in
         raise InputError(source, "SCENARIO", "at least one scenario")
     check_unique_names(scenarios)
     check_run_length(scenarios, steps)
+    check_values_used(scenarios, [f.name for f in design.factors], source, "--vary")
     seeds = replication_seeds(master_seed, replications)
     jobs = []
     for i in range(len(design.points)):
@@ -136,40 +148,46 @@ def to_long(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class _PartWriter:
-    """Buffers finished runs and writes them as Parquet parts through the store."""
+    """Buffers finished runs and writes them as parts (units) through the store."""
 
     def __init__(self, store: ResultStore | None, runs: int):
         self.store = store
         self.every = max(1, min(FLUSH_RUNS, runs // FLUSH_SHARE))
-        self.rows: list[dict] = []
-        self.frames: list[pd.DataFrame] = []
-        self.all_rows: list[dict] = []
-        self.all_frames: list[pd.DataFrame] = []
+        self.pending: list[tuple[dict, pd.DataFrame | None]] = []
+        self.done: list[tuple[dict, pd.DataFrame | None]] = []
         self.last = time.monotonic()
         self.count = _existing_parts(store.folder) if store is not None else 0
 
     def add(self, row: dict, frame: pd.DataFrame | None) -> None:
-        self.rows.append(row)
-        self.all_rows.append(row)
-        if frame is not None:
-            long = to_long(frame)
-            self.frames.append(long)
-            self.all_frames.append(long)
-        if len(self.rows) >= self.every or time.monotonic() - self.last > FLUSH_SECONDS:
+        # the long frame is built first and the pair appended in one step: an interrupt never
+        # leaves a run's row buffered without its time series
+        entry = (row, to_long(frame) if frame is not None else None)
+        self.pending.append(entry)
+        if len(self.pending) >= self.every or time.monotonic() - self.last > FLUSH_SECONDS:
             self.flush()
+
+    @property
+    def rows(self) -> list[dict]:
+        return [row for row, _ in self.done + self.pending]
+
+    @property
+    def frames(self) -> list[pd.DataFrame]:
+        return [long for _, long in self.done + self.pending if long is not None]
 
     def flush(self) -> None:
         self.last = time.monotonic()
-        if self.store is None or not self.rows:
-            self.rows, self.frames = [], []
+        pending = self.pending
+        if self.store is None or not pending:
+            self.done, self.pending = self.done + pending, []
             return
         self.count += 1
         name = f"{self.count:06d}-{os.getpid()}"
-        ts = pd.concat(self.frames, ignore_index=True) if self.frames else _empty_long()
-        self.store.write(f"{PARTS}/timeseries-{name}.parquet", lambda p: ts.to_parquet(p, index=False))
-        runs = pd.DataFrame(self.rows)
-        self.store.write(f"{PARTS}/runs-{name}.parquet", lambda p: runs.to_parquet(p, index=False))
-        self.rows, self.frames = [], []
+        frames = [long for _, long in pending if long is not None]
+        ts = pd.concat(frames, ignore_index=True) if frames else _empty_long()
+        runs = pd.DataFrame([row for row, _ in pending])
+        series = {str(row["run_id"]): len(long) for row, long in pending if long is not None}
+        self.store.write_unit(f"{PARTS}/part-{name}", {"runs": runs, "timeseries": ts}, series_rows=series)
+        self.done, self.pending = self.done + pending, []
 
 
 def _empty_long() -> pd.DataFrame:
@@ -179,31 +197,67 @@ def _empty_long() -> pd.DataFrame:
 
 def _existing_parts(folder: Path) -> int:
     parts = folder / PARTS
-    return len(list(parts.glob("runs-*.parquet"))) if parts.is_dir() else 0
+    return len([p for p in parts.glob("part-*") if p.is_dir()]) if parts.is_dir() else 0
 
 
 def read_parts(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The runs and time series stored by earlier, unfinished runs of a sweep: only runs whose
-    runs part was written (a part's time series is written first), each run once."""
+    """The runs and time series stored by earlier, unfinished runs of a sweep, each run once.
+
+    Every part is checked (checksums, row counts); a damaged one is removed with a one-line
+    notice. An ok run counts as done only with its whole time series (``series_rows`` rows),
+    so whatever was lost is run again, never skipped."""
     parts = folder / PARTS
-    run_files = sorted(parts.glob("runs-*.parquet")) if parts.is_dir() else []
-    if not run_files:
+    if parts.is_dir():
+        for p in parts.glob(".*.tmp*"):          # a unit a killed run did not finish
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+    units = sorted(p for p in parts.glob("part-*") if p.is_dir()) if parts.is_dir() else []
+    runs_list, ts_list = [], []
+    for unit in units:
+        try:
+            tables, meta = ResultStore.read_unit(unit)
+            runs, ts = tables.get("runs"), tables.get("timeseries")
+            if runs is None or ts is None or "run_id" not in runs.columns or "status" not in runs.columns:
+                raise Damaged("not a part of a sweep")
+            counts, expected = ts["run_id"].value_counts(), meta.get("series_rows")
+            if not isinstance(expected, dict):
+                raise Damaged("no row count of each run's time series")
+            have = runs["run_id"].map(counts).fillna(0).astype(int)
+            whole = runs["status"].ne("ok") | (have == runs["run_id"].astype(str).map(expected).fillna(-1))
+        except (Damaged, KeyError, TypeError) as exc:
+            notice(f"{unit.relative_to(folder)} is damaged ({exc}); its runs are run again")
+            shutil.rmtree(unit, ignore_errors=True)
+            continue
+        if not whole.all():
+            notice(f"{unit.relative_to(folder)}: {int((~whole).sum())} run(s) without their whole time series; "
+                   "they are run again")
+        runs = runs[whole]
+        runs_list.append(runs)
+        ts_list.append(ts[ts["run_id"].isin(runs["run_id"])])
+    if not runs_list:
         return pd.DataFrame(), _empty_long()
-    runs = pd.concat([pd.read_parquet(f) for f in run_files], ignore_index=True)
-    runs = runs.drop_duplicates("run_id", keep="last")
-    ts_files = [parts / f.name.replace("runs-", "timeseries-", 1) for f in run_files]
-    ts = pd.concat([pd.read_parquet(f) for f in ts_files if f.is_file()] or [_empty_long()], ignore_index=True)
-    ts = ts[ts["run_id"].isin(runs["run_id"])].drop_duplicates(["run_id", "step", "metric"], keep="last")
+    runs = pd.concat(runs_list, ignore_index=True).drop_duplicates("run_id", keep="last")
+    ts = pd.concat(ts_list or [_empty_long()], ignore_index=True)
+    ts = ts.drop_duplicates(["run_id", "step", "metric"], keep="last")
     return runs, ts
+
+
+def check_scheduler(address: str) -> str:
+    """A scheduler address that is not empty: an unset variable in a cluster script must not
+    mean "run locally" without a word."""
+    if not isinstance(address, str) or not address.strip():
+        raise InputError("command line", "--scheduler", "the address of a Dask scheduler (tcp://HOST:PORT); "
+                         "leave the option out to run on local processes", address)
+    return address
 
 
 @contextmanager
 def executor_for(scheduler: str | None):
     """A Dask distributed executor for ``tcp://HOST:PORT`` (or a dask ``Client``/``LocalCluster``
     address), else None (the local process pool of model.runner)."""
-    if not scheduler:
+    if scheduler is None:
         yield None
         return
+    check_scheduler(scheduler)
     try:
         from dask.distributed import Client
     except ImportError:
@@ -239,8 +293,9 @@ def run_sweep(design: Design, scenarios: list[Scenario], replications: int = 1, 
                  progress=progress, desc="sweep", executor=executor)
     finally:
         writer.flush()          # on an interrupt too: what finished is kept
-    runs = pd.concat([done_runs, pd.DataFrame(writer.all_rows)], ignore_index=True) if writer.all_rows else done_runs
-    ts = pd.concat([done_ts, *writer.all_frames], ignore_index=True)
+    rows = writer.rows
+    runs = pd.concat([done_runs, pd.DataFrame(rows)], ignore_index=True) if rows else done_runs
+    ts = pd.concat([done_ts, *writer.frames], ignore_index=True)
     runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
     ts = ts.sort_values(["run_id", "metric", "step"], kind="stable").reset_index(drop=True)
     return SweepResult(_typed(runs, design), ts, design)

@@ -1,0 +1,386 @@
+"""The third reliability review's defects (V1-V21), each as a test that failed before its fix:
+parts written whole or not at all, no pickle read from a results folder, damaged files run
+again, errors that cross process boundaries, no silent no-ops, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import model.sweep as sweep_module
+from model import load_scenario
+from model.design import factors_from, make_design
+from model.experiment import run_study
+from model.runner import Interrupted
+from model.store import ResultStore
+from model.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = {"n_streets": 1, "communities_per_street": 2, "scale": 0.005}
+
+
+def tiny(name: str):
+    s = load_scenario(name)
+    return replace(s, parameters={**s.parameters, **TINY})
+
+
+def cli(*args, cwd=ROOT, timeout=120, **kw):
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def no_traceback(stderr: str) -> None:
+    assert "Traceback" not in stderr, stderr
+
+
+# ---------------------------------------------------------------- V1: a run's series never lost
+
+def small_sweep(folder: Path, **kw):
+    design = make_design("lhs", factors_from(["need_rate"]), 6, 1)
+    store = ResultStore(folder, "fp").open()
+    store.mark("running")
+    try:
+        return run_sweep(design, [tiny("baseline")], 1, 6, 1, workers=1, store=store, progress=False, **kw)
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    return small_sweep(tmp_path_factory.mktemp("v1") / "reference")
+
+
+def assert_same_tables(a, b) -> None:
+    pd.testing.assert_frame_equal(a.runs.drop(columns="wall_s"), b.runs.drop(columns="wall_s"))
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries, check_exact=True, check_dtype=False)
+
+
+def test_v1_an_interrupt_inside_add_loses_no_time_series(tmp_path, monkeypatch, uninterrupted):
+    """The review's repro_lost_timeseries.py: the interrupt lands while a run's series is
+    converted, after its row used to be buffered."""
+    real, calls = sweep_module.to_long, {"n": 0}
+
+    def flaky(frame):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise Interrupted(signal.SIGTERM)
+        return real(frame)
+
+    monkeypatch.setattr(sweep_module, "to_long", flaky)
+    with pytest.raises(Interrupted):
+        small_sweep(tmp_path / "x")
+    monkeypatch.setattr(sweep_module, "to_long", real)
+    resumed = small_sweep(tmp_path / "x")
+    ok = set(resumed.runs.loc[resumed.runs.status == "ok", "run_id"])
+    assert ok == set(range(6)) and set(resumed.timeseries.run_id) == ok
+    assert_same_tables(resumed, uninterrupted)
+
+
+def parts(folder: Path) -> list[Path]:
+    return sorted((folder / "parts").glob("part-*"))
+
+
+@pytest.mark.parametrize("damage", ["series_file_deleted", "series_rows_removed", "bit_flip", "truncated",
+                                    "garbage", "index_deleted"])
+def test_v1_v7_v8_a_damaged_part_is_run_again_with_a_notice(tmp_path, capsys, damage, uninterrupted):
+    folder = tmp_path / "x"
+    small_sweep(folder)
+    part = parts(folder)[1]
+    ts = part / "timeseries.parquet"
+    if damage == "series_file_deleted":
+        ts.unlink()
+    elif damage == "series_rows_removed":      # a consistent part whose series lacks a run
+        tables, meta = ResultStore.read_unit(part)
+        store = ResultStore(folder, "fp").open()
+        try:
+            store.write_unit(f"parts/{part.name}", {"runs": tables["runs"],
+                                                     "timeseries": tables["timeseries"].iloc[:-5]}, **meta)
+        finally:
+            store.close()
+    elif damage == "bit_flip":
+        data = bytearray(ts.read_bytes())
+        data[len(data) // 2] ^= 0x40
+        ts.write_bytes(bytes(data))
+    elif damage == "truncated":
+        ts.write_bytes(ts.read_bytes()[:100])
+    elif damage == "garbage":
+        (part / "runs.parquet").write_bytes(b"not parquet at all")
+    else:
+        (part / "unit.json").unlink()
+    capsys.readouterr()
+    repaired = small_sweep(folder)
+    err = capsys.readouterr().err
+    notices = [line for line in err.splitlines() if line.startswith("notice:")]
+    assert len(notices) == 1 and part.name in notices[0], err
+    assert_same_tables(repaired, uninterrupted)
+
+
+@pytest.mark.slow
+def test_v1_sigterm_just_after_a_part_is_written_loses_nothing_in_10_trials(tmp_path):
+    args = ["sweep", "baseline", "--vary", "need_rate", "--samples", "12", "--steps", "6", "--scale", "0.005",
+            "--workers", "2"]
+    ref = tmp_path / "ref"
+    done = cli(*args, "--out", ref, timeout=300)
+    assert done.returncode == 0, done.stderr
+    reference = (pd.read_parquet(ref / "runs.parquet"), pd.read_parquet(ref / "timeseries.parquet"))
+    interrupted = 0
+    for trial in range(10):
+        out = tmp_path / f"t{trial}"
+        proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args, "--out", str(out)], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None and not parts(out):
+            time.sleep(0.002)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        no_traceback(err)
+        interrupted += proc.returncode == 143
+        again = cli(*args, "--out", out, timeout=300)
+        assert again.returncode == 0, again.stderr
+        pd.testing.assert_frame_equal(reference[0], pd.read_parquet(out / "runs.parquet"))
+        pd.testing.assert_frame_equal(reference[1], pd.read_parquet(out / "timeseries.parquet"), check_exact=True)
+    assert interrupted >= 5
+
+
+# ---------------------------------------------------------------- V3/V7: no pickle; stored data checked
+
+def tiny_study(folder: Path, replications: int = 2):
+    store = ResultStore(folder, "fp").open()
+    store.mark("running")
+    try:
+        return run_study([tiny("baseline"), tiny("burden_reduction")], replications, 26, 7, workers=1,
+                         progress=False, store=store)
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def study_reference(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("v3") / "reference"
+    return folder, tiny_study(folder)
+
+
+def assert_same_study(a, b) -> None:
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries, check_exact=True, check_dtype=False)
+    pd.testing.assert_frame_equal(a.communities, b.communities, check_exact=True, check_dtype=False)
+
+
+class Evil:
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_v3_a_planted_pickle_is_never_loaded(tmp_path, study_reference):
+    folder = tmp_path / "x"
+    (folder / "replications").mkdir(parents=True)
+    # the fingerprint does not protect: it can be copied from any genuine manifest
+    (folder / "manifest.json").write_text(json.dumps({"fingerprint": "fp", "status": "interrupted"}))
+    marker = tmp_path / "PWNED"
+    for key in ("baseline-r0000", "burden_reduction-r0001"):
+        with (folder / "replications" / f"{key}.pkl").open("wb") as f:
+            pickle.dump(Evil(marker), f)
+    result = tiny_study(folder)
+    assert not marker.exists()
+    assert_same_study(result, study_reference[1])
+    stored = sorted(p.name for p in (folder / "replications").iterdir() if p.is_dir())
+    assert stored == ["baseline-r0000", "baseline-r0001", "burden_reduction-r0000", "burden_reduction-r0001"]
+    assert not any(p.suffix == ".pkl" for p in (folder / "replications" / "baseline-r0000").iterdir())
+
+
+@pytest.mark.parametrize("damage", ["bit_flip", "swapped", "truncated", "index_deleted"])
+def test_v7_a_damaged_or_swapped_replication_is_run_again(tmp_path, capsys, study_reference, damage):
+    import shutil
+    folder = tmp_path / "x"
+    shutil.copytree(study_reference[0], folder)
+    reps = folder / "replications"
+    target = reps / "burden_reduction-r0000"
+    if damage == "bit_flip":
+        f = target / "district.parquet"
+        data = bytearray(f.read_bytes())
+        data[len(data) // 3] ^= 0x40
+        f.write_bytes(bytes(data))
+    elif damage == "swapped":          # the review's N_rc_pkl_swapped: another replication under this key
+        shutil.rmtree(target)
+        shutil.copytree(reps / "baseline-r0000", target)
+    elif damage == "truncated":
+        f = target / "communities.parquet"
+        f.write_bytes(f.read_bytes()[:50])
+    else:
+        (target / "unit.json").unlink()
+    capsys.readouterr()
+    result = tiny_study(folder)
+    notices = [line for line in capsys.readouterr().err.splitlines() if line.startswith("notice:")]
+    assert len(notices) == 1 and "burden_reduction-r0000" in notices[0], notices
+    assert_same_study(result, study_reference[1])
+
+
+SWEEP = ["sweep", "baseline", "--vary", "need_rate", "--samples", "3", "--steps", "6", "--scale", "0.005",
+         "--workers", "1"]
+
+
+@pytest.fixture(scope="module")
+def complete_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("v7") / "sweep"
+    done = cli(*SWEEP, "--out", out)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.mark.parametrize("edit", ["rows_removed", "value_edited", "truncated"])
+def test_v7_v8_an_edited_final_table_is_not_reanalysed_but_run_again(tmp_path, complete_sweep, edit):
+    import shutil
+    out = tmp_path / "sweep"
+    shutil.copytree(complete_sweep, out)
+    runs = pd.read_parquet(out / "runs.parquet")
+    if edit == "rows_removed":
+        runs.iloc[:-1].to_parquet(out / "runs.parquet", index=False)
+    elif edit == "value_edited":
+        runs.loc[0, "trust"] = 0.99
+        runs.to_parquet(out / "runs.parquet", index=False)
+    else:
+        (out / "timeseries.parquet").write_bytes((out / "timeseries.parquet").read_bytes()[:64])
+    again = cli(*SWEEP, "--out", out)
+    assert again.returncode == 0, again.stderr
+    no_traceback(again.stderr)
+    assert "notice:" in again.stderr and "run again" in again.stderr
+    for name in ("runs.parquet", "timeseries.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(complete_sweep / name), pd.read_parquet(out / name))
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+# ---------------------------------------------------------------- V8: no traceback, folder marked failed
+
+def test_v8_an_unexpected_error_marks_the_folder_failed_with_the_error(tmp_path):
+    from model.research import results_folder
+    from model.runner import StudyFailed
+    with pytest.raises(StudyFailed, match="unexpected error \\(TypeError: boom\\).*manifest.json"):
+        with results_folder(tmp_path / "x", {"what": 1}):
+            raise TypeError("boom")
+    manifest = json.loads((tmp_path / "x" / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["error"] == "TypeError: boom"
+
+
+def test_v8_an_unexpected_error_is_one_line_from_the_command_line(monkeypatch, capsys):
+    from model import cli as cli_module
+    from model.console import run_main
+
+    def broken(*args):
+        raise ValueError("something odd\nsecond line")
+
+    monkeypatch.setattr(cli_module, "cmd_list", broken)
+    assert run_main(cli_module.main, ["list"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ValueError: something odd" in err
+
+
+@pytest.mark.parametrize("kind", ["loop", "long"])
+def test_v8_an_out_path_that_cannot_be_resolved_is_one_line(tmp_path, kind):
+    if kind == "loop":
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        out = tmp_path / "a" / "x"
+    else:
+        out = tmp_path / ("d" * 200) / ("e" * 5000)
+    done = cli(*SWEEP, "--out", out)
+    assert done.returncode == 2, done.stderr
+    no_traceback(done.stderr)
+    assert done.stderr.startswith("error: command line: --out: expected")
+
+
+# ---------------------------------------------------------------- V5: InputError crosses processes
+
+def test_v5_input_error_survives_pickling():
+    from model.errors import InputError
+    error = pickle.loads(pickle.dumps(InputError("s", "f", "e", "g")))
+    assert (error.source, error.field, error.expected, error.got) == ("s", "f", "e", "g")
+    assert str(error) == "s: f: expected e, got 'g'"
+
+
+def bad_need_rate(job):
+    from model import GovernanceModel
+    return GovernanceModel("baseline", rng=1, need_rate=job)
+
+
+def test_v5_bad_input_found_in_a_worker_is_the_same_one_line_error():
+    from model.errors import InputError
+    from model.runner import run_jobs
+    with pytest.raises(InputError, match="need_rate: expected"):
+        run_jobs(bad_need_rate, [5.0, 6.0], 2, lambda i, r: None, progress=False)
+
+
+# ---------------------------------------------------------------- V6: no silent no-op
+
+def test_v6_a_reform_parameter_no_scenario_uses_is_refused():
+    from model import GovernanceModel
+    from model.errors import InputError
+    with pytest.raises(InputError, match="no burden_reduction reform"):
+        GovernanceModel("baseline", **{"burden_reduction.ledgers": 5})
+    design = make_design("lhs", factors_from(["burden_reduction.ledgers=3:20"]), 2, 1)
+    with pytest.raises(InputError, match="command line: --vary: expected a parameter some scenario uses"):
+        sweep_module.plan(design, [tiny("baseline")], 1, 26, 1)
+    assert len(sweep_module.plan(design, [tiny("baseline"), tiny("burden_reduction")], 1, 26, 1)) == 4
+    with pytest.raises(InputError, match="parameter_sets: expected a parameter some scenario uses"):
+        run_study([tiny("baseline")], 1, 4, 1, workers=1, progress=False,
+                  parameter_sets=[{"burden_reduction.ledgers": 5}])
+
+
+def test_v6_the_sweep_command_refuses_it_in_one_line(tmp_path):
+    done = cli("sweep", "baseline", "--vary", "burden_reduction.ledgers=0:100", "--samples", "4", "--steps", "12",
+               "--scale", "0.01", "--out", tmp_path / "x")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "has a burden_reduction reform, so varying it would change nothing" in done.stderr
+
+
+def test_v6_a_shared_design_still_runs_the_reform_scenario_with_its_values():
+    design = make_design("lhs", factors_from(["burden_reduction.ledgers=3:20"]), 2, 1)
+    result = run_sweep(design, [tiny("baseline"), tiny("burden_reduction")], 1, 26, 1, workers=1, progress=False)
+    assert (result.runs["status"] == "ok").all()
+
+
+# ---------------------------------------------------------------- V19: values changed after construction
+
+def test_v19_reform_values_changed_after_construction_are_checked():
+    from model import GovernanceModel
+    from model.errors import InputError
+    s = load_scenario("burden_reduction")
+    s.reforms[0].params["ledgers"] = -5
+    with pytest.raises(InputError, match="ledgers"):
+        GovernanceModel(s, rng=1)
+
+
+@pytest.mark.parametrize(("factor", "needle"), [
+    (("bogus", 0, 1), "a parameter name"),
+    (("need_rate", 0.5, 0.1), "LOW < HIGH"),
+    (("need_rate", float("nan"), 0.5), "LOW < HIGH"),
+])
+def test_v19_factors_built_in_python_are_checked(factor, needle):
+    from model.design import Factor
+    from model.errors import InputError
+    with pytest.raises(InputError, match=needle):
+        make_design("lhs", [Factor(*factor)], 4, 1)
+
+
+# ---------------------------------------------------------------- V12, V13: odd and empty values
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--vary", "community_sizes=0:1"], "--vary: expected a numeric parameter (community_sizes is real residents"),
+    (["--vary", "need_rate="], "--vary: expected NAME or NAME=LOW:HIGH, not an empty range"),
+    (["--vary", "need_rate", "--scheduler", ""], "--scheduler: expected the address of a Dask scheduler"),
+])
+def test_v12_v13_odd_or_empty_values_are_one_line_and_exit_2(tmp_path, args, needle):
+    done = cli("sweep", "baseline", "--samples", "2", "--steps", "12", "--scale", "0.01", "--out", tmp_path / "x",
+               *args)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and needle in done.stderr, done.stderr
