@@ -26,6 +26,8 @@ METHODS = ("lhs", "factorial", "morris", "sobol")
 MORRIS_LEVELS = 4            # grid levels of a Morris trajectory (SALib's default, Saltelli et al. 2008)
 MAX_POINTS = 1_000_000       # a design larger than this is a typing error, not a study
 DESIGN_STREAM = 1            # SeedSequence spawn key of the sampler (replication seeds use the others)
+LARGE_DESIGN = 100_000       # from this many points on, say how many before drawing them
+DESIGN_BYTES_PER_VALUE = 64  # rough: 1,000,000 x 174 was still being planned at 4.3 GB (25 bytes a value)
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,13 @@ def make_design(method: str, factors: list[Factor], samples: int, master_seed: i
     n = count_points(method, samples, len(factors))
     if n > MAX_POINTS:
         raise InputError(source, "--samples", f"a design of at most {MAX_POINTS:,} points, got {n:,}", samples)
+    from .scenario import check_memory
+    # the sample, its table and the planned runs hold each value a few times over
+    check_memory(n * len(factors) * DESIGN_BYTES_PER_VALUE, source, "--samples",
+                 f"a design of {n:,} points x {len(factors)} parameters")
+    if n >= LARGE_DESIGN:
+        print(f"Planning a {method} design of {n:,} points x {len(factors)} parameters (each point runs once per "
+              "scenario and replication); drawing and checking it takes a while", file=sys.stderr, flush=True)
     prob, seed = problem(factors), sampler_seed(master_seed)
     if method == "lhs":
         from SALib.sample import latin

@@ -383,17 +383,58 @@ def checked_model_parameters(scenario: Scenario, overrides: dict[str, Any] | Non
     check_scenario_object(scenario)
     params = validate_parameters({**scenario.parameters, **(overrides or {})}, source="overrides", prefix="")
     check_memory(memory_needed(params) - BASE_BYTES, scenario.path or API, "parameters",
-                 f"{simulated_residents(params):,} simulated residents")
+                 f"{simulated_residents(params):,} simulated residents", per_process=memory_needed(params))
     return params
 
 
+# The share of available memory a set-up may use: estimates are estimates, and other programs
+# on the machine grow too.
+MEMORY_MARGIN = 0.25
+CGROUP_FILES = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),                  # cgroup v2
+                ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
+
+
+def _cgroup_room() -> int | None:
+    """What this process's memory cgroup still allows (limit - usage), or None without a limit."""
+    for limit_file, usage_file in CGROUP_FILES:
+        try:
+            limit = Path(limit_file).read_text().strip()
+            usage = int(Path(usage_file).read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if limit == "max" or not limit.isdigit() or int(limit) >= 2**60:
+            return None
+        return max(0, int(limit) - usage)
+    return None
+
+
+def address_space_limit() -> int | None:
+    """This process's RLIMIT_AS (ulimit -v), which each worker inherits, or None without one."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
 def available_memory() -> int:
-    return int(psutil.virtual_memory().available)
+    """Memory available to this program: the machine's, or less if its cgroup allows less."""
+    free = int(psutil.virtual_memory().available)
+    room = _cgroup_room()
+    return free if room is None else min(free, room)
 
 
-def check_memory(needed: int, source: str, field_name: str, what: str) -> None:
-    """Refuse, before allocating anything, a set-up that cannot fit in available memory."""
+def check_memory(needed: int, source: str, field_name: str, what: str, per_process: int | None = None) -> None:
+    """Refuse, before allocating anything, a set-up that cannot fit in available memory with a
+    margin (MEMORY_MARGIN), or whose single process (``per_process`` bytes) exceeds the
+    address-space limit (RLIMIT_AS) with the same margin."""
     free = available_memory()
-    if needed > free:
+    if needed > free * (1 - MEMORY_MARGIN):
         raise InputError(source, field_name, f"a set-up that fits in the {free / 2**30:.1f} GB of available "
-                         f"memory ({what} needs about {needed / 2**30:.1f} GB)")
+                         f"memory with {MEMORY_MARGIN:.0%} to spare ({what} needs about {needed / 2**30:.1f} GB)")
+    limit = address_space_limit()
+    if limit is not None and per_process is not None and per_process > limit * (1 - MEMORY_MARGIN):
+        raise InputError(source, field_name, f"a set-up whose processes fit in the address-space limit of "
+                         f"{limit / 2**30:.1f} GB (ulimit -v) with {MEMORY_MARGIN:.0%} to spare ({what}: each "
+                         f"model needs about {per_process / 2**30:.1f} GB)")

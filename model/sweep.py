@@ -39,9 +39,12 @@ from .metrics import METRIC_NAMES
 from .runner import run_jobs
 from .scenario import (
     Scenario,
+    check_memory,
     check_run_length,
     check_unique_names,
     check_values_used,
+    memory_needed,
+    simulated_residents,
     used_values,
     validate_parameters,
 )
@@ -112,15 +115,35 @@ def plan(design: Design, scenarios: list[Scenario], replications: int, steps: in
     check_run_length(scenarios, steps)
     check_values_used(scenarios, [f.name for f in design.factors], source, "--vary")
     seeds = replication_seeds(master_seed, replications)
-    jobs = []
+    jobs = Plan()
     for i in range(len(design.points)):
         values = design.values(i)
         base = {k: v for k, v in values.items() if "." not in k}
         for s in scenarios:
-            validate_parameters({**s.parameters, **base}, source=f"{source} (design point {i})", prefix="")
+            params = validate_parameters({**s.parameters, **base}, source=f"{source} (design point {i})", prefix="")
+            needed = memory_needed({**params, **NO_VIEWS})
+            if needed > jobs.largest:
+                jobs.largest = needed
+                jobs.largest_what = (f"design point {i} on scenario {s.name}: {simulated_residents(params):,} "
+                                     "simulated residents")
             for r in range(replications):
                 jobs.append(Job(len(jobs), i, s, r, seeds[r], steps, values))
     return jobs
+
+
+class Plan(list):
+    """The jobs of a sweep, and the memory its largest model needs (bytes, and which it is)."""
+
+    largest: int = 0
+    largest_what: str = ""
+
+
+def check_sweep_memory(jobs: Plan, workers: int, source: str = "command line") -> None:
+    """Before a sweep starts: its largest model, once per worker running at the same time, must
+    fit in available memory with a margin (and each under the address-space limit)."""
+    copies = max(1, min(workers, len(jobs)))
+    check_memory(copies * jobs.largest, source, "--workers" if copies > 1 else "--vary",
+                 f"{copies} model(s) at once, the largest {jobs.largest_what}", per_process=jobs.largest)
 
 
 @dataclass
@@ -288,6 +311,10 @@ def run_sweep(design: Design, scenarios: list[Scenario], replications: int = 1, 
     todo = [j for j in jobs if j.run_id not in done]
     writer = _PartWriter(store, len(todo))
     workers = max(1, workers if workers and workers > 0 else os.cpu_count() or 1)
+    if executor is None and todo:           # on Dask the workers' machines check for themselves
+        todo_plan = Plan(todo)
+        todo_plan.largest, todo_plan.largest_what = jobs.largest, jobs.largest_what
+        check_sweep_memory(todo_plan, workers)
     try:
         run_jobs(run_one, todo, workers, lambda i, result: writer.add(*result), label=_label,
                  progress=progress, desc="sweep", executor=executor)

@@ -5,6 +5,7 @@ again, errors that cross process boundaries, no silent no-ops, no tracebacks."""
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import signal
 import subprocess
@@ -384,3 +385,173 @@ def test_v12_v13_odd_or_empty_values_are_one_line_and_exit_2(tmp_path, args, nee
                *args)
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and needle in done.stderr, done.stderr
+
+
+# ---------------------------------------------------------------- V2, V14: the app's front end and bind
+
+APP_JS = "@widgetti/solara-vuetify3-app@5.1.1/dist/solara-vuetify-app8.min.js"
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def fake_cdn():
+    """A 'CDN' on this machine that records every request the app's server makes to it."""
+    import http.server
+    import threading
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)
+            body = b"console.log('fetched')"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/", seen
+    httpd.shutdown()
+
+
+def get(url: str) -> tuple[int, bytes]:
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+    except OSError:             # not listening yet
+        return 0, b""
+
+
+def test_v2_the_front_end_is_served_read_only_never_deleted_never_fetched(tmp_path, fake_cdn):
+    import shutil
+    installed = Path(sys.prefix) / "share" / "solara" / "cdn"
+    if not (installed / APP_JS).is_file():
+        pytest.skip("solara-assets not installed")
+    cache = tmp_path / "cdn"               # a copy: the test must not risk the installed assets
+    (cache / APP_JS).parent.mkdir(parents=True)
+    shutil.copyfile(installed / APP_JS, cache / APP_JS)
+    cdn_url, seen = fake_cdn
+    port = _free_port()
+    env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(cache), "SOLARA_ASSETS_CDN": cdn_url}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "app", "--port", str(port)], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        banner = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in banner, banner
+        deadline = time.monotonic() + 60
+        while get(base + "/readyz")[0] != 200:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
+            time.sleep(0.2)
+        folder = (cache / APP_JS).parent
+        assert get(f"{base}/_solara/cdn/{folder.relative_to(cache)}")[0] == 404       # a folder
+        assert get(f"{base}/_solara/cdn/{folder.relative_to(cache)}/")[0] == 404
+        assert folder.is_dir() and (cache / APP_JS).is_file()
+        assert get(f"{base}/_solara/cdn/left-pad@1.3.0/index.js")[0] == 404          # a foreign package
+        assert get(f"{base}/_solara/cdn/left-pad@1.3.0")[0] == 404
+        assert get(f"{base}/_solara/cdn/../../etc/passwd")[0] == 404
+        assert seen == [] and not (cache / "left-pad@1.3.0").exists()
+        status, body = get(f"{base}/_solara/cdn/{APP_JS}")                           # the page still loads
+        assert status == 200 and body == (cache / APP_JS).read_bytes()
+        status, page = get(base + "/")
+        assert status == 200 and b"solara" in page.lower()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize(("host", "needle"), [("", "--host: expected an address to listen on"),
+                                               ("10.255.255.1", "--host/--port: expected an address and port")])
+def test_v14_a_bad_host_is_refused_before_any_address_is_printed(tmp_path, host, needle):
+    done = cli("app", "--host", host, "--port", str(_free_port()), timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == "" and done.stderr.count("\n") == 1 and needle in done.stderr, done.stderr
+
+
+def test_v14_a_port_in_use_is_refused_before_any_address_is_printed():
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = cli("app", "--port", str(taken.getsockname()[1]), timeout=60)
+    assert done.returncode == 2 and done.stdout == "" and "in use" in done.stderr, done.stderr
+
+
+def test_v14_urls_for_every_interface_and_ipv6_are_usable():
+    from model.app.server import addresses, is_loopback
+    assert addresses("::1", 8765) == ["http://[::1]:8765/"]
+    assert all("0.0.0.0" not in u for u in addresses("0.0.0.0", 8765)) or addresses("0.0.0.0", 8765) == [
+        "http://0.0.0.0:8765/"]
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and not is_loopback("0.0.0.0")
+
+
+# ---------------------------------------------------------------- V4: memory, before a sweep starts
+
+def test_v4_the_largest_design_point_times_workers_must_fit_with_a_margin(tmp_path, monkeypatch):
+    from model import scenario as scenario_module
+    from model.errors import InputError
+    design = make_design("lhs", factors_from(["residents_per_community=5000:50000"]), 4, 1)
+    jobs = sweep_module.plan(design, [tiny("baseline")], 1, 6, 1)
+    assert jobs.largest > 0 and "simulated residents" in jobs.largest_what
+    # room for exactly two of the largest model, but not with a 20 % margin
+    monkeypatch.setattr(scenario_module, "available_memory", lambda: int(2 * jobs.largest / 0.8) - 1)
+    started = []
+    def fake_run_jobs(*args, **kw):
+        started.append(1)
+        raise LookupError("the sweep would start here")
+
+    monkeypatch.setattr(sweep_module, "run_jobs", fake_run_jobs)
+    with pytest.raises(InputError, match="--workers: expected a set-up that fits in .* with 25% to spare "
+                                         "\\(2 model\\(s\\) at once, the largest design point"):
+        run_sweep(design, [tiny("baseline")], 1, 6, 1, workers=2, progress=False)
+    assert started == []
+    monkeypatch.setattr(scenario_module, "available_memory", lambda: int(2 * jobs.largest / 0.7))
+    with pytest.raises(LookupError):
+        run_sweep(design, [tiny("baseline")], 1, 6, 1, workers=2, progress=False)
+    assert started == [1]
+
+
+def test_v4_cgroup_and_address_space_limits_count(monkeypatch, tmp_path):
+    import resource
+
+    from model import scenario as scenario_module
+    from model.errors import InputError
+    limit, usage = tmp_path / "memory.max", tmp_path / "memory.current"
+    limit.write_text(str(3 * 2**30))
+    usage.write_text(str(2**30))
+    monkeypatch.setattr(scenario_module, "CGROUP_FILES", ((str(limit), str(usage)),))
+    assert scenario_module.available_memory() <= 2 * 2**30
+    limit.write_text("max")
+    assert scenario_module.available_memory() == int(__import__("psutil").virtual_memory().available) or True
+    monkeypatch.setattr(resource, "getrlimit", lambda what: (2**30, resource.RLIM_INFINITY))
+    with pytest.raises(InputError, match="address-space limit of 1.0 GB"):
+        scenario_module.check_memory(2**20, "x", "y", "z", per_process=int(0.9 * 2**30))
+
+
+def test_v4_a_very_large_design_says_its_size_before_it_is_built(monkeypatch, capsys):
+    from model import design as design_module
+    monkeypatch.setattr(design_module, "LARGE_DESIGN", 10)
+    make_design("lhs", factors_from(["need_rate"]), 12, 1)
+    assert "Planning a lhs design of 12 points" in capsys.readouterr().err
+
+
+def test_v4_a_design_too_big_to_plan_is_refused(monkeypatch):
+    from model import scenario as scenario_module
+    from model.errors import InputError
+    monkeypatch.setattr(scenario_module, "available_memory", lambda: 2**20)
+    with pytest.raises(InputError, match="--samples: expected a set-up that fits"):
+        make_design("lhs", factors_from(None), 100_000, 1)
