@@ -183,6 +183,8 @@ def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> 
     for key in ("title_en", "title_zh"):
         if key in data and not isinstance(data[key], str):
             raise InputError(source, key, "a string", data[key])
+        if key in data and any(c in data[key] for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+            raise InputError(source, key, "one line of text (a title heads tables and reports)", data[key])
     about = data.get("about", {})
     if not isinstance(about, dict):
         raise InputError(source, "about", "a table with en, zh, notice_en, notice_zh", about)

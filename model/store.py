@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -66,6 +67,19 @@ def _umask() -> int:
 def notice(text: str) -> None:
     """A one-line notice on stderr (a damaged part recomputed, a file checked again)."""
     print(f"notice: {text}", file=sys.stderr)
+
+
+OWN_NAMES = {REPLICATIONS: re.compile(r"[^/]+-r\d{4}(\.pkl)?"),     # .pkl: replications of earlier versions
+             PARTS: re.compile(r"(part-\d{6}-\d+|(runs|timeseries)-\d{6}-\d+\.parquet)")}
+
+
+def _temporary(name: str) -> bool:
+    """A temporary file or folder this program makes and renames (or a probe of the folder)."""
+    return name.startswith(".") and (".tmp" in name or name.startswith((".write-test", ".render-")))
+
+
+def _own(sub: str, path: Path) -> bool:
+    return bool(OWN_NAMES[sub].fullmatch(path.name)) or _temporary(path.name)
 
 
 class WriteFailed(Exception):
@@ -174,12 +188,38 @@ class ResultStore:
                                  f"an empty folder or one holding this same study; {what} "
                                  "(give --overwrite to replace it)", str(self.folder))
 
+    def _foreign(self) -> list[str]:
+        """Names in the folder (and in replications/ and parts/) this program does not write."""
+        found = [p.name for p in self.folder.iterdir()
+                 if p.name not in (*OUTPUTS, *FOLDERS, LOCK) and not _temporary(p.name)]
+        for sub in FOLDERS:
+            if (self.folder / sub).is_dir():
+                found += [f"{sub}/{p.name}" for p in (self.folder / sub).iterdir() if not _own(sub, p)]
+            elif (self.folder / sub).exists():
+                found.append(sub)
+        return found
+
     def _remove_own_files(self) -> None:
-        """--overwrite: remove what a study writes, and nothing else."""
+        """--overwrite: remove what a study writes, and nothing else; a folder without a manifest
+        that holds anything else is refused (it is not a results folder)."""
+        if read_manifest(self.folder) is None:
+            foreign = self._foreign()
+            if foreign:
+                raise InputError("command line", self.option, "a results folder of this program or an empty folder "
+                                 f"(--overwrite removes only what this program writes; this folder holds "
+                                 f"{len(foreign)} other file(s), e.g. {foreign[0]})", str(self.folder))
         for name in OUTPUTS:
-            (self.folder / name).unlink(missing_ok=True)
-        for name in FOLDERS:
-            shutil.rmtree(self.folder / name, ignore_errors=True)
+            if (self.folder / name).is_file() or (self.folder / name).is_symlink():
+                (self.folder / name).unlink()
+        for sub in FOLDERS:
+            folder = self.folder / sub
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            for p in folder.iterdir():
+                if _own(sub, p):
+                    shutil.rmtree(p, ignore_errors=True) if p.is_dir() and not p.is_symlink() else p.unlink()
+            if not any(folder.iterdir()):
+                folder.rmdir()
 
     def close(self) -> None:
         if self._lock is not None:
@@ -344,3 +384,92 @@ class ResultStore:
             if _sha256(path) != recorded[name].get("sha256"):
                 return f"{name} differs from the file written (checksum)"
         return None
+
+
+# ------------------------------------------------------------------ status
+MAIN_FILE = {"sweep": "runs.parquet", "sensitivity": "sensitivity.csv", "discover": "discovery.md",
+             "calibrate --fit": "fit_report.md"}
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _in_use(folder: Path) -> bool:
+    """Whether another process holds the folder's lock (a run still writing it)."""
+    if not (folder / LOCK).exists():
+        return False
+    lock = FileLock(str(folder / LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    except OSError:
+        return False
+    lock.release()
+    return False
+
+
+def _stored_runs(folder: Path) -> int:
+    total = 0
+    for unit in (folder / PARTS).glob("part-*") if (folder / PARTS).is_dir() else []:
+        try:
+            rows = json.loads((unit / UNIT_INDEX).read_text(encoding="utf-8"))["files"]["runs"]["rows"]
+            total += rows if isinstance(rows, int) else 0
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return total
+
+
+def status_report(folder: Path) -> tuple[int, str]:
+    """What ``run.py status`` says about a folder, and its exit status (0: complete results)."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise InputError(str(folder), MANIFEST, "a results folder written by this program")
+    description = manifest.get("description") if isinstance(manifest.get("description"), dict) else {}
+    research = description.get("command") if isinstance(description.get("command"), str) else None
+    status = manifest.get("status", "complete" if "replication_seeds" in manifest else None)
+    command = manifest.get("command")
+    command = " ".join(map(str, command)) if isinstance(command, list) else "the command that wrote it"
+    scenarios = manifest.get("scenarios", description.get("scenarios"))
+    n_scenarios = len(scenarios) if isinstance(scenarios, list) else None
+    replications = _int(manifest.get("replications", description.get("replications")))
+    if research:
+        design = description.get("design") if isinstance(description.get("design"), dict) else {}
+        points = _int(design.get("points"))
+        total = points * n_scenarios * replications if None not in (points, n_scenarios, replications) else None
+        done, unit = _stored_runs(folder), "run(s)"
+    else:
+        total = n_scenarios * replications if None not in (n_scenarios, replications) else None
+        folder_reps = folder / REPLICATIONS
+        done = (sum(1 for p in folder_reps.iterdir() if p.is_dir() and not p.name.startswith("."))
+                if folder_reps.is_dir() else 0)
+        unit = "replication(s)"
+    of = f"{done} of {total if total is not None else '?'} {unit} stored"
+    if status == "running":
+        if _in_use(folder):
+            return 1, f"{folder}: running now (another process is writing it; wait for it to finish): {of}"
+        return 1, (f"{folder}: running, but no process is writing it (it was killed?), not results: {of}; "
+                   f"run its command again to finish it: {command}")
+    if status != "complete":
+        error = manifest.get("error")
+        why = f" ({error})" if isinstance(error, str) and error else ""
+        return 1, (f"{folder}: {status}{why}, not results: {of}; run its command again to finish it: {command}")
+    main = MAIN_FILE.get(research, "report.md") if research else "report.md"
+    recorded = manifest.get(CHECKED) if isinstance(manifest.get(CHECKED), dict) else {}
+    for name in [*recorded, main]:
+        if name in recorded and (folder / name).is_file() and isinstance(recorded[name], dict) \
+                and _sha256(folder / name) != recorded[name].get("sha256"):
+            return 1, (f"{folder}: complete, but {name} was changed since it was written; run its command "
+                       f"again: {command}")
+        if not (folder / name).is_file():
+            return 1, f"{folder}: complete, but {name} is missing; run its command again: {command}"
+    if research:
+        runs = _int(manifest.get("runs"))
+        return 0, (f"{folder}: complete: {research}, {runs if runs is not None else '?'} runs ({n_scenarios} "
+                   f"scenario(s) x {replications} replication(s) x {design.get('points')} point(s)), "
+                   f"{description.get('steps')} months, master seed {description.get('master_seed')}; read {main}")
+    return 0, (f"{folder}: complete: study {manifest.get('study')}, {n_scenarios} scenario(s) x {replications} "
+               f"replication(s), {manifest.get('steps')} months, master seed {manifest.get('master_seed')}; "
+               f"read {main}")

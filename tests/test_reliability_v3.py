@@ -555,3 +555,106 @@ def test_v4_a_design_too_big_to_plan_is_refused(monkeypatch):
     monkeypatch.setattr(scenario_module, "available_memory", lambda: 2**20)
     with pytest.raises(InputError, match="--samples: expected a set-up that fits"):
         make_design("lhs", factors_from(None), 100_000, 1)
+
+
+# ---------------------------------------------------------------- V9: status reads every folder right
+
+def status(folder) -> tuple[int, str]:
+    from model.store import status_report
+    return status_report(Path(folder))
+
+
+def test_v9_status_of_a_complete_sweep_and_of_one_with_an_edited_file(tmp_path, complete_sweep):
+    import shutil
+    code, text = status(complete_sweep)
+    assert code == 0 and "complete: sweep, 3 runs" in text and "read runs.parquet" in text and "None" not in text
+    out = tmp_path / "copy"
+    shutil.copytree(complete_sweep, out)
+    (out / "runs.parquet").unlink()
+    code, text = status(out)
+    assert code == 1 and "runs.parquet is missing" in text
+
+
+def test_v9_status_of_an_interrupted_sweep_counts_its_runs(tmp_path):
+    folder = tmp_path / "x"
+    small_sweep(folder)
+    manifest = {"status": "interrupted", "fingerprint": "fp", "command": ["run.py", "sweep"],
+                "description": {"command": "sweep", "design": {"points": 10}, "replications": 1,
+                                "scenarios": [{"name": "baseline"}]}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    code, text = status(folder)
+    assert code == 1 and "interrupted, not results: 6 of 10 run(s) stored" in text
+
+
+def test_v9_status_says_a_folder_is_being_written(tmp_path):
+    from filelock import FileLock
+    (tmp_path / "manifest.json").write_text(json.dumps({"status": "running", "replications": 2, "scenarios": [{}]}))
+    with FileLock(str(tmp_path / ".lock")):
+        assert "running now (another process is writing it" in status(tmp_path)[1]
+    assert "no process is writing it" in status(tmp_path)[1]
+
+
+@pytest.mark.parametrize("odd", [{"replications": "abc"}, {"scenarios": 5}, {"command": [1, 2]},
+                                 {"description": "x"}, {"description": {"command": 3, "design": 4}}])
+def test_v9_odd_manifest_fields_do_not_crash_status(tmp_path, odd):
+    (tmp_path / "manifest.json").write_text(json.dumps({"status": "interrupted", **odd}))
+    code, text = status(tmp_path)
+    assert code == 1 and "interrupted" in text
+    done = cli("status", tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+
+
+# ---------------------------------------------------------------- V10: --overwrite removes only its own
+
+def test_v10_overwrite_refuses_a_folder_of_someone_elses_files(tmp_path):
+    out = tmp_path / "mine"
+    for name in ("replications/my_thesis_data.txt", "parts/chapter1.docx", "design.csv", "report.md",
+                 "summary.csv", "notes.txt"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("mine")
+    done = cli("run", "baseline", "--steps", "36", "--replications", "1", "--workers", "1", "--scale", "0.005",
+               "--out", out, "--overwrite")
+    assert done.returncode == 2 and "--overwrite removes only what this program writes" in done.stderr, done.stderr
+    assert all(p.read_text() == "mine" for p in out.rglob("*") if p.is_file() and p.name != ".lock")
+    assert len([p for p in out.rglob("*") if p.is_file() and p.name != ".lock"]) == 6
+
+
+def test_v10_overwrite_of_a_results_folder_keeps_other_files_in_it(tmp_path):
+    store = ResultStore(tmp_path, "one").open()
+    store.mark("running")
+    store.write_text("report.md", "old")
+    store.write_unit("replications/baseline-r0000", {"district": pd.DataFrame({"a": [1]})})
+    store.close()
+    (tmp_path / "replications" / "keep.txt").write_text("mine")
+    (tmp_path / "notes.txt").write_text("mine")
+    ResultStore(tmp_path, "two", overwrite=True).open().close()
+    assert not (tmp_path / "report.md").exists() and not (tmp_path / "replications" / "baseline-r0000").exists()
+    assert (tmp_path / "replications" / "keep.txt").read_text() == "mine" and (tmp_path / "notes.txt").exists()
+
+
+# ---------------------------------------------------------------- V20, V21: titles, file modes
+
+@pytest.mark.parametrize("title", ["two\\nlines", "carriage\\rreturn", "line\\u2028separator"])
+def test_v20_a_title_must_be_one_line(tmp_path, title):
+    from model.errors import InputError
+    from model.scenario import load_scenario as load
+    path = tmp_path / "t.toml"
+    path.write_text(f'name = "t"\ntitle_en = "{title}"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="title_en: expected one line of text"):
+        load(path)
+
+
+def test_v21_result_files_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        store = ResultStore(tmp_path / "x", "fp").open()
+        store.mark("running")
+        store.write_text("summary.csv", "a\n")
+        store.write_unit("parts/part-000001-1", {"runs": pd.DataFrame({"a": [1]})})
+        store.close()
+    finally:
+        os.umask(old)
+    modes = {p.relative_to(tmp_path / "x").as_posix(): p.stat().st_mode & 0o777 for p in (tmp_path / "x").rglob("*")
+             if p.name != ".lock"}
+    assert modes["summary.csv"] == modes["manifest.json"] == modes["parts/part-000001-1/runs.parquet"] == 0o644
+    assert modes["parts/part-000001-1"] == 0o755
