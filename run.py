@@ -3,8 +3,11 @@
 
 import sys
 
-from model.cli import main
-from model.console import run_main
-
 if __name__ == "__main__":
+    try:                    # the model's imports take a second: a Ctrl-C then is no traceback either
+        from model.cli import main
+        from model.console import run_main
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     sys.exit(run_main(main))

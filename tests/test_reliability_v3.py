@@ -658,3 +658,47 @@ def test_v21_result_files_follow_the_umask(tmp_path):
              if p.name != ".lock"}
     assert modes["summary.csv"] == modes["manifest.json"] == modes["parts/part-000001-1/runs.parquet"] == 0o644
     assert modes["parts/part-000001-1"] == 0o755
+
+
+# ---------------------------------------------------------------- V11: interrupt edge cases
+
+def test_v11_ctrl_c_while_the_model_is_imported_is_no_traceback(tmp_path):
+    import psutil
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "list"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if psutil.Process(proc.pid).memory_info().rss > 40 * 2**20:    # imports under way
+                break
+        except psutil.Error:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err, err
+    assert proc.returncode in (130, 0), err          # 0 only if it had already finished
+
+
+def test_v11_a_second_signal_at_once_is_the_same_interrupt(monkeypatch):
+    from model import runner
+
+    class Exited(Exception):
+        pass
+
+    def fake_exit(code):
+        raise Exited(code)
+
+    monkeypatch.setattr(runner, "kill_children", lambda: None)
+    monkeypatch.setattr(runner.os, "_exit", fake_exit)
+    caught = []
+    with runner.stop_on_signals():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):
+                pass
+        except Interrupted:
+            caught.append(1)
+        os.kill(os.getpid(), signal.SIGINT)      # what `timeout -s INT` sends to the group right after
+        for _ in range(1000):
+            pass
+    assert caught == [1]
