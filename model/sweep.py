@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -57,6 +59,9 @@ FLUSH_SHARE = 20           # ... or a twentieth of the sweep if that is fewer (s
 FLUSH_SECONDS = 10.0       # ... or this many seconds, whichever comes first
 ID_COLUMNS = ["run_id", "point", "scenario", "replication", "seed"]
 NO_VIEWS = {"resident_agents": False}
+CONNECT_SECONDS = 20.0     # wall-clock time to reach a Dask scheduler
+WATCH_SECONDS = 5.0        # how often the scheduler's workers are counted during a sweep
+NO_WORKERS_SECONDS = 30.0  # with no workers this long, the sweep says so
 
 
 @dataclass(frozen=True)
@@ -286,15 +291,57 @@ def executor_for(scheduler: str | None):
     except ImportError:
         raise InputError("command line", "--scheduler", "Dask distributed installed "
                          "(pip install 'shequ[analysis]')", scheduler) from None
-    try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError("command line", "--scheduler", f"the address of a running Dask scheduler ({exc})",
-                         scheduler) from None
+    client = _connect(Client, scheduler)
+    stop = threading.Event()
+    threading.Thread(target=_watch_workers, args=(client, stop), name="dask-workers-watch", daemon=True).start()
     try:
         yield client.get_executor()
     finally:
+        stop.set()
         client.close()
+
+
+def _connect(client_type, scheduler: str):
+    """A Dask client, or a one-line InputError within CONNECT_SECONDS of wall-clock time (the
+    client's own timeout covers only the TCP connect: a server that is not Dask hangs it)."""
+    result: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            result["client"] = client_type(scheduler, timeout="10s")
+        except Exception as exc:  # noqa: BLE001 - reported below in one line
+            result["error"] = exc
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_SECONDS)
+    if "client" in result:
+        return result["client"]
+    reason = (f"no Dask answer within {CONNECT_SECONDS:g} s" if thread.is_alive()
+              else str(result.get("error")).strip().splitlines()[0] if str(result.get("error")).strip() else
+              type(result.get("error")).__name__)
+    raise InputError("command line", "--scheduler", f"the address of a running Dask scheduler ({reason})",
+                     scheduler)
+
+
+def _watch_workers(client, stop: threading.Event) -> None:
+    """Say so (once) when the scheduler has had no workers for NO_WORKERS_SECONDS: the sweep
+    would otherwise wait in silence."""
+    since = None
+    while not stop.wait(WATCH_SECONDS):
+        try:
+            workers = len(client.nthreads())
+        except Exception:  # noqa: BLE001 - the client is closing or the scheduler is gone
+            return
+        if workers:
+            since = None
+            continue
+        since = since or time.monotonic()
+        if time.monotonic() - since >= NO_WORKERS_SECONDS:
+            print(f"\nwarning: the Dask scheduler has had no workers for {NO_WORKERS_SECONDS:g} s; the sweep waits "
+                  "for some (Ctrl-C stops it, and the same command without --scheduler finishes it on this "
+                  "machine)", file=sys.stderr, flush=True)
+            return
 
 
 def run_sweep(design: Design, scenarios: list[Scenario], replications: int = 1, steps: int = 120,

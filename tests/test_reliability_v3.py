@@ -702,3 +702,31 @@ def test_v11_a_second_signal_at_once_is_the_same_interrupt(monkeypatch):
         for _ in range(1000):
             pass
     assert caught == [1]
+
+
+# ---------------------------------------------------------------- V15: Dask never hangs in silence
+
+def test_v15_a_server_that_is_not_dask_is_refused_in_bounded_time(monkeypatch, fake_cdn):
+    pytest.importorskip("dask.distributed")
+    from model.errors import InputError
+    monkeypatch.setattr(sweep_module, "CONNECT_SECONDS", 3.0)
+    address = "tcp://" + fake_cdn[0].split("//")[1].rstrip("/")
+    started = time.monotonic()
+    with pytest.raises(InputError, match="--scheduler: expected the address of a running Dask scheduler"):
+        with sweep_module.executor_for(address):
+            pass
+    assert time.monotonic() - started < 15
+
+
+def test_v15_a_scheduler_without_workers_is_reported(monkeypatch, capsys):
+    import threading
+    monkeypatch.setattr(sweep_module, "WATCH_SECONDS", 0.01)
+    monkeypatch.setattr(sweep_module, "NO_WORKERS_SECONDS", 0.05)
+
+    class NoWorkers:
+        def nthreads(self):
+            return {}
+
+    stop = threading.Event()
+    sweep_module._watch_workers(NoWorkers(), stop)       # returns once it has warned
+    assert "the Dask scheduler has had no workers for 0.05 s" in capsys.readouterr().err
