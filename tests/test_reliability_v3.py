@@ -730,3 +730,17 @@ def test_v15_a_scheduler_without_workers_is_reported(monkeypatch, capsys):
     stop = threading.Event()
     sweep_module._watch_workers(NoWorkers(), stop)       # returns once it has warned
     assert "the Dask scheduler has had no workers for 0.05 s" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- V16: handouts of two participants
+
+def test_v16_participants_with_other_levers_never_share_a_handout_file(tmp_path):
+    from model.app import handout
+    from model.app.state import Session
+    a, b = Session("burden_reduction"), Session("burden_reduction")
+    b.set_lever("burden_reduction", ledgers=3)
+    b.reset()
+    path_a, path_b = handout.save(a, "en", tmp_path), handout.save(b, "en", tmp_path)
+    assert path_a != path_b and path_a.is_file() and path_b.is_file()
+    assert handout.save(Session("burden_reduction"), "en", tmp_path) == path_a     # same settings, same file
+    assert not list(tmp_path.glob(".*"))
