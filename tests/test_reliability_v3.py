@@ -744,3 +744,19 @@ def test_v16_participants_with_other_levers_never_share_a_handout_file(tmp_path)
     assert path_a != path_b and path_a.is_file() and path_b.is_file()
     assert handout.save(Session("burden_reduction"), "en", tmp_path) == path_a     # same settings, same file
     assert not list(tmp_path.glob(".*"))
+
+
+# ---------------------------------------------------------------- V17: no spurious "informs"
+
+@pytest.mark.parametrize(("n", "informs"), [(3, False), (4, False), (12, True)])
+def test_v17_a_rank_test_on_few_points_reports_nothing(n, informs):
+    import numpy as np
+
+    from model.design import Factor
+    from model.fitting import identification_table
+    x = np.linspace(0.01, 0.02, n)
+    points = pd.DataFrame({"need_rate": x})
+    values = pd.DataFrame({"p": x ** 2})                 # perfectly monotone
+    passed = pd.DataFrame({"p": np.ones(n, dtype=bool)})
+    table = identification_table(points, values, passed, [Factor("need_rate", 0.008, 0.03)], ["p"])
+    assert bool(table["informs"].iloc[0]) is informs
