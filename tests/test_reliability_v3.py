@@ -760,3 +760,18 @@ def test_v17_a_rank_test_on_few_points_reports_nothing(n, informs):
     passed = pd.DataFrame({"p": np.ones(n, dtype=bool)})
     table = identification_table(points, values, passed, [Factor("need_rate", 0.008, 0.03)], ["p"])
     assert bool(table["informs"].iloc[0]) is informs
+
+
+# ---------------------------------------------------------------- V18: a posterior from a finished fit only
+
+@pytest.mark.parametrize("status", ["interrupted", "running", "failed"])
+def test_v18_a_posterior_is_not_read_from_an_unfinished_calibration(tmp_path, status):
+    from model.errors import InputError
+    from model.uncertainty import posterior_path
+    (tmp_path / "accepted.csv").write_text("need_rate\n0.01\n")
+    (tmp_path / "manifest.json").write_text(json.dumps({"status": status}))
+    for given in (tmp_path, tmp_path / "accepted.csv"):
+        with pytest.raises(InputError, match="status: expected a complete study"):
+            posterior_path(given)
+    (tmp_path / "manifest.json").write_text(json.dumps({"status": "complete"}))
+    assert posterior_path(tmp_path) == tmp_path / "accepted.csv"
