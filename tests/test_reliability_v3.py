@@ -775,3 +775,21 @@ def test_v18_a_posterior_is_not_read_from_an_unfinished_calibration(tmp_path, st
             posterior_path(given)
     (tmp_path / "manifest.json").write_text(json.dumps({"status": "complete"}))
     assert posterior_path(tmp_path) == tmp_path / "accepted.csv"
+
+
+def test_v5_mesa_batch_run_on_two_processes_reports_bad_input_instead_of_hanging(tmp_path):
+    script = ("import mesa\nfrom model import GovernanceModel\nfrom model.errors import InputError\n"
+              "try:\n    mesa.batch_run(GovernanceModel, parameters={'scenario': 'baseline', 'n_streets': 1, "
+              "'communities_per_street': 2, 'scale': 0.005, 'need_rate': [0.01, 5.0]}, iterations=1, "
+              "max_steps=2, number_processes=2, display_progress=False)\n"
+              "except InputError as exc:\n    print('InputError:', exc)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "InputError:" in done.stdout and "need_rate: expected" in done.stdout, done.stdout + done.stderr
+
+
+def test_v12_a_posterior_column_community_sizes_is_one_line(tmp_path):
+    post = tmp_path / "accepted.csv"
+    post.write_text("community_sizes\n1\n2\n")
+    done = cli("run", "baseline", "--steps", "36", "--replications", "2", "--workers", "1", "--scale", "0.005",
+               "--parameter-uncertainty", "posterior", "--posterior", post, "--out", tmp_path / "x")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
