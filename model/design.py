@@ -162,8 +162,9 @@ def make_design(method: str, factors: list[Factor], samples: int, master_seed: i
         raise InputError(source, "--samples", f"a design of at most {MAX_POINTS:,} points, got {n:,}", samples)
     from .scenario import check_memory
     # the sample, its table and the planned runs hold each value a few times over
-    check_memory(n * len(factors) * DESIGN_BYTES_PER_VALUE, source, "--samples",
-                 f"a design of {n:,} points x {len(factors)} parameters")
+    needed = n * len(factors) * DESIGN_BYTES_PER_VALUE
+    check_memory(needed, source, "--samples", f"a design of {n:,} points x {len(factors)} parameters",
+                 per_process=needed)
     if n >= LARGE_DESIGN:
         print(f"Planning a {method} design of {n:,} points x {len(factors)} parameters (each point runs once per "
               "scenario and replication); drawing and checking it takes a while", file=sys.stderr, flush=True)

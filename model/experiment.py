@@ -107,7 +107,9 @@ def check_study(scenarios: list[Scenario], replications: int, steps: int, worker
         if len(sets) != plain(replications) or not all(isinstance(x, dict) for x in sets):
             raise InputError(source, "parameter_sets", f"one dict of parameter values per replication "
                              f"({replications})", f"{len(sets)} item(s)")
-        check_values_used(list(scenarios), sorted({k for x in sets for k in x}), source, "parameter_sets")
+        given = getattr(parameter_sets, "file", None)      # a posterior file: blame its columns
+        check_values_used(list(scenarios), sorted({k for x in sets for k in x}), given or source,
+                          "column" if given else "parameter_sets")
         distinct = {repr(sorted(s.parameters.items())): s for s in scenarios}.values()   # most share them
         for r, values in enumerate(sets):
             base = {k: v for k, v in values.items() if "." not in k}
