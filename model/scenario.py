@@ -438,5 +438,5 @@ def check_memory(needed: int, source: str, field_name: str, what: str, per_proce
     limit = address_space_limit()
     if limit is not None and per_process is not None and per_process > limit * (1 - MEMORY_MARGIN):
         raise InputError(source, field_name, f"a set-up whose processes fit in the address-space limit of "
-                         f"{limit / 2**30:.1f} GB (ulimit -v) with {MEMORY_MARGIN:.0%} to spare ({what}: each "
-                         f"model needs about {per_process / 2**30:.1f} GB)")
+                         f"{limit / 2**30:.1f} GB (ulimit -v) with {MEMORY_MARGIN:.0%} to spare ({what}: one "
+                         f"process needs about {per_process / 2**30:.1f} GB)")

@@ -224,8 +224,11 @@ def _empty_long() -> pd.DataFrame:
 
 
 def _existing_parts(folder: Path) -> int:
+    """The highest part number in the folder: new parts are numbered after it, never over one."""
     parts = folder / PARTS
-    return len([p for p in parts.glob("part-*") if p.is_dir()]) if parts.is_dir() else 0
+    numbers = [int(p.name.split("-")[1]) for p in parts.glob("part-*-*") if p.name.split("-")[1].isdigit()] \
+        if parts.is_dir() else []
+    return max(numbers, default=0)
 
 
 def read_parts(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

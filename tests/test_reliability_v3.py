@@ -123,6 +123,8 @@ def test_v1_v7_v8_a_damaged_part_is_run_again_with_a_notice(tmp_path, capsys, da
     notices = [line for line in err.splitlines() if line.startswith("notice:")]
     assert len(notices) == 1 and part.name in notices[0], err
     assert_same_tables(repaired, uninterrupted)
+    runs, _ = sweep_module.read_parts(folder)         # the new part did not replace another one
+    assert sorted(runs["run_id"]) == list(range(6))
 
 
 @pytest.mark.slow
