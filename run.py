@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Shequ command line (the same as the installed `shequ` command); see `python run.py --help`."""
 
-from model.cli import entry
+import sys
 
 if __name__ == "__main__":
-    entry()
+    try:                    # the model's imports take a second: a Ctrl-C then is no traceback either
+        from model.cli import main
+        from model.cli.console import run_main
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(run_main(main))

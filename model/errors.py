@@ -12,3 +12,8 @@ class InputError(Exception):
         self.source, self.field, self.expected, self.got = source, field, expected, got
         got_text = "" if got is None else f", got {got!r}"
         super().__init__(f"{source}: {field}: expected {expected}{got_text}")
+
+    def __reduce__(self):
+        # the same four fields on the other side of a process boundary (a worker's error), not
+        # Exception's default of the message alone, which __init__ cannot take
+        return type(self), (self.source, self.field, self.expected, self.got)

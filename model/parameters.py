@@ -71,6 +71,8 @@ class Parameter:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.kind is bool:
             return "true or false"
+        if self.low is None or self.high is None:        # community_sizes: described by its label
+            return f"{self.label_en[0].lower()}{self.label_en[1:]}"
         noun = "an integer" if self.kind is int else "a number"
         return f"{noun} in [{self.low:g}, {self.high:g}] ({self.unit})"
 

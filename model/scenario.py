@@ -183,6 +183,8 @@ def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> 
     for key in ("title_en", "title_zh"):
         if key in data and not isinstance(data[key], str):
             raise InputError(source, key, "a string", data[key])
+        if key in data and any(c in data[key] for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+            raise InputError(source, key, "one line of text (a title heads tables and reports)", data[key])
     about = data.get("about", {})
     if not isinstance(about, dict):
         raise InputError(source, "about", "a table with en, zh, notice_en, notice_zh", about)
@@ -214,8 +216,28 @@ def with_reform_values(scenario: Scenario, values: dict[str, Any], source: str =
             raise InputError(source, key, "a reform parameter <kind>.<name> (see `run.py params`)", key)
         kind, name = key.split(".", 1)
         value = _check_param(source, key, key, value)
+        if not any(r.kind == kind for r in reforms):      # it would change nothing: say so
+            raise InputError(source, key, f"a parameter of a reform the scenario has (scenario {scenario.name} "
+                             f"has no {kind} reform, so this value would change nothing)", value)
         reforms = [replace(r, params={**r.params, name: value}) if r.kind == kind else r for r in reforms]
     return replace(scenario, reforms=reforms)
+
+
+def used_values(scenario: Scenario, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without the ``<kind>.<name>`` ones of reforms ``scenario`` does not have (a
+    design or parameter set shared by several scenarios sets them only where they exist)."""
+    kinds = {r.kind for r in scenario.reforms}
+    return {k: v for k, v in values.items() if "." not in k or k.split(".", 1)[0] in kinds}
+
+
+def check_values_used(scenarios: list[Scenario], names: Any, source: str, field_name: str) -> None:
+    """Refuse a reform parameter that no scenario of a sweep or study has a reform for: varying
+    it would change nothing, and an analysis would report it as having no effect."""
+    kinds = {r.kind for s in scenarios for r in s.reforms}
+    for name in names:
+        if "." in name and name.split(".", 1)[0] not in kinds:
+            raise InputError(source, field_name, f"a parameter some scenario uses (no scenario here has a "
+                             f"{name.split('.', 1)[0]} reform, so varying it would change nothing)", name)
 
 
 def resolve_path(name_or_path: str) -> Path:
@@ -306,6 +328,7 @@ def check_scenario_object(s: Scenario) -> None:
     for i, r in enumerate(s.reforms):
         if not isinstance(r, Reform):
             raise InputError(source, f"reforms[{i}]", "a Reform(kind, start_month, params)", r)
+        check_reform_object(r)      # its values may have been changed since it was built
         if not r.scope.district:    # the scope must name streets and communities the district has
             validate_scope(r.scope.as_dict(), s.parameters, source, f"reforms[{i}].scope")
         where = r.scope.mask(*layout)
@@ -362,17 +385,58 @@ def checked_model_parameters(scenario: Scenario, overrides: dict[str, Any] | Non
     check_scenario_object(scenario)
     params = validate_parameters({**scenario.parameters, **(overrides or {})}, source="overrides", prefix="")
     check_memory(memory_needed(params) - BASE_BYTES, scenario.path or API, "parameters",
-                 f"{simulated_residents(params):,} simulated residents")
+                 f"{simulated_residents(params):,} simulated residents", per_process=memory_needed(params))
     return params
 
 
+# The share of available memory a set-up may use: estimates are estimates, and other programs
+# on the machine grow too.
+MEMORY_MARGIN = 0.25
+CGROUP_FILES = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),                  # cgroup v2
+                ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
+
+
+def _cgroup_room() -> int | None:
+    """What this process's memory cgroup still allows (limit - usage), or None without a limit."""
+    for limit_file, usage_file in CGROUP_FILES:
+        try:
+            limit = Path(limit_file).read_text().strip()
+            usage = int(Path(usage_file).read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if limit == "max" or not limit.isdigit() or int(limit) >= 2**60:
+            return None
+        return max(0, int(limit) - usage)
+    return None
+
+
+def address_space_limit() -> int | None:
+    """This process's RLIMIT_AS (ulimit -v), which each worker inherits, or None without one."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
 def available_memory() -> int:
-    return int(psutil.virtual_memory().available)
+    """Memory available to this program: the machine's, or less if its cgroup allows less."""
+    free = int(psutil.virtual_memory().available)
+    room = _cgroup_room()
+    return free if room is None else min(free, room)
 
 
-def check_memory(needed: int, source: str, field_name: str, what: str) -> None:
-    """Refuse, before allocating anything, a set-up that cannot fit in available memory."""
+def check_memory(needed: int, source: str, field_name: str, what: str, per_process: int | None = None) -> None:
+    """Refuse, before allocating anything, a set-up that cannot fit in available memory with a
+    margin (MEMORY_MARGIN), or whose single process (``per_process`` bytes) exceeds the
+    address-space limit (RLIMIT_AS) with the same margin."""
     free = available_memory()
-    if needed > free:
+    if needed > free * (1 - MEMORY_MARGIN):
         raise InputError(source, field_name, f"a set-up that fits in the {free / 2**30:.1f} GB of available "
-                         f"memory ({what} needs about {needed / 2**30:.1f} GB)")
+                         f"memory with {MEMORY_MARGIN:.0%} to spare ({what} needs about {needed / 2**30:.1f} GB)")
+    limit = address_space_limit()
+    if limit is not None and per_process is not None and per_process > limit * (1 - MEMORY_MARGIN):
+        raise InputError(source, field_name, f"a set-up whose processes fit in the address-space limit of "
+                         f"{limit / 2**30:.1f} GB (ulimit -v) with {MEMORY_MARGIN:.0%} to spare ({what}: one "
+                         f"process needs about {per_process / 2**30:.1f} GB)")

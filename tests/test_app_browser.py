@@ -174,6 +174,7 @@ def seen(server, tmp_path_factory):
             page.click(".shequ-save")
             page.wait_for_selector(".shequ-saved")
             out["saved"] = page.inner_text(".shequ-saved")
+            page.wait_for_selector(".shequ-download")        # the link is set just after the saved note
             out["download"] = page.eval_on_selector(".shequ-download", "e => [e.innerText, e.download, e.href]")
             page.locator(".shequ-month").scroll_into_view_if_needed()
             shot = tmp_path_factory.mktemp("screenshots") / "workshop_app.png"

@@ -323,7 +323,7 @@ def test_a_killed_study_resumes_to_identical_files(tmp_path):
     args = ["run", a, "--steps", "4", "--replications", "3", "--workers", "1", "--scale", "0.005"]
     proc = start([*args, "--out", tmp_path / "killed"], tmp_path)
     try:
-        wait_for(lambda: len(list((tmp_path / "killed" / "replications").glob("*.pkl"))) >= 1)
+        wait_for(lambda: len(list((tmp_path / "killed" / "replications").glob("a-r*"))) >= 1)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     finally:

@@ -209,7 +209,7 @@ def test_a_sweep_stopped_mid_way_resumes_to_the_same_table(tmp_path, reference, 
     proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *SWEEP, "--out", str(out), "--workers", "2"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "parts").glob("runs-*.parquet"))) < 2:
+    while time.time() < deadline and len(list((out / "parts").glob("part-*"))) < 2:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL if how == "kill" else signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -219,7 +219,7 @@ def test_a_sweep_stopped_mid_way_resumes_to_the_same_table(tmp_path, reference, 
     assert not (out / "runs.parquet").exists()                      # nothing half-done looks complete
     with pytest.raises(InputError, match="expected a complete study"):
         load_sweep(out)
-    kept = pd.concat([pd.read_parquet(f) for f in (out / "parts").glob("runs-*.parquet")])
+    kept = pd.concat([pd.read_parquet(f / "runs.parquet") for f in (out / "parts").glob("part-*")])
     assert 0 < len(kept) < RUNS
     resumed = cli(*SWEEP, "--out", out, "--workers", "2")
     assert resumed.returncode == 0, resumed.stderr

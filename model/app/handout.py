@@ -6,8 +6,12 @@ Self-contained (the figure is embedded), so it opens on any laptop and prints to
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
+import json
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -79,10 +83,29 @@ td:first-child, th:first-child {{ text-align: left; }} img {{ width: 100%; }} p 
 """
 
 
+def settings_key(session: Session) -> str:
+    """A short hash of everything a handout shows besides the month and language: the levers
+    (reforms, parameters, pilot scope), the district overrides, the seed and the comparison."""
+    settings = {"scenario": session.scenario.as_dict(), "overrides": session.overrides, "seed": session.seed,
+                "compare": session.compare}
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:10]
+
+
 def save(session: Session, lang: str, folder: Path | str = "results/handouts") -> Path:
-    """Write the handout and return its path (named by scenario, seed, month and language)."""
+    """Write the handout and return its path, named by scenario, seed, month, language and the
+    settings' hash, so participants with other levers never share a file; written aside and
+    renamed, so a reader never sees half of one."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{session.preset.name}-seed{session.seed}-month{session.month}-{lang}.html"
-    path.write_text(render(session, lang), encoding="utf-8")
+    path = folder / (f"{session.preset.name}-seed{session.seed}-month{session.month}-{settings_key(session)}"
+                     f"-{lang}.html")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(render(session, lang))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 
 BROKEN_PIPE_STATUS = 1   # what Python's documentation recommends for a closed pipe
+UNEXPECTED_STATUS = 1    # an error that is not the user's input (those exit 2)
 
 
 def run_main(main: Callable[[list[str] | None], int | None], argv: list[str] | None = None) -> int:
@@ -25,8 +26,18 @@ def run_main(main: Callable[[list[str] | None], int | None], argv: list[str] | N
         status = main(argv)
         sys.stdout.flush()          # a closed pipe shows up here for output still in the buffer
         return int(status or 0)
+    except KeyboardInterrupt:       # Ctrl-C before a command's own handling is in place
+        print("interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # Point stdout at devnull so the interpreter's own flush at exit does not fail again.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return BROKEN_PIPE_STATUS
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the user; one line instead
+        if os.environ.get("SHEQU_DEBUG"):
+            raise
+        text = str(exc).strip().splitlines()
+        print(f"error: unexpected {type(exc).__name__}: {text[0] if text else 'no message'} (this is a bug; "
+              "set SHEQU_DEBUG=1 to see where)", file=sys.stderr)
+        return UNEXPECTED_STATUS

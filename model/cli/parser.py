@@ -57,6 +57,12 @@ def bounded(convert: type, name: str, low: float, high: float):
     return parse
 
 
+def scheduler_address(text: str) -> str:
+    """An argparse type: a non-empty scheduler address (see model.research.sweep.check_scheduler)."""
+    from model.research.sweep import check_scheduler
+    return check_scheduler(text)
+
+
 def folder_path(text: str) -> Path:
     """An argparse type: a non-empty path (an empty one would silently mean the current folder)."""
     if not text.strip():
@@ -114,7 +120,7 @@ def add_sweep_options(parser: argparse.ArgumentParser, samples: int | None, repl
     parser.add_argument("--out", type=folder_path, default=None, help="output folder (default results/<command>_...)")
     parser.add_argument("--workers", type=bounded(int, "--workers", 1, 256), default=None,
                    help="local processes (default: all cores); results do not depend on it")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
+    parser.add_argument("--scheduler", default=None, metavar="ADDR", type=scheduler_address,
                    help="a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786, instead of local processes")
     parser.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=None,
                    help="share of real residents simulated, overriding the scenarios")

@@ -91,6 +91,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
     from model.research.folder import results_folder
     from model.scenario import check_unique_names
     from model.study.experiment import check_study, run_study
+    from model.study.store import resolve_out
     from model.study.uncertainty import parameter_sets
 
     check_unique_names(scenarios)
@@ -101,7 +102,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
     check_study(scenarios, args.replications, args.steps, workers, overrides, source="command line",
                 parameter_sets=sets)
     out = Path(args.out if args.out is not None else Path.cwd() / "results" / study_folder_name(name, args))
-    out = out.resolve()
+    out = resolve_out(out)
     total = len(scenarios) * args.replications
 
     def kept(store) -> str:
@@ -146,20 +147,10 @@ def run_and_write(scenarios, name: str, args) -> Path:
 
 def cmd_status(folder: Path) -> int:
     """Say whether a folder holds complete results; summarise them only if it does."""
-    from model.study.store import read_manifest, require_complete
-    manifest = read_manifest(folder)
-    if manifest is not None and manifest.get("status") not in (None, "complete"):
-        from model.study.store import REPLICATIONS
-        stored = len(list((folder / REPLICATIONS).glob("*.pkl"))) if (folder / REPLICATIONS).is_dir() else 0
-        total = len(manifest.get("scenarios", [])) * int(manifest.get("replications", 0))
-        print(f"{folder}: {manifest['status']}, not results: {stored} of {total} replication(s) stored; "
-              f"run its command again to finish it: {' '.join(manifest.get('command', []))}")
-        return 1
-    manifest = require_complete(folder)
-    print(f"{folder}: complete: study {manifest.get('study')}, {len(manifest.get('scenarios', []))} scenario(s) x "
-          f"{manifest.get('replications')} replication(s), {manifest.get('steps')} months, master seed "
-          f"{manifest.get('master_seed')}; read report.md")
-    return 0
+    from model.study.store import status_report
+    code, text = status_report(folder)
+    print(text)
+    return code
 
 
 def cmd_list() -> None:

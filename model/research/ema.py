@@ -66,8 +66,9 @@ def run_shequ(strategy: str = "baseline", months: int = DEFAULT_STEPS, seed: int
     """One run of ``strategy`` (a scenario name or file) with ``fixed`` and ``values`` as parameter
     overrides: every metric's final-month value. Top level, so process pools can pickle it."""
     from ..governance import GovernanceModel
-    from ..scenario import load_scenario
-    model = GovernanceModel(load_scenario(strategy), rng=int(seed), overrides={**(fixed or {}), **values})
+    from ..scenario import load_scenario, used_values
+    scenario = load_scenario(strategy)
+    model = GovernanceModel(scenario, rng=int(seed), overrides=used_values(scenario, {**(fixed or {}), **values}))
     model.run(int(months))
     final = model.district_frame().iloc[-1]
     return {m: float(final[m]) for m in METRIC_NAMES}

@@ -39,6 +39,9 @@ QUANTILES = (0.05, 0.5, 0.95)   # the posterior's 90% range and median
 ALPHA = 0.05           # false discovery rate of the KS tests (Benjamini-Hochberg, over all tests of a table)
 MIN_SHRINKAGE = 0.2    # "identified" also needs the 90% range at least 20% narrower than the prior's
 MIN_POINTS = 2         # fewer points than this passing a pattern: no test
+# The rank test needs this many points: below it, scipy's p-value (a t approximation) is far too
+# small (exactly 0 for a perfectly monotone triple), so a third of random triples would "inform".
+MIN_RANK_POINTS = 10
 PLOTTED = 6            # parameters shown in posterior.png, the most constrained first
 
 
@@ -239,7 +242,7 @@ def identification_table(points: pd.DataFrame, values: pd.DataFrame, passed: pd.
             v = values[n].to_numpy(dtype=float)
             finite = np.isfinite(v)
             rho, rho_p = math.nan, math.nan
-            if finite.sum() > 2 and np.ptp(v[finite]) > 0 and np.ptp(prior[finite]) > 0:
+            if finite.sum() >= MIN_RANK_POINTS and np.ptp(v[finite]) > 0 and np.ptp(prior[finite]) > 0:
                 test = spearmanr(prior[finite], v[finite])
                 rho, rho_p = float(test.statistic), float(test.pvalue)
             rows.append({"pattern": n, "parameter": f.name, "passing": int(ok.sum()), "ks": ks, "ks_p": p,
@@ -284,6 +287,9 @@ def analyse(result: SweepResult, patterns: Sequence[Pattern], accept: float | No
     distance = distances(values, patterns)
     accepted, rule = select(distance, passed.all(axis=1), accept)
     points = design.points.reset_index(drop=True)
+    if len(points) < MIN_RANK_POINTS:
+        print(f"warning: {len(points)} point(s): the rank test of which parameters a pattern informs needs at "
+              f"least {MIN_RANK_POINTS} (--samples {MIN_RANK_POINTS} or more); none is reported", file=sys.stderr)
     per_point = pd.concat([points, values, distance, passed.all(axis=1).rename("passed_all"), accepted], axis=1)
     per_point.index.name = "point"
     return Fit(
@@ -348,7 +354,10 @@ def report(fit: Fit, n_points: int, replications: int, steps: int) -> str:
               "spread, which a larger sample shows as identification.", ""]
     informs = ident[ident["informs"]].assign(strength=lambda t: t["spearman"].abs()).sort_values(
         "strength", ascending=False)
-    if informs.empty:
+    if n_points < MIN_RANK_POINTS:
+        lines.append(f"Not tested: the rank test needs at least {MIN_RANK_POINTS} points, and the sample has "
+                     f"{n_points}.")
+    elif informs.empty:
         lines.append("No pattern's value depends detectably on any parameter with this sample.")
     for name, group in sorted(informs.groupby("pattern"), key=lambda item: order[item[0]]):
         items = ", ".join(f"`{r.parameter}` (rho {r.spearman:+.2f})" for r in group.itertuples())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,7 @@ from ..errors import InputError
 from ..scenario import Scenario
 from ..study.design import Design
 from ..study.runner import Interrupted, StudyFailed, stop_on_signals
-from ..study.store import PARTS, ResultStore, WriteFailed, fingerprint, read_manifest
+from ..study.store import PARTS, ResultStore, WriteFailed, fingerprint, notice, read_manifest, resolve_out
 from .sweep import RUNS, TIMESERIES, SweepResult, executor_for, run_sweep, write_final
 
 
@@ -48,7 +49,7 @@ def results_folder(out: Path, description: dict[str, Any], overwrite: bool = Fal
     """Open ``out`` for one command (a study or a research command) and mark it: running on
     entry, interrupted or failed on the way out by an exception; the command marks it complete
     itself. ``kept(store)`` says what an interrupted run leaves for the next one to reuse."""
-    store = ResultStore(Path(out).resolve(), fingerprint(description), overwrite=overwrite)
+    store = ResultStore(resolve_out(out), fingerprint(description), overwrite=overwrite)
     with stop_on_signals():
         store.open()
         try:
@@ -69,9 +70,18 @@ def results_folder(out: Path, description: dict[str, Any], overwrite: bool = Fal
         except WriteFailed as exc:
             raise WriteFailed(f"{exc}; {_mark(store, 'interrupted').lstrip('; ')}; free some space and run the "
                               "same command to resume") from None
-        except (StudyFailed, InputError):
+        except (StudyFailed, InputError) as exc:
+            store.manifest["error"] = str(exc)
             _mark(store, "failed")
             raise
+        except Exception as exc:  # noqa: BLE001 - an unexpected error: the folder says so, one line
+            text = str(exc).strip().splitlines()
+            error = f"{type(exc).__name__}: {text[0] if text else 'no message'}"
+            store.manifest["error"] = error
+            store.manifest["traceback"] = traceback.format_exc().splitlines()
+            note = _mark(store, "failed")
+            raise StudyFailed(f"unexpected error ({error}){note}; the details are in "
+                              f"{store.folder / 'manifest.json'}") from None
         finally:
             store.close()
 
@@ -90,10 +100,17 @@ def sweep_into(store: ResultStore, design: Design, scenarios: list[Scenario], re
     """Run (or finish) the sweep in ``store`` and write runs.parquet, timeseries.parquet and
     design.csv; the parts it was streamed into are removed once these are in place."""
     n_runs = len(design.points) * len(scenarios) * replications
-    if store.was_complete and (store.folder / RUNS).is_file():
-        print(f"The sweep in {store.folder} is complete; its {n_runs} runs are read, not run again", file=sys.stderr)
-        runs, timeseries = pd.read_parquet(store.folder / RUNS), pd.read_parquet(store.folder / TIMESERIES)
-        return SweepResult(runs.assign(wall_s=np.nan), timeseries, design)
+    if store.was_complete:
+        problem = store.check_final([RUNS, TIMESERIES])
+        if problem is None:
+            runs, timeseries = pd.read_parquet(store.folder / RUNS), pd.read_parquet(store.folder / TIMESERIES)
+            if len(runs) == n_runs:
+                print(f"The sweep in {store.folder} is complete; its {n_runs} runs are read, not run again",
+                      file=sys.stderr)
+                return SweepResult(runs.assign(wall_s=np.nan), timeseries, design)
+            problem = f"{RUNS} has {len(runs)} runs, not {n_runs}"
+        notice(f"{problem}; the sweep is run again")
+        store.was_complete = False
     where = f"Dask scheduler {scheduler}" if scheduler else f"{workers or 'all'} local worker(s)"
     print(f"Sweep: {len(design.points)} point(s) of {len(design.factors)} parameter(s) ({design.method}) x "
           f"{len(scenarios)} scenario(s) x {replications} replication(s) = {n_runs} runs of {steps} months "

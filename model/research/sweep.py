@@ -7,16 +7,21 @@ not seed noise). A run that raises is recorded with ``status = "failed"`` and it
 sweep goes on.
 
 Fault handling is the study's (model.study.runner, model.study.store): finished runs are written in small
-Parquet parts under ``parts/`` as they come in, each part atomically, the runs table of a part
-after its time series, so a part in ``parts/runs-*`` means its runs are complete. The same command
-into the same folder resumes: runs already in a part are not run again. The final
-``runs.parquet`` and ``timeseries.parquet`` are written (atomically) from the parts, then the
-manifest is marked complete.
+parts under ``parts/`` as they come in. A part is one unit (``ResultStore.write_unit``): a folder
+holding the runs' rows and their time series, with each file's checksum and row count, that
+appears whole or not at all. The same command into the same folder resumes: a run is taken from
+a part only if the part checks and holds the run's whole time series; a damaged part is removed
+with a one-line notice and its runs are run again. The final ``runs.parquet`` and
+``timeseries.parquet`` are written (atomically) from the parts, then the manifest is marked
+complete.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -31,11 +36,21 @@ import pandas as pd
 from ..errors import InputError
 from ..governance import GovernanceModel
 from ..metrics import METRIC_NAMES
-from ..scenario import Scenario, check_run_length, check_unique_names, validate_parameters
+from ..scenario import (
+    Scenario,
+    check_memory,
+    check_run_length,
+    check_unique_names,
+    check_values_used,
+    memory_needed,
+    simulated_residents,
+    used_values,
+    validate_parameters,
+)
 from ..study.design import Design
 from ..study.runner import run_jobs
 from ..study.seeds import DEFAULT_SEED, replication_seeds
-from ..study.store import PARTS, ResultStore, require_complete
+from ..study.store import PARTS, Damaged, ResultStore, notice, require_complete
 
 RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
@@ -44,6 +59,9 @@ FLUSH_SHARE = 20           # ... or a twentieth of the sweep if that is fewer (s
 FLUSH_SECONDS = 10.0       # ... or this many seconds, whichever comes first
 ID_COLUMNS = ["run_id", "point", "scenario", "replication", "seed"]
 NO_VIEWS = {"resident_agents": False}
+CONNECT_SECONDS = 20.0     # wall-clock time to reach a Dask scheduler
+WATCH_SECONDS = 5.0        # how often the scheduler's workers are counted during a sweep
+NO_WORKERS_SECONDS = 30.0  # with no workers this long, the sweep says so
 
 
 @dataclass(frozen=True)
@@ -69,7 +87,8 @@ def run_one(job: Job) -> tuple[dict[str, Any], pd.DataFrame | None]:
     started = time.perf_counter()
     try:
         # no Mesa view agent per resident: a sweep reads the metrics only, which are the same without
-        model = GovernanceModel(job.scenario, rng=job.seed, overrides={**job.values, **NO_VIEWS}).run(job.steps)
+        values = used_values(job.scenario, job.values)
+        model = GovernanceModel(job.scenario, rng=job.seed, overrides={**values, **NO_VIEWS}).run(job.steps)
         frame = model.district_frame()
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -99,16 +118,37 @@ def plan(design: Design, scenarios: list[Scenario], replications: int, steps: in
         raise InputError(source, "SCENARIO", "at least one scenario")
     check_unique_names(scenarios)
     check_run_length(scenarios, steps)
+    check_values_used(scenarios, [f.name for f in design.factors], source, "--vary")
     seeds = replication_seeds(master_seed, replications)
-    jobs = []
+    jobs = Plan()
     for i in range(len(design.points)):
         values = design.values(i)
         base = {k: v for k, v in values.items() if "." not in k}
         for s in scenarios:
-            validate_parameters({**s.parameters, **base}, source=f"{source} (design point {i})", prefix="")
+            params = validate_parameters({**s.parameters, **base}, source=f"{source} (design point {i})", prefix="")
+            needed = memory_needed({**params, **NO_VIEWS})
+            if needed > jobs.largest:
+                jobs.largest = needed
+                jobs.largest_what = (f"design point {i} on scenario {s.name}: {simulated_residents(params):,} "
+                                     "simulated residents")
             for r in range(replications):
                 jobs.append(Job(len(jobs), i, s, r, seeds[r], steps, values))
     return jobs
+
+
+class Plan(list):
+    """The jobs of a sweep, and the memory its largest model needs (bytes, and which it is)."""
+
+    largest: int = 0
+    largest_what: str = ""
+
+
+def check_sweep_memory(jobs: Plan, workers: int, source: str = "command line") -> None:
+    """Before a sweep starts: its largest model, once per worker running at the same time, must
+    fit in available memory with a margin (and each under the address-space limit)."""
+    copies = max(1, min(workers, len(jobs)))
+    check_memory(copies * jobs.largest, source, "--workers" if copies > 1 else "--vary",
+                 f"{copies} model(s) at once, the largest {jobs.largest_what}", per_process=jobs.largest)
 
 
 @dataclass
@@ -136,40 +176,46 @@ def to_long(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class _PartWriter:
-    """Buffers finished runs and writes them as Parquet parts through the store."""
+    """Buffers finished runs and writes them as parts (units) through the store."""
 
     def __init__(self, store: ResultStore | None, runs: int):
         self.store = store
         self.every = max(1, min(FLUSH_RUNS, runs // FLUSH_SHARE))
-        self.rows: list[dict] = []
-        self.frames: list[pd.DataFrame] = []
-        self.all_rows: list[dict] = []
-        self.all_frames: list[pd.DataFrame] = []
+        self.pending: list[tuple[dict, pd.DataFrame | None]] = []
+        self.done: list[tuple[dict, pd.DataFrame | None]] = []
         self.last = time.monotonic()
         self.count = _existing_parts(store.folder) if store is not None else 0
 
     def add(self, row: dict, frame: pd.DataFrame | None) -> None:
-        self.rows.append(row)
-        self.all_rows.append(row)
-        if frame is not None:
-            long = to_long(frame)
-            self.frames.append(long)
-            self.all_frames.append(long)
-        if len(self.rows) >= self.every or time.monotonic() - self.last > FLUSH_SECONDS:
+        # the long frame is built first and the pair appended in one step: an interrupt never
+        # leaves a run's row buffered without its time series
+        entry = (row, to_long(frame) if frame is not None else None)
+        self.pending.append(entry)
+        if len(self.pending) >= self.every or time.monotonic() - self.last > FLUSH_SECONDS:
             self.flush()
+
+    @property
+    def rows(self) -> list[dict]:
+        return [row for row, _ in self.done + self.pending]
+
+    @property
+    def frames(self) -> list[pd.DataFrame]:
+        return [long for _, long in self.done + self.pending if long is not None]
 
     def flush(self) -> None:
         self.last = time.monotonic()
-        if self.store is None or not self.rows:
-            self.rows, self.frames = [], []
+        pending = self.pending
+        if self.store is None or not pending:
+            self.done, self.pending = self.done + pending, []
             return
         self.count += 1
         name = f"{self.count:06d}-{os.getpid()}"
-        ts = pd.concat(self.frames, ignore_index=True) if self.frames else _empty_long()
-        self.store.write(f"{PARTS}/timeseries-{name}.parquet", lambda p: ts.to_parquet(p, index=False))
-        runs = pd.DataFrame(self.rows)
-        self.store.write(f"{PARTS}/runs-{name}.parquet", lambda p: runs.to_parquet(p, index=False))
-        self.rows, self.frames = [], []
+        frames = [long for _, long in pending if long is not None]
+        ts = pd.concat(frames, ignore_index=True) if frames else _empty_long()
+        runs = pd.DataFrame([row for row, _ in pending])
+        series = {str(row["run_id"]): len(long) for row, long in pending if long is not None}
+        self.store.write_unit(f"{PARTS}/part-{name}", {"runs": runs, "timeseries": ts}, series_rows=series)
+        self.done, self.pending = self.done + pending, []
 
 
 def _empty_long() -> pd.DataFrame:
@@ -178,46 +224,127 @@ def _empty_long() -> pd.DataFrame:
 
 
 def _existing_parts(folder: Path) -> int:
+    """The highest part number in the folder: new parts are numbered after it, never over one."""
     parts = folder / PARTS
-    return len(list(parts.glob("runs-*.parquet"))) if parts.is_dir() else 0
+    numbers = [int(p.name.split("-")[1]) for p in parts.glob("part-*-*") if p.name.split("-")[1].isdigit()] \
+        if parts.is_dir() else []
+    return max(numbers, default=0)
 
 
 def read_parts(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The runs and time series stored by earlier, unfinished runs of a sweep: only runs whose
-    runs part was written (a part's time series is written first), each run once."""
+    """The runs and time series stored by earlier, unfinished runs of a sweep, each run once.
+
+    Every part is checked (checksums, row counts); a damaged one is removed with a one-line
+    notice. An ok run counts as done only with its whole time series (``series_rows`` rows),
+    so whatever was lost is run again, never skipped."""
     parts = folder / PARTS
-    run_files = sorted(parts.glob("runs-*.parquet")) if parts.is_dir() else []
-    if not run_files:
+    if parts.is_dir():
+        for p in parts.glob(".*.tmp*"):          # a unit a killed run did not finish
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+    units = sorted(p for p in parts.glob("part-*") if p.is_dir()) if parts.is_dir() else []
+    runs_list, ts_list = [], []
+    for unit in units:
+        try:
+            tables, meta = ResultStore.read_unit(unit)
+            runs, ts = tables.get("runs"), tables.get("timeseries")
+            if runs is None or ts is None or "run_id" not in runs.columns or "status" not in runs.columns:
+                raise Damaged("not a part of a sweep")
+            counts, expected = ts["run_id"].value_counts(), meta.get("series_rows")
+            if not isinstance(expected, dict):
+                raise Damaged("no row count of each run's time series")
+            have = runs["run_id"].map(counts).fillna(0).astype(int)
+            whole = runs["status"].ne("ok") | (have == runs["run_id"].astype(str).map(expected).fillna(-1))
+        except (Damaged, KeyError, TypeError) as exc:
+            notice(f"{unit.relative_to(folder)} is damaged ({exc}); its runs are run again")
+            shutil.rmtree(unit, ignore_errors=True)
+            continue
+        if not whole.all():
+            notice(f"{unit.relative_to(folder)}: {int((~whole).sum())} run(s) without their whole time series; "
+                   "they are run again")
+        runs = runs[whole]
+        runs_list.append(runs)
+        ts_list.append(ts[ts["run_id"].isin(runs["run_id"])])
+    if not runs_list:
         return pd.DataFrame(), _empty_long()
-    runs = pd.concat([pd.read_parquet(f) for f in run_files], ignore_index=True)
-    runs = runs.drop_duplicates("run_id", keep="last")
-    ts_files = [parts / f.name.replace("runs-", "timeseries-", 1) for f in run_files]
-    ts = pd.concat([pd.read_parquet(f) for f in ts_files if f.is_file()] or [_empty_long()], ignore_index=True)
-    ts = ts[ts["run_id"].isin(runs["run_id"])].drop_duplicates(["run_id", "step", "metric"], keep="last")
+    runs = pd.concat(runs_list, ignore_index=True).drop_duplicates("run_id", keep="last")
+    ts = pd.concat(ts_list or [_empty_long()], ignore_index=True)
+    ts = ts.drop_duplicates(["run_id", "step", "metric"], keep="last")
     return runs, ts
+
+
+def check_scheduler(address: str) -> str:
+    """A scheduler address that is not empty: an unset variable in a cluster script must not
+    mean "run locally" without a word."""
+    if not isinstance(address, str) or not address.strip():
+        raise InputError("command line", "--scheduler", "the address of a Dask scheduler (tcp://HOST:PORT); "
+                         "leave the option out to run on local processes", address)
+    return address
 
 
 @contextmanager
 def executor_for(scheduler: str | None):
     """A Dask distributed executor for ``tcp://HOST:PORT`` (or a dask ``Client``/``LocalCluster``
     address), else None (the local process pool of model.study.runner)."""
-    if not scheduler:
+    if scheduler is None:
         yield None
         return
+    check_scheduler(scheduler)
     try:
         from dask.distributed import Client
     except ImportError:
         raise InputError("command line", "--scheduler", "Dask distributed installed "
                          "(pip install 'shequ[analysis]')", scheduler) from None
-    try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError("command line", "--scheduler", f"the address of a running Dask scheduler ({exc})",
-                         scheduler) from None
+    client = _connect(Client, scheduler)
+    stop = threading.Event()
+    threading.Thread(target=_watch_workers, args=(client, stop), name="dask-workers-watch", daemon=True).start()
     try:
         yield client.get_executor()
     finally:
+        stop.set()
         client.close()
+
+
+def _connect(client_type, scheduler: str):
+    """A Dask client, or a one-line InputError within CONNECT_SECONDS of wall-clock time (the
+    client's own timeout covers only the TCP connect: a server that is not Dask hangs it)."""
+    result: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            result["client"] = client_type(scheduler, timeout="10s")
+        except Exception as exc:  # noqa: BLE001 - reported below in one line
+            result["error"] = exc
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_SECONDS)
+    if "client" in result:
+        return result["client"]
+    reason = (f"no Dask answer within {CONNECT_SECONDS:g} s" if thread.is_alive()
+              else str(result.get("error")).strip().splitlines()[0] if str(result.get("error")).strip() else
+              type(result.get("error")).__name__)
+    raise InputError("command line", "--scheduler", f"the address of a running Dask scheduler ({reason})",
+                     scheduler)
+
+
+def _watch_workers(client, stop: threading.Event) -> None:
+    """Say so (once) when the scheduler has had no workers for NO_WORKERS_SECONDS: the sweep
+    would otherwise wait in silence."""
+    since = None
+    while not stop.wait(WATCH_SECONDS):
+        try:
+            workers = len(client.nthreads())
+        except Exception:  # noqa: BLE001 - the client is closing or the scheduler is gone
+            return
+        if workers:
+            since = None
+            continue
+        since = since or time.monotonic()
+        if time.monotonic() - since >= NO_WORKERS_SECONDS:
+            print(f"\nwarning: the Dask scheduler has had no workers for {NO_WORKERS_SECONDS:g} s; the sweep waits "
+                  "for some (Ctrl-C stops it, and the same command without --scheduler finishes it on this "
+                  "machine)", file=sys.stderr, flush=True)
+            return
 
 
 def run_sweep(design: Design, scenarios: list[Scenario], replications: int = 1, steps: int = 120,
@@ -234,13 +361,18 @@ def run_sweep(design: Design, scenarios: list[Scenario], replications: int = 1, 
     todo = [j for j in jobs if j.run_id not in done]
     writer = _PartWriter(store, len(todo))
     workers = max(1, workers if workers and workers > 0 else os.cpu_count() or 1)
+    if executor is None and todo:           # on Dask the workers' machines check for themselves
+        todo_plan = Plan(todo)
+        todo_plan.largest, todo_plan.largest_what = jobs.largest, jobs.largest_what
+        check_sweep_memory(todo_plan, workers)
     try:
         run_jobs(run_one, todo, workers, lambda i, result: writer.add(*result), label=_label,
                  progress=progress, desc="sweep", executor=executor)
     finally:
         writer.flush()          # on an interrupt too: what finished is kept
-    runs = pd.concat([done_runs, pd.DataFrame(writer.all_rows)], ignore_index=True) if writer.all_rows else done_runs
-    ts = pd.concat([done_ts, *writer.all_frames], ignore_index=True)
+    rows = writer.rows
+    runs = pd.concat([done_runs, pd.DataFrame(rows)], ignore_index=True) if rows else done_runs
+    ts = pd.concat([done_ts, *writer.frames], ignore_index=True)
     runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
     ts = ts.sort_values(["run_id", "metric", "step"], kind="stable").reset_index(drop=True)
     return SweepResult(_typed(runs, design), ts, design)

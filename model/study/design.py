@@ -26,6 +26,8 @@ from .seeds import stream_seed
 METHODS = ("lhs", "factorial", "morris", "sobol")
 MORRIS_LEVELS = 4            # grid levels of a Morris trajectory (SALib's default, Saltelli et al. 2008)
 MAX_POINTS = 1_000_000       # a design larger than this is a typing error, not a study
+LARGE_DESIGN = 100_000       # from this many points on, say how many before drawing them
+DESIGN_BYTES_PER_VALUE = 64  # rough: 1,000,000 x 174 was still being planned at 4.3 GB (25 bytes a value)
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,16 @@ def default_factors() -> list[Factor]:
 
 def parse_factor(text: str, source: str = "command line", field: str = "--vary") -> Factor:
     """``NAME`` (its plausible range) or ``NAME=LOW:HIGH``; checked against the registry."""
-    name, _, span = text.partition("=")
+    name, equals, span = text.partition("=")
     name = name.strip()
     param = PARAMETERS.get(name)
     if param is None:
         raise InputError(source, field, "a parameter name from `run.py params` (NAME or NAME=LOW:HIGH)", text)
     if param.kind not in (int, float) or param.choices:
         raise InputError(source, field, f"a numeric parameter ({name} is {param.expected()})", text)
+    if equals and not span.strip():
+        raise InputError(source, field, f"NAME or NAME=LOW:HIGH, not an empty range after '=' (e.g. {name} "
+                         f"alone for its plausible range)", text)
     if span:
         try:
             low, high = (float(x) for x in span.split(":"))
@@ -70,6 +75,17 @@ def parse_factor(text: str, source: str = "command line", field: str = "--vary")
     if not (math.isfinite(low) and math.isfinite(high) and param.low <= low < high <= param.high):
         raise InputError(source, field, f"LOW < HIGH within {name}'s valid range [{param.low:g}, {param.high:g}]", text)
     return Factor(name, low, high)
+
+
+def check_factor(factor: object, source: str = "Python API") -> Factor:
+    """A Factor built in Python passes the same checks as one given with --vary."""
+    if not isinstance(factor, Factor):
+        raise InputError(source, "factors", "a list of Factor(name, low, high)", factor)
+    try:
+        low, high = float(factor.low), float(factor.high)
+    except (TypeError, ValueError):
+        raise InputError(source, f"Factor({factor.name!r})", "numbers low < high", (factor.low, factor.high)) from None
+    return parse_factor(f"{factor.name}={low!r}:{high!r}", source, f"Factor({factor.name!r})")
 
 
 def factors_from(texts: list[str] | None, source: str = "command line") -> list[Factor]:
@@ -132,6 +148,8 @@ def make_design(method: str, factors: list[Factor], samples: int, master_seed: i
         raise InputError(source, "--design", "one of " + ", ".join(METHODS), method)
     if not factors:
         raise InputError(source, "--vary", "at least one parameter to vary")
+    for f in factors:
+        check_factor(f, source)
     low = 2 if method in ("factorial", "morris", "sobol") else 1
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < low:
         raise InputError(source, "--samples", f"an integer >= {low} for the {method} design", samples)
@@ -141,6 +159,14 @@ def make_design(method: str, factors: list[Factor], samples: int, master_seed: i
     n = count_points(method, samples, len(factors))
     if n > MAX_POINTS:
         raise InputError(source, "--samples", f"a design of at most {MAX_POINTS:,} points, got {n:,}", samples)
+    from ..scenario import check_memory
+    # the sample, its table and the planned runs hold each value a few times over
+    needed = n * len(factors) * DESIGN_BYTES_PER_VALUE
+    check_memory(needed, source, "--samples", f"a design of {n:,} points x {len(factors)} parameters",
+                 per_process=needed)
+    if n >= LARGE_DESIGN:
+        print(f"Planning a {method} design of {n:,} points x {len(factors)} parameters (each point runs once per "
+              "scenario and replication); drawing and checking it takes a while", file=sys.stderr, flush=True)
     prob, seed = problem(factors), sampler_seed(master_seed)
     if method == "lhs":
         from SALib.sample import latin

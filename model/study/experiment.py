@@ -21,9 +21,11 @@ from ..scenario import (
     check_memory,
     check_run_length,
     check_unique_names,
+    check_values_used,
     memory_needed,
     plain,
     simulated_residents,
+    used_values,
     validate_parameters,
 )
 from .runner import run_jobs
@@ -41,7 +43,7 @@ def run_replication(scenario: Scenario, replication: int, seed: int, steps: int,
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run one replication; return (district time series, community time series). With a
     ``parameter_set`` (the draw its overrides came from), the frames say which."""
-    model = GovernanceModel(scenario, rng=seed, overrides=overrides).run(steps)
+    model = GovernanceModel(scenario, rng=seed, overrides=used_values(scenario, overrides or {})).run(steps)
     frames = []
     for df in (model.district_frame(), model.community_frame()):
         if parameter_set is not None:
@@ -95,6 +97,9 @@ def check_study(scenarios: list[Scenario], replications: int, steps: int, worker
         if len(sets) != plain(replications) or not all(isinstance(x, dict) for x in sets):
             raise InputError(source, "parameter_sets", f"one dict of parameter values per replication "
                              f"({replications})", f"{len(sets)} item(s)")
+        given = getattr(parameter_sets, "file", None)      # a posterior file: blame its columns
+        check_values_used(list(scenarios), sorted({k for x in sets for k in x}), given or source,
+                          "column" if given else "parameter_sets")
         distinct = {repr(sorted(s.parameters.items())): s for s in scenarios}.values()   # most share them
         for r, values in enumerate(sets):
             base = {k: v for k, v in values.items() if "." not in k}
@@ -145,8 +150,9 @@ def run_study(scenarios: list[Scenario], replications: int = 5, steps: int = 120
     results: list[Any] = [None] * len(jobs)
     keys = [f"{s.name}-r{r:04d}" for s, r, *_ in jobs]
     if store is not None:
+        store.clean_temporary("replications")
         for i, key in enumerate(keys):
-            results[i] = store.load_replication(key)
+            results[i] = store.load_replication(key, jobs[i][0].name, jobs[i][1])
     todo = [i for i, r in enumerate(results) if r is None]
 
     def finished(k: int, result: tuple) -> None:

@@ -25,6 +25,7 @@ from tqdm import tqdm
 from ..errors import InputError
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+SAME_INTERRUPT_SECONDS = 0.05  # a second signal this soon after the first is the same interrupt
 
 
 class Interrupted(Exception):
@@ -61,14 +62,17 @@ def stop_on_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    received: list[int] = []
+    received: list[tuple[int, float]] = []
 
     def handler(signum, frame):
-        received.append(signum)
+        now = time.monotonic()
+        if received and now - received[0][1] < SAME_INTERRUPT_SECONDS:
+            return              # `timeout -s INT` signals the process, then its group: one interrupt
+        received.append((signum, now))
         if len(received) == 1:
             raise Interrupted(signum)
         kill_children()
-        os._exit(EXIT_CODES.get(received[0], 130))
+        os._exit(EXIT_CODES.get(received[0][0], 130))
 
     previous = {s: signal.signal(s, handler) for s in EXIT_CODES}
     try:

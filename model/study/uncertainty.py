@@ -26,6 +26,7 @@ import pandas as pd
 from ..errors import InputError
 from ..parameters import PARAMETERS, check_value, coerce
 from .seeds import stream
+from .store import MANIFEST, require_complete
 
 SOURCES = ("plausible", "posterior")
 POSTERIOR_FILE = "accepted.csv"      # what `run.py calibrate --fit` writes
@@ -83,6 +84,8 @@ def posterior_path(given: str | Path | None, option: str = "--posterior") -> Pat
         path = path / POSTERIOR_FILE
     if not path.is_file():
         raise InputError(str(path), "file", f"an existing {POSTERIOR_FILE} ({FIT_HINT})")
+    if (path.parent / MANIFEST).exists():     # in a results folder: only a complete one holds results
+        require_complete(path.parent)
     return path
 
 
