@@ -36,6 +36,11 @@ DEPARTMENT_CATALOGUE: tuple[tuple[str, str], ...] = (
     ("statistics", "统计"),
     ("culture", "文化"),
 )
+VETO_DEPARTMENTS = frozenset({"family_planning", "public_security"})
+"""Departments whose work is a veto item (一票否决) in the street offices' ranking: family
+planning (计生) and public order (综治, led by public security). A committee that lets their
+tasks go overdue loses its ranking whatever else it did, and the department takes the task back
+rather than give it up."""
 
 
 class TaskOwner(mesa.Agent):
@@ -46,7 +51,8 @@ class TaskOwner(mesa.Agent):
     within its capacity (oldest first); under sustained pressure it hires toward its budget
     ceiling, and it gives up part of what it cannot do. Its pushdown share into each
     community moves toward a logistic target in its own overload, in what a pushed-down task
-    costs it there, in monitoring there and in formally transferred responsibility there.
+    costs it there, in monitoring there, in formally transferred responsibility there and in
+    how often tasks pushed down there came back overdue (it keeps work a committee lets slide).
     Nothing schedules a rebound: it follows from capacity, budget and fading monitoring.
     """
 
@@ -68,6 +74,12 @@ class TaskOwner(mesa.Agent):
         self.generated_total = self.done_total = self.centre_total = self.dropped_total = 0.0
         self.to_centre = np.zeros(C)
         self.spending = 0.0
+        self.reclaimed = 0.0             # veto tasks taken back from committees, done before the queue
+        self.task_budget = 0.0           # yuan/month the finance bureau gives for task money (费随事转)
+        self.funded_money = np.zeros(C, dtype=bool)   # communities whose task money is in the budget
+        self.compliance = 1.0            # share of the task money due that it paid last month
+        self.money_due = np.zeros(C)     # task money due this month for tasks it pushed, yuan
+        self.money_paid = np.zeros(C)    # task money it paid this month, yuan
         self._changes_seen = -1      # reform changes already adopted (see _new_changes)
 
     def _new_changes(self) -> bool:
@@ -104,13 +116,16 @@ class TaskOwner(mesa.Agent):
         own = kept - self.to_centre + self.refused
         self.queue.add(m.month, own)
         self.refused = np.zeros(m.n_communities)
-        self.done_total += float(self.queue.complete_pooled(self.capacity).sum())
+        reclaimed = min(self.reclaimed, self.capacity)    # veto tasks first: they cost the ranking
+        self.reclaimed -= reclaimed
+        self.done_total += reclaimed + float(self.queue.complete_pooled(self.capacity - reclaimed).sum())
         self.dropped_total += float(self.queue.drop(p["department_drop_rate"]).sum())
         self.generated_total += float(generated.sum())
         self.centre_total += float(self.to_centre.sum())
 
         backlog = float(self.queue.backlog.sum())
-        pressure = (own.sum() + backlog / p["backlog_clear_months"]) / max(self.capacity, EPSILON) - 1
+        pressure = ((own.sum() + self.reclaimed + backlog / p["backlog_clear_months"])
+                    / max(self.capacity, EPSILON) - 1)
         if pressure > 0:    # hire toward the budget ceiling
             self.capacity += p["department_hire_rate"] * max(0.0, self.budget_ceiling - self.capacity)
         payment = self.payment_per_task()
@@ -118,15 +133,55 @@ class TaskOwner(mesa.Agent):
         target = sigmoid(p["push_intercept"] + p["push_pressure_weight"] * min(pressure, p["push_pressure_cap"])
                          - p["push_cost_weight"] * cost
                          - p["push_monitoring_weight"] * m.government.monitoring
-                         - p["push_formal_weight"] * self.formal_transfer())
+                         - p["push_formal_weight"] * self.formal_transfer()
+                         - p["push_overdue_weight"] * m.committee_arrays.overdue_rate)
         self.push_share += p["push_adjust_rate"] * (target - self.push_share)
-        self.spending = self.capacity * p["department_cost_per_task"] + float((self.pushed * payment).sum())
+        self.pay_task_money()
+        self.spending = self.capacity * p["department_cost_per_task"] + float(self.money_paid.sum())
 
     def payment_per_task(self) -> np.ndarray:
-        """What pushing one task down costs this owner in each community: the transfer payment
-        where funding follows tasks, as far as funding actually follows (compliance)."""
+        """What this owner expects pushing one task down to cost it in each community: the
+        transfer payment where funding follows tasks, times the share it paid last month."""
         p = self.model.values
-        return p["transfer_payment"] * p["funding_compliance"] * p["funding_follows_tasks"]
+        return p["transfer_payment"] * self.compliance * p["funding_follows_tasks"]
+
+    def enforcement(self) -> float:
+        """How hard the district enforces that task money reaches communities, as this owner
+        sees it: the monitoring campaign in the communities it pays in (audits) plus the weight
+        the district's ranking of departments puts on paying."""
+        p = self.model.values
+        where = self.funded_money
+        monitoring = float(self.model.government.monitoring[where].mean()) if where.any() else 0.0
+        return monitoring + p["department_ranking_weight"]
+
+    def pay_task_money(self) -> None:
+        """费随事转 as money: pay for the tasks pushed down this month where funding follows tasks.
+
+        The owner decides what share of the money due to pay, logistic in the district's
+        enforcement against its own shortfall (money due beyond its task budget, as a share of
+        what is due), and never pays more than the budget. Compliance is this outcome."""
+        p = self.model.values
+        follows = p["funding_follows_tasks"].astype(bool) & self.funded_money
+        self.money_due = np.where(follows, self.pushed * p["transfer_payment"], 0.0)
+        due = float(self.money_due.sum())
+        if due <= 0:
+            self.money_paid = np.zeros_like(self.money_due)
+            return
+        shortfall = max(0.0, due - self.task_budget) / due
+        share = sigmoid(p["compliance_intercept"] + p["compliance_enforcement_weight"] * self.enforcement()
+                        - p["compliance_shortfall_weight"] * shortfall)
+        paid = min(share * due, self.task_budget)
+        self.money_paid = self.money_due * paid / due
+        self.compliance = paid / due
+
+    def budget_task_money(self, new: np.ndarray) -> None:
+        """The finance bureau adds to this owner's task budget, once per community where funding
+        comes to follow tasks: the transfer payment for the tasks it pushes there now, times
+        the share of that the bureau budgets."""
+        p = self.model.values
+        self.task_budget += float(p["task_budget_share"] * p["transfer_payment"]
+                                  * (self.push_share[new] * self.volume()[new]).sum())
+        self.funded_money |= new
 
 
 class Department(TaskOwner):
@@ -144,6 +199,7 @@ class Department(TaskOwner):
         super().__init__(model)
         p = model.values
         self.key, self.name_zh = key, name_zh
+        self.veto = key in VETO_DEPARTMENTS
         total = sum(p[f"dept_share_{k}"] for k, _ in DEPARTMENT_CATALOGUE)
         self.weight = p[f"dept_share_{key}"] / total
         self.funded = np.zeros(model.n_communities, dtype=bool)      # staff budget moved with taken-back work
@@ -183,16 +239,19 @@ class Department(TaskOwner):
             return
         p, C = self.model.values, self.model.n_communities
         follows = p["funding_follows_tasks"].astype(bool)
+        if (follows & ~self.funded_money).any():
+            self.budget_task_money(follows & ~self.funded_money)
         new = follows & (p["transfer_share"] > 0) & ~self.funded
-        if new.any():
-            gift = (p["transfer_budget_share"] * p["funding_compliance"]
+        if new.any():     # the money for the taken-back tasks, at the transfer payment, buys staff
+            gift = (p["transfer_budget_share"] * p["transfer_payment"] / max(p["department_cost_per_task"], EPSILON)
                     * (p["transfer_share"][new] * self.push_share[new] * self.volume()[new]).sum())
             self.capacity += gift
             self.budget_ceiling += gift
             self.funded |= new
         new = follows & (p["street_functions_to_departments"] > 0) & ~self.street_budget
         if new.any():
-            moved = (p["funding_compliance"] * p["street_capacity_share"] * p["street_tasks_per_community_month"]
+            moved = (p["street_budget_moved_share"] * p["street_capacity_share"]
+                     * p["street_tasks_per_community_month"]
                      * (p["street_functions_to_departments"][new]).sum() * self.weight)
             self.capacity += moved
             self.budget_ceiling += moved
@@ -251,10 +310,13 @@ class StreetOffice(TaskOwner):
         if not self._new_changes():
             return
         p = self.model.values
+        follows = p["funding_follows_tasks"].astype(bool) & self.serves
+        if (follows & ~self.funded_money).any():
+            self.budget_task_money(follows & ~self.funded_money)
         new = (p["funding_follows_tasks"].astype(bool) & (p["street_functions_to_departments"] > 0)
                & self.serves & ~self.budget_moved)
         if new.any():
-            moved = (p["funding_compliance"] * p["street_capacity_share"] * p["street_tasks_per_community_month"]
+            moved = (p["street_budget_moved_share"] * p["street_capacity_share"] * p["street_tasks_per_community_month"]
                      * p["street_functions_to_departments"][new].sum())
             self.capacity = max(0.0, self.capacity - moved)
             self.budget_ceiling = max(0.0, self.budget_ceiling - moved)
@@ -278,26 +340,43 @@ class StreetOffice(TaskOwner):
             arrays.refused[self.members] += refused[:, self.members].sum(axis=0)
             pushed -= refused
         incoming = pushed.sum(axis=0)
-        m.committee_tasks.add(m.month, incoming)
+        veto = np.array([getattr(o, "veto", False) for o in owners])
+        vetoed = pushed[veto].sum(axis=0)
+        m.committee_veto.add(m.month, vetoed)
+        m.committee_tasks.add(m.month, incoming - vetoed)
+        for owner in owners:     # the task money that came with this month's tasks
+            arrays.money[self.members] += owner.money_paid[self.members]
+            arrays.money_due[self.members] += owner.money_due[self.members]
         inspections = m.government.practiced["inspections_per_year"]
         arrays.incoming[self.members] = incoming[self.members]
+        arrays.assigned[self.members] += incoming[self.members]
         arrays.inspections[self.members] = m.rng.poisson(inspections[self.members] / MONTHS_PER_YEAR)
         if arrays.inspections[self.members].any():
             self.rank_and_fund()
 
     def rank_and_fund(self) -> None:
-        """Rank committees by evaluation score; tie a share of their funding to rank; each
-        committee then adapts to what the evaluation rewards."""
+        """Rank committees by evaluation score; tie a share of their funding to rank; sanction
+        what was found overdue since the last inspection; each committee then adapts.
+
+        Overdue tasks (left undone beyond ``escalation_limit_months``, which their owners then
+        took back or gave up) are criticised at the weekly meeting and cost funding in
+        proportion to their share of the tasks assigned; an overdue veto item (一票否决) puts the
+        committee at the bottom of the ranking whatever else it did."""
         m = self.model
         p, arrays, idx = m.values, m.committee_arrays, self.members
         a = arrays.appraisal_weight(idx)
         scores = (1 - a) * arrays.completion[idx] + a * arrays.appraisal[idx]
+        scores = scores - p["veto_score_penalty"] * (arrays.overdue_veto[idx] > 0)
         scores = scores + m.rng.random(scores.size) * TIE_BREAK     # break ties at random
         ranks = scores.argsort().argsort()
         percentile = ranks / max(len(self.committees) - 1, 1)
         w = p["funding_evaluation_weight"]
-        arrays.funding[idx] = p["funding_base"] * (1 + w * (2 * percentile - 1))   # (1 - w) to (1 + w) times the base
-        arrays.adapt(idx, w)
+        overdue = np.minimum(1.0, np.divide(arrays.overdue[idx], arrays.assigned[idx],
+                                            out=np.zeros(len(idx)), where=arrays.assigned[idx] > 0))
+        arrays.funding[idx] = (p["funding_base"] * (1 + w * (2 * percentile - 1))   # (1 - w) to (1 + w) times the base
+                               * (1 - p["overdue_funding_cut"] * overdue))
+        arrays.adapt(idx, w, overdue)
+        arrays.overdue[idx] = arrays.overdue_veto[idx] = arrays.assigned[idx] = 0.0
 
 
 class Committee(mesa.Agent):

@@ -65,6 +65,12 @@ class CommitteeArrays:
         self.visits = np.zeros(C)
         self.recruitment = np.zeros(C)
         self.tasks_done_total = np.zeros(C)
+        self.money = np.zeros(C)            # task money that reached the committee this month, yuan
+        self.money_due = np.zeros(C)        # task money due for this month's tasks, yuan
+        self.assigned = np.zeros(C)         # tasks pushed down since the last inspection
+        self.overdue = np.zeros(C)          # tasks overdue beyond the limit since the last inspection
+        self.overdue_veto = np.zeros(C)     # of which veto items (一票否决)
+        self.overdue_rate = np.zeros(C)     # overdue tasks per task pushed down, smoothed (owners' memory)
 
     def lever(self, name: str, idx: np.ndarray) -> np.ndarray:
         """A lever in force in the communities ``idx``."""
@@ -76,12 +82,28 @@ class CommitteeArrays:
         return np.where(self.lever("resident_appraisal", idx).astype(bool),
                         self.lever("appraisal_weight", idx).astype(float), 0.0)
 
+    def elected_share(self, idx: np.ndarray) -> np.ndarray:
+        """Share of the committee's members in the elected decision layer (决策层): the
+        ``elected_seats`` lever where the mandate is elected, none under an appointment."""
+        elected = self.model.elections.mandate[idx] != "appointed"
+        return np.where(elected, self.lever("elected_seats", idx).astype(float), 0.0)
+
     def orientation(self, idx: np.ndarray) -> np.ndarray:
-        """Weight on residents' demands: what the mandate gives (elections.py), less what the
-        committee has learned the street office's evaluation rewards."""
+        """Weight on residents' demands, by layer (决策层 above 执行层, under the party's 领导层).
+
+        Hired executive workers answer to the street office's pay and appraisal: the appointed
+        weight less what they have learned its evaluation rewards (``lean``). Elected members
+        answer to voters (elections.py), pulled toward the party's line, which is the street
+        office's, as far as the party secretary is cross-appointed (交叉任职) into the committee.
+        The committee's weight is the layers' weights by their shares of members."""
         p = self.model.values
-        return np.clip(self.model.elections.orientations(idx) - self.lean[idx],
-                       p["orientation_min"], p["orientation_max"])
+        hired = np.clip(self.model.elections.appointed_orientation(idx) - self.lean[idx],
+                        p["orientation_min"], p["orientation_max"])
+        voted = self.model.elections.orientations(idx)
+        party = self.model.elections.appointed_orientation(idx)
+        voted = voted - self.lever("cross_appointment", idx) * p["party_pull"] * (voted - party)
+        share = self.elected_share(idx)
+        return np.clip(share * voted + (1 - share) * hired, p["orientation_min"], p["orientation_max"])
 
     def productivity(self, idx: np.ndarray) -> np.ndarray:
         p = self.model.values
@@ -135,15 +157,18 @@ class CommitteeArrays:
         self.certified[idx] = True
         self.trained[idx] += self.skill.shape[1]
 
-    def adapt(self, idx: np.ndarray, stake: float) -> None:
+    def adapt(self, idx: np.ndarray, stake: float, overdue: np.ndarray | float = 0.0) -> None:
         """After a ranking: shift weight toward the side of the work whose shortfall costs the
-        most score, in proportion to the money at stake (bounded; no stake, no shift).
+        most score, in proportion to the money at stake, and toward upward work as far as the
+        street office criticised overdue tasks (the ``overdue`` share of tasks assigned) at the
+        weekly meeting (bounded; no stake and no criticism, no shift).
 
         The score is (1 - a) * completion + a * appraisal with a the appraisal weight."""
         p = self.model.values
         a = self.appraisal_weight(idx)
         gap = (1 - a) * (1 - self.completion[idx]) - a * (1 - self.appraisal[idx])
-        self.lean[idx] = np.clip(self.lean[idx] + p["adaptation_rate"] * stake * gap, -p["max_lean"], p["max_lean"])
+        shift = p["adaptation_rate"] * stake * gap + p["criticism_lean"] * overdue
+        self.lean[idx] = np.clip(self.lean[idx] + shift, -p["max_lean"], p["max_lean"])
 
     def draw_events(self, idx: np.ndarray) -> np.ndarray:
         """This month's deliberation events and assembly reports, committee by committee:
@@ -197,16 +222,29 @@ class CommitteeArrays:
         return np.zeros(len(idx))
 
     def bought_hours(self, idx: np.ndarray) -> np.ndarray:
-        """Hours bought outside the committee with the payments that came with this month's
-        tasks (funding follows tasks)."""
+        """Hours of temporary 协管员 bought with the task money that reached the committee this
+        month: money over their wage, no more than the pending tasks' hours (the rest of the
+        money is not spent)."""
         p = self.model.values
-        return np.where(self.lever("funding_follows_tasks", idx).astype(bool),
-                        self.incoming[idx] * p["hours_per_admin_task"] * p["transfer_payment_hours_share"]
-                        * p["funding_compliance"], 0.0)
+        tasks = self.model.committee_backlog()[idx]
+        return np.minimum(self.money[idx] / p["coordinator_wage"], tasks * p["hours_per_admin_task"])
+
+    def inspection_chance(self, idx: np.ndarray) -> np.ndarray:
+        """The chance the committee expects an inspection to find an ordinary task it lets
+        slide before its owner acts on it: at least one inspection in the months up to the
+        escalation limit, at the rate inspections are practised."""
+        p = self.model.values
+        rate = self.model.government.practiced["inspections_per_year"][idx] / MONTHS_PER_YEAR
+        return 1 - np.exp(-rate * p["escalation_limit_months"])
 
     def admin_demand(self, idx: np.ndarray, tasks: np.ndarray, bought: np.ndarray) -> np.ndarray:
-        """Own hours the pending pushed-down ``tasks`` would take, after the bought hours."""
-        return np.maximum(0.0, tasks * self.model.values["hours_per_admin_task"] - bought)
+        """Own hours the pending pushed-down ``tasks`` would take, after the bought hours, as
+        far as the committee means to do them: veto items (一票否决) all; ordinary tasks as far
+        as it expects an inspection to find them undone (``slide_weight`` 0: all of them)."""
+        p = self.model.values
+        veto = np.minimum(self.model.committee_veto.backlog[idx], tasks)
+        kept = 1 - p["slide_weight"] * (1 - self.inspection_chance(idx))
+        return np.maximum(0.0, (veto + (tasks - veto) * kept) * p["hours_per_admin_task"] - bought)
 
     def service_demand(self, idx: np.ndarray, queue: np.ndarray,
                        vulnerable_households: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -218,8 +256,11 @@ class CommitteeArrays:
         return queue / scale * p["hours_per_request"], visits_wanted * p["hours_per_visit"]
 
     def residents_weight(self, idx: np.ndarray) -> np.ndarray:
-        """Weight on residents' matters in the split of free hours (the orientation)."""
-        return self.orientation(idx)
+        """Weight on residents' matters in the split of free hours: the orientation, moved
+        toward residents by the share of the agenda residents set (their items enter the
+        plan; ``agenda_plan_weight`` 0: the agenda changes no hour)."""
+        w = self.orientation(idx)
+        return w + self.model.values["agenda_plan_weight"] * self.agenda_share(idx) * (1 - w)
 
     def plan_month(self, idx: np.ndarray, queue: np.ndarray, vulnerable_households: np.ndarray,
                    tasks: np.ndarray) -> None:
@@ -281,12 +322,13 @@ class CommitteeArrays:
             self.hours[k][idx] = v
         # Workload imposed from above this month (SF9: workers quit over the workload).
         self.burden[idx] = (mandatory + incoming * p["hours_per_admin_task"] - bought) / total
-        self.count_agenda(idx, reports)
+        self.count_agenda(idx, reports, queue)
 
-    def count_agenda(self, idx: np.ndarray, reports: np.ndarray) -> None:
+    def count_agenda(self, idx: np.ndarray, reports: np.ndarray, queue: np.ndarray | None = None) -> None:
         """Agenda items from above (meetings, inspections, batches of tasks) and from residents
         (items raised by attendees of last month's deliberation events, ``reports`` to the
-        residents' assembly when it meets, open affairs, appraisal)."""
+        residents' assembly when it meets, open affairs, appraisal, and the pending needs
+        representatives carry to the assembly from the households they are linked to)."""
         m, p = self.model, self.model.values
         up = (m.government.practiced["meetings_per_month"][idx] * p["agenda_items_per_meeting"]
               + self.inspections[idx] * p["agenda_items_per_inspection"]
@@ -295,9 +337,26 @@ class CommitteeArrays:
         residents = (raised + reports * p["agenda_items_per_report"]
                      + p["agenda_items_open_affairs"] * self.lever("open_affairs", idx)
                      + p["agenda_items_appraisal"] * self.lever("resident_appraisal", idx))
+        if queue is not None:
+            residents = residents + self.representative_items(idx, reports, queue)
         memory = p["agenda_memory_months"]
         self.agenda_up[idx] += (up - self.agenda_up[idx]) / memory
         self.agenda_residents[idx] += (residents - self.agenda_residents[idx]) / memory
+
+    def representative_items(self, idx: np.ndarray, reports: np.ndarray, queue: np.ndarray) -> np.ndarray:
+        """Items representatives bring to the assembly meetings that met, where the liaison system
+        (居民代表联系制度, lever ``representative_liaison``) is in force: each
+        representative present is linked to 1 / ``representatives_per_household`` households
+        and raises their pending needs if any of them has one (pending requests spread over the
+        households); ``agenda_raisers_per_item`` of them make an item."""
+        m, p = self.model, self.model.values
+        households = np.maximum(np.diff(m.population.hh_comm_start)[idx], 1)
+        pending = np.minimum(1.0, queue / households)
+        linked = 1 / p["representatives_per_household"]
+        carrying = 1 - (1 - pending) ** linked
+        present = households * p["representatives_per_household"] * p["representative_turnout"]
+        liaison = self.lever("representative_liaison", idx).astype(float)
+        return liaison * reports * present * carrying / p["scale"] / p["agenda_raisers_per_item"]
 
     def observe(self, idx: np.ndarray, resolved_share: np.ndarray, satisfaction: np.ndarray) -> None:
         """After the month: residents' satisfaction is what appraisal reads; the resolution

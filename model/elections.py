@@ -4,9 +4,11 @@ seats contested and lost, and the orientation the last election gives the commit
 How residents decide to vote, and whether to back the incumbents, are resident rules
 (Population.vote, Population.support); everything about the institution — when elections
 fall due, who nominates, which seats are contested, who loses office, whether the director
-was really elected — lives here. A committee leans toward residents as far as its members
-can lose: contested seats in a close race watched by many voters, and members who beat an
-incumbent, move it; an uncontested slate moves it no more than an appointment.
+was really elected — lives here. Challengers enter where residents' dissatisfaction, as their
+representatives report it, passes a threshold. The elected members lean toward residents as
+far as they expect to lose their seats: a chance learned from the last election's margin and
+updated every month from the residents' current appraisal; members who beat an incumbent lean
+further. An uncontested slate moves them no more than an appointment.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .constants import MIDPOINT
+from .constants import EPSILON, MIDPOINT
 from .population import sigmoid
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ class Elections:
         self.contested = np.zeros(C)         # share of seats contested at the last election
         self.lost = np.zeros(C)              # share of seats incumbents lost at the last election
         self.elected_director = np.zeros(C, dtype=bool)   # the director won a real election
+        self.expected_loss = np.zeros(C)     # the elected members' expected chance of losing a seat
 
     def step(self) -> None:
         """(7) Hold the elections that fall due this month."""
@@ -64,6 +67,8 @@ class Elections:
         self.mandate[~elected] = ElectionMode.APPOINTED
         self.contested[~elected] = self.lost[~elected] = 0.0
         self.elected_director[~elected] = False
+        self.expected_loss[~elected] = 0.0
+        self.learn(np.flatnonzero(elected & (self.mandate != ElectionMode.APPOINTED)))
         due = elected & (self.next_election <= month) & (self.next_election != NOT_SCHEDULED)
         if not due.any():
             return
@@ -103,21 +108,56 @@ class Elections:
         self.next_election[due] = month + values["term_months"][due].astype(np.int64)
         self._contest(due, support, street_nominated)
 
-    def _contest(self, due: np.ndarray, support: np.ndarray, street_nominated: np.ndarray) -> None:
-        """Which seats had more candidates than seats, and which incumbents lost them.
+    def dissatisfaction(self, idx: np.ndarray) -> np.ndarray:
+        """Residents' dissatisfaction as their representatives report it: one less the mean
+        satisfaction of the residents (the committee's appraisal)."""
+        return 1 - self.model.committee_arrays.appraisal[idx]
 
-        Each seat (seat 0 is the director's) is contested with chance ``contested_seats``; an
-        incumbent loses a contested seat with a chance logistic in how far the incumbents'
-        support falls short of half. A lost seat goes to a newcomer with entry skill."""
+    def challenge(self, idx: np.ndarray) -> np.ndarray:
+        """Chance a seat open to contest (the ``contested_seats`` rule) draws a challenger:
+        logistic in how far dissatisfaction passes ``challenger_threshold``."""
+        p = self.model.values
+        entry = sigmoid(p["challenger_steepness"] * (self.dissatisfaction(idx) - p["challenger_threshold"]))
+        return p["contested_seats"][idx] * entry
+
+    def loss_chance(self, idx: np.ndarray, support: np.ndarray) -> np.ndarray:
+        """Chance an incumbent loses a seat: it is contested, and support falls short of half."""
+        return self.challenge(idx) * sigmoid(self.model.values["loss_steepness"] * (MIDPOINT - support))
+
+    def learn(self, idx: np.ndarray) -> None:
+        """The elected members update their expected chance of losing: the support the last
+        election gave, moved by how the residents' satisfaction has changed since (through
+        the voters' own weight on satisfaction), read through today's chance of a challenge;
+        they move toward it over ``loss_memory_months``."""
+        if not idx.size:
+            return
+        p = self.model.values
+        since = self.model.committee_arrays.appraisal[idx] - np.nan_to_num(self.satisfaction_at_election[idx])
+        last = np.clip(self.support[idx], EPSILON, 1 - EPSILON)
+        support = sigmoid(np.log(last / (1 - last)) + p["support_satisfaction_weight"] * since)
+        implied = self.loss_chance(idx, support)
+        self.expected_loss[idx] += (implied - self.expected_loss[idx]) / p["loss_memory_months"]
+
+    def _contest(self, due: np.ndarray, support: np.ndarray, street_nominated: np.ndarray) -> None:
+        """Which elected seats had more candidates than seats, and which incumbents lost them.
+
+        Of the committee's seats, the first ``elected_seats`` share are elected (seat 0 is
+        the director's). Each is contested with the chance a challenger enters (``challenge``);
+        an incumbent loses a contested seat with a chance logistic in how far the incumbents'
+        support falls short of half. A lost seat goes to a newcomer with entry skill. The
+        members then expect to lose as the margin says."""
         m, p = self.model, self.model.values
         held = np.flatnonzero(due)
+        n_elected = np.maximum(1, np.round(p["elected_seats"][held] * self.seats)).astype(np.int64)
+        seat = np.arange(self.seats)[None, :] < n_elected[:, None]
         draws = m.rng.random((held.size, self.seats))
-        contested = draws < p["contested_seats"][held, None]
+        contested = seat & (draws < self.challenge(held)[:, None])
         lose = sigmoid(p["loss_steepness"] * (MIDPOINT - support[held]))
         lost = contested & (m.rng.random((held.size, self.seats)) < lose[:, None])
         self.support[held] = support[held]
-        self.contested[held] = contested.mean(axis=1)
-        self.lost[held] = lost.mean(axis=1)
+        self.contested[held] = contested.sum(axis=1) / n_elected
+        self.lost[held] = lost.sum(axis=1) / n_elected
+        self.expected_loss[held] = self.loss_chance(held, support[held])
         self.elected_director[held] = contested[:, 0] | ~street_nominated[held]
         entry = p["entry_skill"]
         for row, c in enumerate(held):
@@ -133,25 +173,25 @@ class Elections:
         """Weight the committee of ``community`` gives residents' demands (see orientations)."""
         return float(self.orientations(np.array([community]))[0])
 
-    def orientations(self, idx: np.ndarray) -> np.ndarray:
-        """Weight the committees ``idx`` give residents' demands (0: only upward, 1: only residents).
-
-        An appointed committee's weight, plus what the last election gave: a director who won
-        a real election; contested seats, the more so in a close race, with many voters in
-        person and with residents dissatisfied when it was held (the members want to keep
-        their seats); members who beat an incumbent. Resident appraisal adds to it. How funding
-        tied to the street office's ranking pulls it upward is learned by the committee itself
-        (Committee.adapt)."""
+    def appointed_orientation(self, idx: np.ndarray) -> np.ndarray:
+        """The weight an appointed member gives residents' demands: the appointed weight, more
+        where residents appraise the committee."""
         p = self.model.values
-        w = p["orientation_appointed"]
-        w = np.where(p["resident_appraisal"][idx].astype(bool), w + p["orientation_appraisal_boost"], w)
-        closeness = 1 - abs(2 * self.support[idx] - 1)
-        contested = self.contested[idx]
-        elected = (w + (p["orientation_elected_director"] * self.elected_director[idx]
-                        + contested * (p["orientation_contest_weight"] * closeness
-                                       + p["orientation_turnout_weight"] * self.personal_turnout[idx]
-                                       + p["orientation_reelection_weight"]
-                                       * (1 - self.satisfaction_at_election[idx]))
-                        + p["orientation_newcomer_weight"] * self.lost[idx]))
+        w = np.full(len(idx), float(p["orientation_appointed"]))
+        return np.where(p["resident_appraisal"][idx].astype(bool), w + p["orientation_appraisal_boost"], w)
+
+    def orientations(self, idx: np.ndarray) -> np.ndarray:
+        """Weight the elected members of the committees ``idx`` give residents' demands (0:
+        only upward, 1: only residents); under an appointment, an appointed member's.
+
+        The appointed weight, plus: a director who won a real election; the members'
+        expected chance of losing their seats (``learn``), times ``orientation_loss_weight``;
+        members who beat an incumbent. How funding tied to the street office's ranking pulls
+        the hired workers upward is learned by the committee (CommitteeArrays.adapt)."""
+        p = self.model.values
+        w = self.appointed_orientation(idx)
+        elected = (w + p["orientation_elected_director"] * self.elected_director[idx]
+                   + p["orientation_loss_weight"] * self.expected_loss[idx]
+                   + p["orientation_newcomer_weight"] * self.lost[idx])
         w = np.where(self.mandate[idx] != ElectionMode.APPOINTED, elected, w)
         return np.clip(w, p["orientation_min"], p["orientation_max"])

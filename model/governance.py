@@ -75,6 +75,8 @@ class GovernanceModel(mesa.Model):
         self.population = population_cls(base, self.rng, simulated_sizes(base), model=self)
         self.government = DistrictGovernment(self)
         self.committee_tasks = TaskQueue(self.n_communities)   # tasks pushed down, one column per committee
+        self.committee_veto = TaskQueue(self.n_communities)    # of them, veto items (一票否决)
+        self.committee_dropped_total = 0.0      # pushed-down tasks their owners gave up when overdue
         cps = base["communities_per_street"]
         self.committee_arrays = CommitteeArrays(self)     # the committees' state; rules run on all at once
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
@@ -132,7 +134,9 @@ class GovernanceModel(mesa.Model):
             self.centre = AcceptanceCentre(self)
         if self.centre is not None:
             self.centre.open_month()
-        # (2) departments generate tasks and decide what to push down
+        # (2) owners act on tasks overdue in committees; departments generate tasks, decide
+        # what to push down and what task money to pay
+        self.settle_overdue()
         self.agents_by_type[Department].do("step")
         # (3) street offices work their own functions, pass tasks on, inspect, rank and fund
         self.agents_by_type[StreetOffice].do("step")
@@ -142,8 +146,10 @@ class GovernanceModel(mesa.Model):
         pop.raise_needs(open_channels(capacity, self.services_home, self.centre_coverage()))
         # (5) committees split hours and serve; queues carry over
         cs, every = self.committee_arrays, self.committee_arrays.all
-        cs.plan_month(every, pop.committee_queue(), pop.vulnerable_households, self.committee_tasks.backlog)
-        self.committee_tasks.complete(cs.done)
+        cs.plan_month(every, pop.committee_queue(), pop.vulnerable_households, self.committee_backlog())
+        veto = np.minimum(cs.done, self.committee_veto.backlog)     # veto items first
+        self.committee_veto.complete(veto)
+        self.committee_tasks.complete(cs.done - veto)
         capacity[Channel.COMMITTEE] = cs.capacity
         outcome = pop.serve(self.month, capacity, self.services_home, priority(self), cs.service_level(every))
         pop.visit_vulnerable(self.month, cs.visits.copy())
@@ -159,6 +165,34 @@ class GovernanceModel(mesa.Model):
         # (8) workers leave and are replaced; skill moves
         cs.workforce_step(every)
         return self._record(outcome)
+
+    def settle_overdue(self) -> None:
+        """Owners act on tasks left undone in committees beyond ``escalation_limit_months``:
+        veto items (一票否决) are taken back by the veto departments, in proportion to their
+        weight, and done before their own queues; ordinary tasks are given up (dropped). The
+        street office's next inspection sees both (StreetOffice.rank_and_fund), and owners
+        remember each committee's overdue rate (overdue tasks per task pushed down, smoothed
+        over the limit) when they decide how much to push there (TaskOwner.work). The month's
+        task money is reset before owners pay it."""
+        limit = int(self.values["escalation_limit_months"])
+        cs = self.committee_arrays
+        cs.money[:] = 0.0
+        cs.money_due[:] = 0.0
+        veto = self.committee_veto.take_overdue(self.month, limit)
+        ordinary = self.committee_tasks.take_overdue(self.month, limit)
+        self.committee_dropped_total += float(ordinary.sum())
+        late = np.divide(veto + ordinary, cs.incoming, out=np.zeros(self.n_communities), where=cs.incoming > 0)
+        cs.overdue_rate += (np.minimum(1.0, late) - cs.overdue_rate) / limit
+        cs.overdue += veto + ordinary
+        cs.overdue_veto += veto
+        owners = [d for d in self.departments if d.veto]
+        weight = sum(d.weight for d in owners)
+        for d in owners:
+            d.reclaimed += float(veto.sum()) * d.weight / weight
+
+    def committee_backlog(self) -> np.ndarray:
+        """Pushed-down tasks pending per committee, veto items included."""
+        return self.committee_tasks.backlog + self.committee_veto.backlog
 
     # ------------------------------------------------------------------ views
     def committee_values(self, name: str) -> np.ndarray:
@@ -210,7 +244,8 @@ class GovernanceModel(mesa.Model):
         were done by then, whoever held them; tasks the centre took count as done on time."""
         deadline = self.values["task_deadline_months"]
         due, on_time = np.zeros(self.n_communities), np.zeros(self.n_communities)
-        for queue in (self.committee_tasks, *(o.queue for o in (*self.departments, *self.streets))):
+        owners = (*self.departments, *self.streets)
+        for queue in (self.committee_tasks, self.committee_veto, *(o.queue for o in owners)):
             arrived, done = queue.take_due(self.month, deadline)
             due += arrived
             on_time += done
@@ -238,6 +273,9 @@ class GovernanceModel(mesa.Model):
             department_spending=self.department_spending(), real_sizes=self.real_sizes,
             public_spending=self.public_spending(), government_due=due, government_on_time=on_time,
             workers_per_committee=p["workers_per_committee"], scale=p["scale"],
+            committee_backlog=self.committee_backlog(),
+            money_paid=self.committee_arrays.money.copy(), money_due=self.committee_arrays.money_due.copy(),
+            elected_members=self.committee_arrays.elected_share(self.committee_arrays.all),
         )
 
     def task_ledger(self) -> dict[str, float]:
@@ -246,10 +284,10 @@ class GovernanceModel(mesa.Model):
         return {
             "generated": float(sum(o.generated_total for o in owners)),
             "done": float(sum(o.done_total for o in owners) + sum(self.committee_arrays.tasks_done_total)),
-            "pending": float(sum(o.queue.backlog.sum() + o.refused.sum() for o in owners)
-                             + self.committee_tasks.backlog.sum()),
+            "pending": float(sum(o.queue.backlog.sum() + o.refused.sum() + o.reclaimed for o in owners)
+                             + self.committee_backlog().sum()),
             "transferred": float(sum(o.centre_total for o in owners)),
-            "dropped": float(sum(o.dropped_total for o in owners)),
+            "dropped": float(sum(o.dropped_total for o in owners) + self.committee_dropped_total),
         }
 
     # ------------------------------------------------------------------ results

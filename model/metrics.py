@@ -62,6 +62,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("worker_skill", "Worker skill (mean)", "工作者技能（均值）", "index 0-1", "workforce"),
     Metric("government_work_on_time_share", "Government tasks done by their deadline, whoever does them", "政府任务按期完成比例（无论由谁完成）", "share", "administration"),
     Metric("public_cost_per_resident_year", "Public spending per resident per year", "人均年度公共支出", "yuan/resident/year", "cost"),
+    Metric("committee_backlog_tasks", "Pushed-down tasks pending per committee", "居委会积压的下派任务", "tasks", "administration"),
+    Metric("transfer_compliance_share", "Task money that reached communities / money due (费随事转)", "随事下拨经费到位比例（费随事转）", "share", "administration"),
+    Metric("elected_member_share", "Committee members in the elected decision layer", "经选举产生的决策层成员比例", "share", "participation"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 METRIC_BY_NAME = {m.name: m for m in METRICS}
@@ -144,6 +147,9 @@ class MetricsRecorder:
             "vulnerable_unmet_gap": unmet[Group.VULNERABLE] - unmet[Group.OTHERS],
             "contested_seat_share": r.contested * held,
             "incumbent_loss_share": r.lost * held,
+            "committee_backlog_tasks": r.committee_backlog,
+            "transfer_compliance_share": _ratio(r.money_paid, r.money_due),
+            "elected_member_share": r.elected_members,
         }
         community = np.column_stack([comm[name] for name in METRIC_NAMES])
 
@@ -171,6 +177,7 @@ class MetricsRecorder:
             # seats are equal across committees: pool the committees that have held an election
             "contested_seat_share": _ratio((r.contested * held).sum(), held.sum()),
             "incumbent_loss_share": _ratio((r.lost * held).sum(), held.sum()),
+            "transfer_compliance_share": _ratio(r.money_paid.sum(), r.money_due.sum()),
         }
         for name, value in pooled.items():
             district[METRIC_NAMES.index(name)] = float(value)

@@ -41,3 +41,7 @@ class MonthRecord:
     real_sizes: np.ndarray          # real residents per community
     workers_per_committee: int
     scale: float
+    committee_backlog: np.ndarray   # pushed-down tasks pending in the committee
+    money_paid: np.ndarray          # task money that reached the committee this month, yuan
+    money_due: np.ndarray           # task money due for this month's pushed-down tasks, yuan
+    elected_members: np.ndarray     # share of members in the elected decision layer

@@ -99,6 +99,19 @@ class TaskQueue:
             total += take
         return total
 
+    def take_overdue(self, month: int, limit: int) -> np.ndarray:
+        """Take out every task still undone that arrived ``limit`` or more months ago (the
+        owner acts on them: does them itself or gives them up); return how many per community.
+        They count as not done by their deadline, which passed before the limit."""
+        total = np.zeros(self.n_communities)
+        for when, left, gone in zip(self.arrived, self.remaining, self.dropped, strict=True):
+            if when > month - limit:
+                break
+            total += left
+            gone += left
+            left[:] = 0.0
+        return total
+
     def take_due(self, month: int, deadline: int) -> tuple[np.ndarray, np.ndarray]:
         """The batch whose deadline ends this month: (tasks that arrived, tasks done by now).
 
