@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .constants import PER_THOUSAND
-from .states import Channel, Need
+from .states import Channel, Elsewhere, Need
 
 if TYPE_CHECKING:
     from .governance import GovernanceModel
@@ -30,6 +30,19 @@ ROUTES: dict[Need, tuple[Channel, ...]] = {
     Need.MUTUAL_AID: (Channel.VOLUNTEERS, Channel.SOCIAL_ORG),
 }
 N_CHANNELS = len(Channel)
+COUNTER = N_CHANNELS
+"""The column of a resident's expectations that is the committee's counter (routine paperwork
+done on the spot), beside one column per channel."""
+N_EXPECTATIONS = N_CHANNELS + 1
+N_OPTIONS = len(Channel) + len(Elsewhere)
+# takes[need, channel]: the channel can take the need (the committee takes every need).
+TAKES = np.zeros((len(Need), N_CHANNELS), dtype=bool)
+for _need, _route in ROUTES.items():
+    TAKES[_need, list(_route)] = True
+TAKES[:, Channel.COMMITTEE] = True
+# Needs the committee resolves itself after casework; the others it refers to the owner
+# that has the authority (a department, the hospital, the labour office).
+COMMITTEE_OWN = (Need.ELDERLY_CARE, Need.MUTUAL_AID)
 # Channels whose queues the service brands order (vulnerable residents first).
 BRANDED = (Channel.SOCIAL_ORG, Channel.VOLUNTEERS)
 
