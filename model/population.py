@@ -372,8 +372,7 @@ class Population:
 
         # New needs and the choice where to take them.
         free = self.req_age < 0
-        if moved_in:
-            free[moved_in[0]] = False
+        free[self.jockeyed] = False          # who just left a queue raises no new need this month
         new = np.flatnonzero(free & (rng.random(self.n, dtype=F) < self.need_prob))
         kind = (rng.random(new.size)[:, None] > self.need_cumulative[self.profile[new]]).sum(axis=1)
         kind = np.minimum(kind, len(Need) - 1).astype(np.int64)
@@ -484,6 +483,7 @@ class Population:
         success[referred] = ok_ref
         wait[referred[ok_ref]] += p["referral_days"]
         dead_end = referred[~ok_ref]
+        failed = served[~success[served]]              # dead ends and casework that came to nothing
         resolved = served[success[served]]
         resolved_30 = resolved[wait[resolved] <= DAYS_PER_MONTH]
 
@@ -507,7 +507,7 @@ class Population:
 
         concluded = finished
         good = np.concatenate([same_day, resolved_30])
-        unmet_now = np.concatenate([self.unmet, dropped, dead_end])
+        unmet_now = np.concatenate([self.unmet, dropped, failed])
         all_served = np.concatenate([same_day, served])
         wait[same_day] = 0.0
         is_committee_new = self.req_channel[self.new_requests] == Channel.COMMITTEE
@@ -529,7 +529,7 @@ class Population:
         target = self.expand(quality.astype(F))
         late = all_served[~np.isin(all_served, good)]
         for idx, value in ((still, p["satisfaction_waiting"]), (self.unmet, p["satisfaction_unmet"]),
-                           (dropped, p["satisfaction_abandoned"]), (dead_end, p["satisfaction_abandoned"]),
+                           (dropped, p["satisfaction_abandoned"]), (failed, p["satisfaction_abandoned"]),
                            (late[success[late]], p["satisfaction_served_late"]),
                            (good, p["satisfaction_served_fresh"])):
             target[idx] = value
