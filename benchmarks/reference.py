@@ -205,8 +205,6 @@ class ClassicResident(mesa.Agent):
             self.pop.acc["walkins"][self.community] += 1
             if self.random.random() < room[self.community]:
                 self.same_day = True
-            else:
-                self.req_routine = False
 
     def step_turn(self, month: int, rates: dict) -> None:
         """A pending case's turn comes after an exponential number of days."""

@@ -440,7 +440,7 @@ class Population:
         room = np.minimum(1.0, _share(counter, routine_walkins))
         done_here = rng.random(walk.size) < room[self.community[walk]]
         same_day = walk[done_here]
-        self.req_routine[walk[~done_here]] = False           # overflow: casework
+        # the others join the committee's casework (still routine: the committee's own matter)
         self.counter_overflow = 1 - room
 
         # (b) the queues: cases are taken up in no fixed order, at the queue's capacity spread

@@ -1,12 +1,13 @@
-"""Typed needs and the channels that serve them: which channel takes which need where it
-exists, how much each can serve this month, and whose requests go first.
+"""Typed needs and the channels that serve them: which channels can take which need, how much
+each can serve this month, and whose requests go first.
 
-A need goes to the first channel of its route that exists in the resident's community;
-failing that, to the committee if the resident brings it there, else nowhere. Every channel
-has one queue per community, except the acceptance centre (one for the district) and the
-street labour office (one per street): ``home[channel, community]`` is the queue a
-community's requests join. Within a queue requests are served first come, first served
-(oldest first) unless priority for the vulnerable holds there.
+A resident chooses among the committee (every need), the specialised channels of the need's
+route that exist in the community and have capacity, the outside option and not bringing
+the need (population.py, docs/ODD.md §7.5). Every channel has one queue per community,
+except the acceptance centre (one for the district) and the street labour office (one per
+street): ``home[channel, community]`` is the queue a community's requests join. Queues take
+cases up in no fixed order at their capacity through the month; where priority for the
+vulnerable holds they go first (§7.6).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .states import Channel, Elsewhere, Need
 if TYPE_CHECKING:
     from .governance import GovernanceModel
 
-# The specialised channels a need can go to, in the order a resident tries them.
+# The specialised channels that can take each need (besides the committee).
 ROUTES: dict[Need, tuple[Channel, ...]] = {
     Need.ADMIN: (Channel.CENTRE, Channel.SERVICE_POINT),
     Need.HEALTH: (Channel.HEALTH_STATION,),
