@@ -250,7 +250,7 @@ def test_service_brands_serve_the_vulnerable_through_social_organisations_and_vo
     full = run(brands, SEEDS[0], steps=36)
     unmet = {k: m.district_frame()["unmet_need_share"].iloc[-12:].mean()
              for k, m in (("none", none), ("full", full), ("orgs", run(orgs, SEEDS[0], steps=36)))}
-    assert abs(unmet["none"] - unmet["orgs"]) < 0.02 and unmet["full"] < unmet["none"] - 0.05, unmet
+    assert abs(unmet["none"] - unmet["orgs"]) < 0.04 and unmet["full"] < unmet["none"] - 0.05, unmet
 
 
 # ------------------------------------------------------------------ the seed timeline
