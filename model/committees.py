@@ -217,9 +217,19 @@ class CommitteeArrays:
         return upward, economy
 
     def counter_hours(self, idx: np.ndarray, free: np.ndarray, tasks: np.ndarray) -> np.ndarray:
-        """Hours kept at the counter for walk-ins before the rest is split (none yet: every
-        request is casework)."""
-        return np.zeros(len(idx))
+        """Hours kept at the counter for routine walk-ins before the rest is split: the
+        allowance the committee would keep, less a share of it as pending pushed-down work
+        (``tasks``) fills the free hours; never more than the free hours."""
+        p = self.model.values
+        wanted = p["counter_hours_per_day"] * p["counter_days_per_month"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pressure = np.where(free > 0, np.minimum(1.0, tasks * p["hours_per_admin_task"] / free), 1.0)
+        return np.minimum(free, wanted * (1 - p["counter_pressure_weight"] * pressure))
+
+    def counter_capacity(self, idx: np.ndarray) -> np.ndarray:
+        """Routine matters the counter hours can do this month (simulated residents)."""
+        p = self.model.values
+        return self.hours["counter"][idx] / p["hours_per_routine"] * p["scale"]
 
     def bought_hours(self, idx: np.ndarray) -> np.ndarray:
         """Hours of temporary 协管员 bought with the task money that reached the committee this

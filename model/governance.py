@@ -142,23 +142,25 @@ class GovernanceModel(mesa.Model):
         self.agents_by_type[StreetOffice].do("step")
         # (4) needs arise; residents choose where to take them (channels with room this month)
         volunteers = pop.per_community(pop.last_volunteer == self.month - 1)
-        capacity = capacities(self, np.zeros(self.n_communities), volunteers)
-        pop.raise_needs(open_channels(capacity, self.services_home, self.centre_coverage()))
-        # (5) committees split hours and serve; queues carry over
         cs, every = self.committee_arrays, self.committee_arrays.all
+        capacity = capacities(self, cs.capacity.copy(), volunteers)   # the committee's as last month
+        pop.raise_needs(self.month, capacity, self.services_home,
+                        open_channels(capacity, self.services_home, self.centre_coverage()))
+        # (5) committees split hours and serve; queues carry over
         cs.plan_month(every, pop.committee_queue(), pop.vulnerable_households, self.committee_backlog())
         veto = np.minimum(cs.done, self.committee_veto.backlog)     # veto items first
         self.committee_veto.complete(veto)
         self.committee_tasks.complete(cs.done - veto)
         capacity[Channel.COMMITTEE] = cs.capacity
-        outcome = pop.serve(self.month, capacity, self.services_home, priority(self), cs.service_level(every))
+        outcome = pop.serve(self.month, capacity, self.services_home, priority(self), cs.service_level(every),
+                            cs.counter_capacity(every))
         pop.visit_vulnerable(self.month, cs.visits.copy())
         # (6) residents take part and update attitudes
         pop.participate(self.month, cs.recruitment.copy(), cs.event_seats(every, pop.sizes),
                         cs.deliberation_events.astype(float), cs.agenda_share(every), cs.procedural_trust(every))
         satisfaction = pop.per_community(pop.satisfaction) / pop.sizes
-        resolved = np.divide(outcome.resolved_30, outcome.new, out=np.zeros(self.n_communities),
-                             where=outcome.new > 0)
+        resolved = np.divide(outcome.resolved_30, outcome.concluded, out=np.zeros(self.n_communities),
+                             where=outcome.concluded > 0)
         cs.observe(every, resolved, satisfaction)
         # (7) an election is held where a term ends
         self.elections.step()

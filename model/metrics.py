@@ -37,7 +37,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("deliberation_participation", "Took part in deliberation, last 12 months", "近 12 个月参与议事", "share", "participation"),
     Metric("volunteer_rate", "Volunteered, last 12 months", "近 12 个月做过志愿者", "share", "participation"),
     Metric("participation_any", "Took part in anything, last 12 months", "近 12 个月有任何参与", "share", "participation"),
-    Metric("requests_resolved_share", "Requests resolved within 30 days", "30 天内解决的诉求比例", "share", "service"),
+    Metric("requests_resolved_share", "Requests resolved within 30 days (of requests concluded)", "30 天内解决的诉求比例（占已结束诉求）", "share", "service"),
     Metric("mean_wait_days", "Mean wait of served requests", "已解决诉求平均等待", "days", "service"),
     Metric("vulnerable_coverage", "Vulnerable households contacted, last quarter", "近一季度联系到的困难家庭", "share", "service"),
     Metric("satisfaction", "Resident satisfaction (mean)", "居民满意度（均值）", "index 0-1", "service"),
@@ -52,7 +52,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("awareness", "Residents who know the committee", "知晓居委会的居民比例", "share", "trust"),
     Metric("service_equity_gap", "Resolution rate, others minus vulnerable (12 months)", "解决率差距：其他减困难群体（12 个月）", "share", "equity"),
     Metric("participation_age_gap", "Participation, oldest minus youngest group", "参与率差距：老年减青年", "share", "equity"),
-    Metric("unmet_need_share", "Needs brought nowhere or abandoned (12 months)", "未被受理或放弃等待的需求比例（12 个月）", "share", "service"),
+    Metric("unmet_need_share", "Needs resolved neither by a channel nor outside (12 months)", "既未经渠道也未在外部解决的需求比例（12 个月）", "share", "service"),
     Metric("vulnerable_unmet_gap", "Unmet need, vulnerable minus others (12 months)", "未满足需求差距：困难群体减其他（12 个月）", "share", "equity"),
     Metric("contested_seat_share", "Seats contested at the last election (差额)", "上次选举差额席位比例", "share", "participation"),
     Metric("incumbent_loss_share", "Seats incumbents lost at the last election", "上次选举连任者落选席位比例", "share", "participation"),
@@ -65,6 +65,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("committee_backlog_tasks", "Pushed-down tasks pending per committee", "居委会积压的下派任务", "tasks", "administration"),
     Metric("transfer_compliance_share", "Task money that reached communities / money due (费随事转)", "随事下拨经费到位比例（费随事转）", "share", "administration"),
     Metric("elected_member_share", "Committee members in the elected decision layer", "经选举产生的决策层成员比例", "share", "participation"),
+    Metric("committee_request_share", "Requests brought to the committee (of all requests to a channel)", "向居委会提出的诉求占比（占各渠道诉求）", "share", "service"),
+    Metric("outside_resolved_share", "Needs resolved outside the channels (12 months)", "在服务渠道之外解决的需求比例（12 个月）", "share", "service"),
+    Metric("referral_dead_end_share", "Committee referrals that reached no one (推诿)", "居委会转介无人受理的比例（推诿）", "share", "service"),
+    Metric("routine_same_day_share", "Routine walk-ins done the same day at the committee's counter", "居委会窗口当天办结的常规事务比例", "share", "service"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 METRIC_BY_NAME = {m.name: m for m in METRICS}
@@ -84,7 +88,8 @@ class MetricsRecorder:
         self.requests = np.zeros((len(Group), n_communities))
         self.resolved = np.zeros((len(Group), n_communities))
         self.needs = np.zeros((len(Group), n_communities))     # every need, taken anywhere or not
-        self.unmet = np.zeros((len(Group), n_communities))     # needs brought nowhere or abandoned
+        self.unmet = np.zeros((len(Group), n_communities))     # needs resolved neither by a channel nor outside
+        self.outside = np.zeros((len(Group), n_communities))   # needs resolved outside the channels
 
     def measure(self, r: MonthRecord) -> tuple[np.ndarray, np.ndarray]:
         """Return (community values, shape C x M; district values, shape M) in METRICS order."""
@@ -95,6 +100,7 @@ class MetricsRecorder:
         self.resolved = keep * self.resolved + out.resolved_by_group
         self.needs = keep * self.needs + out.needs_by_group
         self.unmet = keep * self.unmet + out.unmet_by_group
+        self.outside = keep * self.outside + out.outside_by_group
 
         def recent(stamps) -> np.ndarray:
             return pop.per_community(stamps > month - MONTHS_PER_YEAR)
@@ -124,8 +130,12 @@ class MetricsRecorder:
         comm = {name: value / size for name, value in counts.items()} | {
             "turnout": r.turnout,
             "personal_turnout": r.personal_turnout,
-            "requests_resolved_share": _ratio(out.resolved_30, out.new),
+            "requests_resolved_share": _ratio(out.resolved_30, out.concluded),
             "mean_wait_days": _ratio(out.wait_days, out.served),
+            "committee_request_share": _ratio(out.committee_new, out.new),
+            "outside_resolved_share": _ratio(self.outside.sum(axis=0), self.needs.sum(axis=0)),
+            "referral_dead_end_share": _ratio(out.dead_end, out.referred),
+            "routine_same_day_share": _ratio(out.same_day, out.routine_walkins),
             "vulnerable_coverage": _ratio(covered, vul_hh),
             "admin_share": r.admin_hours / r.committee_hours,
             "ledgers": r.ledgers,
@@ -159,7 +169,11 @@ class MetricsRecorder:
         pooled = {name: value.sum() / size.sum() for name, value in counts.items()} | {
             "turnout": _ratio((r.turnout * eligible).sum(), eligible.sum()),
             "personal_turnout": _ratio((r.personal_turnout * eligible).sum(), eligible.sum()),
-            "requests_resolved_share": _ratio(out.resolved_30.sum(), out.new.sum()),
+            "requests_resolved_share": _ratio(out.resolved_30.sum(), out.concluded.sum()),
+            "committee_request_share": _ratio(out.committee_new.sum(), out.new.sum()),
+            "outside_resolved_share": _ratio(self.outside.sum(), self.needs.sum()),
+            "referral_dead_end_share": _ratio(out.dead_end.sum(), out.referred.sum()),
+            "routine_same_day_share": _ratio(out.same_day.sum(), out.routine_walkins.sum()),
             "mean_wait_days": _ratio(out.wait_days.sum(), out.served.sum()),
             "vulnerable_coverage": _ratio(covered.sum(), vul_hh.sum()),
             "service_equity_gap": (_ratio(self.resolved[Group.OTHERS].sum(), self.requests[Group.OTHERS].sum())

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from .constants import DAYS_PER_MONTH, EPSILON, MAX_TIES, MIDPOINT, NEVER
-from .services import ROUTES
-from .states import AgeGroup, Channel, Employment, Group, Need
+from .services import COMMITTEE_OWN, COUNTER, N_CHANNELS, N_EXPECTATIONS, N_OPTIONS, TAKES
+from .states import AgeGroup, Channel, Elsewhere, Employment, Need
 
 F = np.float32
 RESIDENT_FIELDS = ("community", "household", "age_group", "employment", "vulnerable", "registered",
@@ -30,18 +30,29 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.zeros(np.shape(den)), where=np.asarray(den) > 0)
+
+
 @dataclass
 class ServiceOutcome:
     """What happened to requests in one month, per community (simulated residents)."""
 
-    new: np.ndarray              # new requests raised
-    resolved_30: np.ndarray      # new requests resolved within 30 days
+    new: np.ndarray              # new requests brought to a channel (jockeying included)
+    resolved_30: np.ndarray      # concluded requests resolved within 30 days of arrival
     served: np.ndarray           # requests served (any age)
     wait_days: np.ndarray        # summed wait of served requests, days
-    new_by_group: np.ndarray     # new requests, rows Group.OTHERS / Group.VULNERABLE
+    new_by_group: np.ndarray     # concluded requests, rows Group.OTHERS / Group.VULNERABLE
     resolved_by_group: np.ndarray  # of those, resolved within 30 days
     needs_by_group: np.ndarray   # new needs, taken anywhere or not, rows Group.OTHERS / Group.VULNERABLE
-    unmet_by_group: np.ndarray   # needs that went unmet this month: brought nowhere, or abandoned
+    unmet_by_group: np.ndarray   # needs that went unmet this month: balked, failed outside, dead-ended, abandoned
+    concluded: np.ndarray        # requests that ended this month (served, dead-ended or abandoned)
+    committee_new: np.ndarray    # new requests brought to the committee
+    outside_by_group: np.ndarray  # needs resolved outside the channels, rows Group
+    referred: np.ndarray         # committee casework referred to another owner, concluded this month
+    dead_end: np.ndarray         # of those, referrals that reached no one (推诿)
+    routine_walkins: np.ndarray  # routine matters brought to the committee's counter
+    same_day: np.ndarray         # of those, done the day they came
 
 
 class Population:
@@ -66,6 +77,14 @@ class Population:
         # Requests and participation history (month stamps).
         self.req_age = np.full(n, -1, dtype=np.int16)
         self.req_channel = np.zeros(n, dtype=np.int8)
+        self.req_day = np.zeros(n)                        # day the pending request arrived (day 0: month 0's first)
+        self.req_routine = np.zeros(n, dtype=bool)        # the pending need is routine paperwork
+        self.counter_overflow = np.zeros(C)               # share of last month's routine walk-ins turned away
+        self.outside_resolved = np.zeros(0, dtype=np.int64)   # this month's needs resolved outside the channels
+        self.jockeyed = np.zeros(0, dtype=np.int64)       # this month's requests that left their queue
+        self.jockey_from = np.zeros(0, dtype=np.int64)    # the channel each of them left
+        self.jockey_waited = np.zeros(0, dtype=F)         # and the days each had waited there
+        self._is_open = np.ones((N_CHANNELS, C), dtype=bool)
         self.need_type = np.zeros(n, dtype=np.int8)       # of the pending (or last) need
         self.raised_items = np.zeros(C)                   # residents who raised an item at last month's events
         self.raised_needs = np.zeros((len(Need), C))      # of those, raising a need of their own, by type
@@ -156,6 +175,11 @@ class Population:
                              + p["initial_habit_old_bonus"] * self.is_old, 0, 1).astype(F)
         self.satisfaction = np.full(n, p["initial_satisfaction"], dtype=F)
         self.aware = rng.random(n) < p["initial_awareness"]
+        # Remembered outcomes per channel and the committee's counter (weights, successes,
+        # days waited): none before any experience, so expectations start at the prior.
+        self.seen_n = np.zeros((n, N_EXPECTATIONS), dtype=F)
+        self.seen_success = np.zeros((n, N_EXPECTATIONS), dtype=F)
+        self.seen_wait = np.zeros((n, N_EXPECTATIONS), dtype=F)
 
     def _need_mix(self) -> np.ndarray:
         """Cumulative probabilities of the need types, one row per resident profile
@@ -222,117 +246,345 @@ class Population:
             hits += buf[col]
         return hits.astype(F) / self.ties_safe
 
-    # ---------------------------------------------------------------- (4) needs
-    def raise_needs(self, is_open: np.ndarray) -> None:
-        """Needs arise with a type; each resident takes a new need to the first channel of its
-        route open in the community, else to the committee if bringing it there, else nowhere.
+    def neighbour_mean(self, flags: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each resident: the share of known neighbours for whom ``flags`` is true, and the
+        mean of ``values`` over those neighbours (0 where there are none)."""
+        n = self.n
+        fbuf = np.zeros(n + 1, dtype=F)
+        fbuf[:-1] = flags
+        vbuf = np.zeros(n + 1, dtype=F)
+        vbuf[:-1] = np.where(flags, values, 0)
+        hits, total = np.zeros(n, dtype=F), np.zeros(n, dtype=F)
+        for col in self._nbr_cols:
+            hits += fbuf[col]
+            total += vbuf[col]
+        return hits / self.ties_safe, np.divide(total, hits, out=np.zeros(n, dtype=F), where=hits > 0)
 
-        ``is_open``: per channel and community, whether residents can take a need there."""
+    # ---------------------------------------------------------------- (4) needs
+    def visible_waits(self, capacity: np.ndarray, home: np.ndarray) -> np.ndarray:
+        """The wait residents see at each channel, days, shape (channels, C): the requests
+        pending in the queue a community joins over its capacity per day (the longest wait a
+        request is kept where there is no capacity)."""
+        p, C = self.p, self.C
+        longest = p["max_wait_months"] * DAYS_PER_MONTH
+        pending = np.flatnonzero((self.req_age >= 0) & ~self.at_counter())
+        ch = self.req_channel[pending].astype(np.int64)
+        key = ch * C + home[ch, self.community[pending]]
+        backlog = np.bincount(key, minlength=capacity.size).reshape(capacity.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wait = np.where(capacity > 0, backlog / capacity * DAYS_PER_MONTH, np.where(backlog > 0, longest, 0.0))
+        return np.minimum(np.take_along_axis(wait, home, axis=1), longest)
+
+    def at_counter(self) -> np.ndarray:
+        """Requests that are routine walk-ins at the committee this month (not yet casework)."""
+        return self.req_routine & (self.req_age == 0) & (self.req_channel == Channel.COMMITTEE)
+
+    def outside_success(self, rows: np.ndarray, kind: np.ndarray) -> np.ndarray:
+        """Chance the outside option (family, hospital, employer, market) resolves a need of
+        type ``kind`` for the residents ``rows``: by type, more with ties for the needs family
+        and neighbours meet, with an employer for the employed, less for the old."""
+        p = self.p
+        base = np.array([p["outside_success_admin"], p["outside_success_health"],
+                         p["outside_success_employment"], p["outside_success_elderly_care"],
+                         p["outside_success_mutual_aid"]])[kind]
+        logit = np.log(np.maximum(base, EPSILON) / np.maximum(1 - base, EPSILON))
+        family = np.isin(kind, (Need.HEALTH, Need.ELDERLY_CARE, Need.MUTUAL_AID))
+        logit = (logit + p["outside_ties_weight"] * family * (self.ties[rows] / MAX_TIES - MIDPOINT)
+                 + p["outside_employer_weight"] * ((kind == Need.EMPLOYMENT)
+                                                   & (self.employment[rows] == Employment.EMPLOYED))
+                 - p["outside_old_penalty"] * self.is_old[rows])
+        return np.where(base > 0, sigmoid(logit), 0.0)
+
+    def utilities(self, rows: np.ndarray, kind: np.ndarray, routine: np.ndarray, is_open: np.ndarray,
+                  seen: np.ndarray, seen_counter: np.ndarray) -> np.ndarray:
+        """Deterministic utility of each option (channels, outside, nowhere) for needs of type
+        ``kind`` of the residents ``rows``; -inf where an option is not open to them.
+
+        A channel's value is the expected success less the cost of the expected wait (learned,
+        mixed with the wait the resident sees) and of the effort of going; the committee's
+        expectations for a routine matter are those of its counter."""
+        p = self.p
+        comm = self.community[rows]
+        m = rows.size
+        u = np.full((m, N_OPTIONS), -np.inf)
+        v = p["visible_wait_weight"]
+        succ, wait = self.expected(rows)
+        for ch in Channel:
+            ok = TAKES[kind, ch] & is_open[ch, comm]
+            col = np.full(m, int(ch))
+            seen_ch = seen[ch, comm]
+            effort = p["channel_effort"]
+            if ch == Channel.COMMITTEE:
+                ok &= self.aware[rows]
+                col = np.where(routine, COUNTER, ch)
+                seen_ch = np.where(routine, seen_counter[comm], seen_ch)
+                effort = p["committee_effort"]
+            expected_wait = (1 - v) * wait[np.arange(m), col] + v * seen_ch
+            value = (p["success_value"] * succ[np.arange(m), col]
+                     - p["wait_cost"] * expected_wait / DAYS_PER_MONTH - effort)
+            u[:, ch] = np.where(ok, value, -np.inf)
+        u[:, Elsewhere.OUTSIDE] = p["success_value"] * self.outside_success(rows, kind) - p["outside_effort"]
+        u[:, Elsewhere.NOWHERE] = 0.0
+        return u
+
+    def raise_needs(self, month: int, capacity: np.ndarray, home: np.ndarray, is_open: np.ndarray) -> None:
+        """Residents decide where their needs go, from expected wait and success.
+
+        First the residents still waiting reconsider (jockeying): one whose best other option
+        is worth more than staying, by ``jockey_cost``, leaves the queue for it. Then needs
+        arise with a type and a routine flag, and each resident chooses among the channels
+        open to the need, the outside option and not bringing it (balking), by a logit choice.
+
+        ``capacity``: each queue's capacity (last month's for the committee); ``home``: the
+        queue a community's requests join; ``is_open``: which channels a community can use."""
         p, rng = self.p, self.rng
+        self._is_open = is_open
+        seen = self.visible_waits(capacity, home)
+        seen_counter = self.counter_overflow * seen[Channel.COMMITTEE]
+        start = month * DAYS_PER_MONTH
+        moved_out, moved_in = [], []
+
+        # Jockeying: requests carried over compare staying with the best other option.
+        waiting = np.flatnonzero(self.req_age > 0)
+        if waiting.size:
+            cur = self.req_channel[waiting].astype(np.int64)
+            kind = self.need_type[waiting].astype(np.int64)
+            u = self.utilities(waiting, kind, np.zeros(waiting.size, dtype=bool), is_open, seen, seen_counter)
+            stay = u[np.arange(waiting.size), cur] + p["jockey_cost"]
+            u[np.arange(waiting.size), cur] = -np.inf
+            best = u.argmax(axis=1)
+            move = u[np.arange(waiting.size), best] > stay
+            movers, dest = waiting[move], best[move]
+            self.jockeyed = movers
+            self.jockey_from = cur[move]
+            self.jockey_waited = (start - self.req_day[movers]).astype(F)
+            self.req_age[movers] = -1
+            moved_out = [movers[dest == Elsewhere.OUTSIDE], movers[dest == Elsewhere.NOWHERE]]
+            to_channel = dest < N_CHANNELS
+            moved_in = [movers[to_channel], dest[to_channel]]
+        else:
+            self.jockeyed = np.zeros(0, dtype=np.int64)
+            self.jockey_from = np.zeros(0, dtype=np.int64)
+            self.jockey_waited = np.zeros(0, dtype=F)
+        out_rows = moved_out[0] if moved_out else np.zeros(0, dtype=np.int64)
+        jockey_outside_ok = rng.random(out_rows.size) < self.outside_success(
+            out_rows, self.need_type[out_rows].astype(np.int64))
+
+        # New needs and the choice where to take them.
         free = self.req_age < 0
+        free[self.jockeyed] = False          # who just left a queue raises no new need this month
         new = np.flatnonzero(free & (rng.random(self.n, dtype=F) < self.need_prob))
         kind = (rng.random(new.size)[:, None] > self.need_cumulative[self.profile[new]]).sum(axis=1)
-        kind = np.minimum(kind, len(Need) - 1).astype(np.int8)
-        bring = self.aware[new] & (rng.random(new.size) < sigmoid(
-            p["bring_intercept"] + p["bring_trust_weight"] * (self.trust[new] - MIDPOINT)))
-        comm = self.community[new]
-        channel = np.full(new.size, -1, dtype=np.int8)
-        for need, route in ROUTES.items():
-            left = kind == need
-            for ch in route:
-                there = left & is_open[ch, comm]
-                channel[there] = ch
-                left &= ~there
-        channel[(channel < 0) & bring] = Channel.COMMITTEE
-        taken = channel >= 0
+        kind = np.minimum(kind, len(Need) - 1).astype(np.int64)
+        routine = rng.random(new.size) < np.array([p["routine_share_admin"], 0.0, p["routine_share_employment"],
+                                                   0.0, 0.0])[kind]
+        u = self.utilities(new, kind, routine, is_open, seen, seen_counter)
+        gumbel = -np.log(-np.log(np.clip(rng.random(u.shape), EPSILON, 1 - EPSILON)))
+        choice = (u + gumbel).argmax(axis=1)
+        outside = choice == Elsewhere.OUTSIDE
+        outside_ok = rng.random(outside.sum()) < self.outside_success(new[outside], kind[outside])
+        taken = choice < N_CHANNELS
         self.need_type[new] = kind
+        self.req_routine[new] = routine
         self.new_needs = new
-        self.new_requests, self.unmet = new[taken], new[~taken]
-        self.req_age[self.new_requests] = 0
-        self.req_channel[self.new_requests] = channel[taken]
+
+        requests = new[taken]
+        channels = choice[taken]
+        if moved_in:
+            requests = np.concatenate([requests, moved_in[0]])
+            channels = np.concatenate([channels, moved_in[1]])
+            self.req_routine[moved_in[0]] = False
+        order = np.argsort(requests, kind="stable")
+        requests, channels = requests[order], channels[order]
+        self.new_requests = requests
+        self.req_age[requests] = 0
+        self.req_channel[requests] = channels
+        fresh = np.isin(requests, new)
+        self.req_day[requests] = np.where(fresh, start + rng.random(requests.size) * DAYS_PER_MONTH, start)
+
+        went_out = np.concatenate([new[outside], out_rows])
+        ok = np.concatenate([outside_ok, jockey_outside_ok])
+        self.outside_resolved = np.sort(went_out[ok])
+        balked = np.concatenate([new[choice == Elsewhere.NOWHERE]] + ([moved_out[1]] if moved_out else []))
+        self.unmet = np.sort(np.concatenate([balked, went_out[~ok]]))
 
     def committee_queue(self) -> np.ndarray:
-        """Pending committee requests per community (simulated residents)."""
-        pending = np.flatnonzero((self.req_age >= 0) & (self.req_channel == Channel.COMMITTEE))
+        """Committee casework pending per community (simulated residents): its requests less the
+        routine walk-ins of this month, which the counter takes first."""
+        pending = np.flatnonzero((self.req_age >= 0) & (self.req_channel == Channel.COMMITTEE) & ~self.at_counter())
         return self.counts(pending)
 
     # ---------------------------------------------------------------- (5) service
     def serve(self, month: int, capacity: np.ndarray, home: np.ndarray, first: np.ndarray,
-              quality: np.ndarray) -> ServiceOutcome:
-        """Serve pending requests first come, first served within each queue's capacity.
+              quality: np.ndarray, counter: np.ndarray | None = None) -> ServiceOutcome:
+        """Serve the month in days: the committee's counter, then every queue.
 
-        ``capacity``, ``home`` and ``first`` are per channel and community (services.py): what
-        each queue serves this month, the queue a community's requests join, and whether the
-        vulnerable go first there. Within a queue the oldest request goes first (ties at
-        random); a fractional capacity serves one more request with that chance. Unserved
-        requests age a month and are abandoned after max_wait_months. Satisfaction moves toward
-        the experience (served, waiting, abandoned, unmet) or, for residents with nothing
-        pending, toward the community's service level ``quality``.
+        ``counter``: routine walk-ins each committee can do on the spot this month (simulated);
+        a day's allowance is a thirtieth of it. Routine walk-ins beyond the day's allowance join
+        the committee's casework. Each queue (``capacity`` per month, ``home``, vulnerable first
+        among the requests carried over where ``first`` holds) serves at an even rate through
+        the month, first come first served by arrival day; a request is served on the day its
+        turn ends, never before it arrived. Committee casework on a need it does not own is a
+        referral that reaches the owner or dead-ends. Requests kept longer than
+        max_wait_months are abandoned. Residents learn from their own and their neighbours'
+        outcomes; satisfaction moves toward the experience or toward the service level.
         """
         p, rng, C = self.p, self.rng, self.C
+        start = month * DAYS_PER_MONTH
+        counter = np.zeros(C) if counter is None else counter
+        # (a) the counter: routine walk-ins done the day they come while the allowance lasts;
+        # spread over the month, a walk-in finds the day's allowance unspent with chance
+        # min(1, allowance / walk-ins)
+        walk = np.flatnonzero(self.at_counter())
+        routine_walkins = self.counts(walk)
+        room = np.minimum(1.0, _share(counter, routine_walkins))
+        done_here = rng.random(walk.size) < room[self.community[walk]]
+        same_day = walk[done_here]
+        # the others join the committee's casework (still routine: the committee's own matter)
+        self.counter_overflow = 1 - room
+
+        # (b) the queues: cases are taken up in no fixed order, at the queue's capacity spread
+        # over the month: a pending case's turn comes after an exponential number of days with
+        # rate capacity / (cases in the queue x 30), counted from its arrival or the month's start
         pending = np.flatnonzero(self.req_age >= 0)
+        pending = pending[~np.isin(pending, same_day)]
         ch = self.req_channel[pending].astype(np.int64)
         comm = self.community[pending].astype(np.int64)
         key = ch * C + home[ch, comm]
-        behind = ~(first[ch, comm] & self.vulnerable[pending])
-        # Place in line by bucket (queue, priority, age: oldest first); a bucket is served whole
-        # while capacity lasts, the one where it runs out in random order.
-        ages = int(p["max_wait_months"]) + 1
-        bucket = (key * 2 + behind) * ages + (ages - 1 - self.req_age[pending])
-        count = np.bincount(bucket, minlength=capacity.size * 2 * ages).reshape(capacity.size, -1)
-        ahead_of = (np.cumsum(count, axis=1) - count).ravel()
+        arrive = self.req_day[pending] - start
+        ahead = first[ch, comm] & self.vulnerable[pending]
+        size = capacity.size
+        n_first = np.bincount(key[ahead], minlength=size).astype(np.float64)
+        n_rest = np.bincount(key[~ahead], minlength=size).astype(np.float64)
         cap = capacity.ravel()
-        whole = np.floor(cap)
-        allowed = whole + (rng.random(cap.size) < cap - whole)
-        room = np.repeat(allowed, 2 * ages) - ahead_of          # places left for each bucket
-        left, size = room[bucket], count.ravel()[bucket]
-        served_mask = left >= size
-        split = np.flatnonzero((left > 0) & (left < size))
-        order = split[np.lexsort((rng.random(split.size), bucket[split]))]
-        in_bucket = bucket[order]
-        rank = np.arange(order.size) - np.searchsorted(in_bucket, in_bucket, side="left")
-        served_mask[order] = rank < left[order]
+        # the vulnerable go first where priority holds: the others share what they leave
+        used_first = n_first * (1 - np.exp(-_share(cap, n_first)))
+        cap_rest = np.maximum(0.0, cap - used_first)
+        rate = np.where(ahead, _share(cap, n_first)[key], _share(cap_rest, n_rest)[key]) / DAYS_PER_MONTH
+        draw = rng.random(pending.size)
+        turn = np.where(rate > 0, -np.log(np.maximum(draw, EPSILON)) / np.maximum(rate, EPSILON), np.inf)
+        finish = np.maximum(arrive, 0.0) + turn
+        served_mask = finish <= DAYS_PER_MONTH
         served = pending[served_mask]
-        waiting = pending[~served_mask]
-        age_served = self.req_age[served].astype(np.float64)
-        fresh = served[age_served == 0]
+        wait = np.zeros(self.n)
+        wait[served] = finish[served_mask] - arrive[served_mask]
+        # committee casework: own matters resolved, others referred (reaching the owner or not)
+        success = np.ones(self.n, dtype=bool)
+        at_committee = served[self.req_channel[served] == Channel.COMMITTEE]
+        own = (np.isin(self.need_type[at_committee], COMMITTEE_OWN) | self.req_routine[at_committee])
+        referred = at_committee[~own]
+        route_open = TAKES[self.need_type[referred].astype(np.int64), 1:][:, :] & \
+            self._is_open[1:, self.community[referred]].T
+        chance = np.where(route_open.any(axis=1), p["referral_success_with_channel"], p["referral_success"])
+        draw = rng.random(at_committee.size)
+        ok_own = draw[own] < p["casework_success"]
+        ok_ref = draw[~own] < chance
+        success[at_committee[own]] = ok_own
+        success[referred] = ok_ref
+        wait[referred[ok_ref]] += p["referral_days"]
+        dead_end = referred[~ok_ref]
+        failed = served[~success[served]]              # dead ends and casework that came to nothing
+        resolved = served[success[served]]
+        resolved_30 = resolved[wait[resolved] <= DAYS_PER_MONTH]
 
-        new_requests = self.new_requests
-        vul_new, vul_fresh = self.vulnerable[new_requests], self.vulnerable[fresh]
-        by_group = np.zeros((len(Group), C)), np.zeros((len(Group), C))
-        by_group[0][Group.OTHERS], by_group[0][Group.VULNERABLE] = (self.counts(new_requests[~vul_new]),
-                                                                    self.counts(new_requests[vul_new]))
-        by_group[1][Group.OTHERS], by_group[1][Group.VULNERABLE] = (self.counts(fresh[~vul_fresh]),
-                                                                    self.counts(fresh[vul_fresh]))
+        waiting = pending[~served_mask]
+        self.req_age[waiting] += 1
+        kept = start + DAYS_PER_MONTH - self.req_day[waiting]
+        dropped = waiting[kept > p["max_wait_months"] * DAYS_PER_MONTH]
+        still = waiting[kept <= p["max_wait_months"] * DAYS_PER_MONTH]
+        wait[dropped] = kept[kept > p["max_wait_months"] * DAYS_PER_MONTH]
+
+        # What residents learn: their own outcome, and their neighbours'.
+        # (requests that left their queue this month learn that it failed them)
+        left = self.jockeyed
+        finished = np.concatenate([same_day, served, dropped, left])
+        column = np.concatenate([np.full(same_day.size, COUNTER), self.req_channel[served], self.req_channel[dropped],
+                                 self.jockey_from]).astype(np.int64)
+        got = np.concatenate([np.ones(same_day.size, dtype=bool), success[served],
+                              np.zeros(dropped.size + left.size, dtype=bool)]).astype(F)
+        waited = np.concatenate([np.zeros(same_day.size), wait[served], wait[dropped], self.jockey_waited]).astype(F)
+        self.learn(finished, column, got, waited)
+
+        concluded = finished
+        good = np.concatenate([same_day, resolved_30])
+        unmet_now = np.concatenate([self.unmet, dropped, failed])
+        all_served = np.concatenate([same_day, served])
+        wait[same_day] = 0.0
+        is_committee_new = self.req_channel[self.new_requests] == Channel.COMMITTEE
         outcome = ServiceOutcome(
-            new=self.counts(new_requests), resolved_30=self.counts(fresh), served=self.counts(served),
-            # a request served in the month it arose waited half a month on average
-            wait_days=np.bincount(self.community[served], minlength=C,
-                                  weights=DAYS_PER_MONTH * age_served + DAYS_PER_MONTH / 2),
-            new_by_group=by_group[0], resolved_by_group=by_group[1],
-            needs_by_group=self.by_group(self.new_needs), unmet_by_group=self.by_group(self.unmet),
+            new=self.counts(self.new_requests), resolved_30=self.counts(good), served=self.counts(all_served),
+            wait_days=np.bincount(self.community[all_served], minlength=C, weights=wait[all_served]),
+            new_by_group=self.by_group(concluded), resolved_by_group=self.by_group(good),
+            needs_by_group=self.by_group(self.new_needs), unmet_by_group=self.by_group(unmet_now),
+            concluded=self.counts(concluded), committee_new=self.counts(self.new_requests[is_committee_new]),
+            outside_by_group=self.by_group(self.outside_resolved), referred=self.counts(referred),
+            dead_end=self.counts(dead_end), routine_walkins=routine_walkins, same_day=self.counts(same_day),
         )
 
-        self.req_age[served] = -1
-        self.req_age[waiting] += 1
-        dropped = waiting[self.req_age[waiting] > p["max_wait_months"]]
+        self.req_age[all_served] = -1
         self.req_age[dropped] = -1
-        outcome.unmet_by_group += self.by_group(dropped)
-        still = waiting[self.req_age[waiting] >= 0]
 
         # Satisfaction: drift toward the community's service level, or toward experience.
         rate = np.full(self.n, p["satisfaction_drift"], dtype=F)
         target = self.expand(quality.astype(F))
+        late = all_served[~np.isin(all_served, good)]
         for idx, value in ((still, p["satisfaction_waiting"]), (self.unmet, p["satisfaction_unmet"]),
-                           (dropped, p["satisfaction_abandoned"]), (served, p["satisfaction_served_late"]),
-                           (fresh, p["satisfaction_served_fresh"])):
+                           (dropped, p["satisfaction_abandoned"]), (failed, p["satisfaction_abandoned"]),
+                           (late[success[late]], p["satisfaction_served_late"]),
+                           (good, p["satisfaction_served_fresh"])):
             target[idx] = value
             rate[idx] = p["satisfaction_rate"]
         self.satisfaction += rate * (target - self.satisfaction)
-        self.last_contact[served] = month
-        self.aware[served] = True
-        self.hh_last_contact[self.household[served]] = month
+        self.last_contact[all_served] = month
+        self.aware[all_served] = True
+        self.hh_last_contact[self.household[all_served]] = month
         return outcome
+
+    def learn(self, rows: np.ndarray, column: np.ndarray, success: np.ndarray, wait: np.ndarray) -> None:
+        """Residents add this month's outcomes to what they remember of each channel (and the
+        committee's counter): their own outcome with weight 1, each known neighbour's who
+        finished there with weight ``neighbour_learning_rate``, and what the compound says (the
+        community's mean outcome there this month) with weight ``hearsay_weight``; memories
+        fade over ``experience_memory_months``."""
+        p = self.p
+        fade = F(1 - 1 / p["experience_memory_months"])
+        self.seen_n *= fade
+        self.seen_success *= fade
+        self.seen_wait *= fade
+        np.add.at(self.seen_n, (rows, column), F(1))
+        np.add.at(self.seen_success, (rows, column), success)
+        np.add.at(self.seen_wait, (rows, column), wait)
+        social = F(p["neighbour_learning_rate"])
+        for col in np.unique(column):
+            here = rows[column == col]
+            flags = np.zeros(self.n, dtype=bool)
+            flags[here] = True
+            s_val, w_val = np.zeros(self.n, dtype=F), np.zeros(self.n, dtype=F)
+            s_val[here], w_val[here] = success[column == col], wait[column == col]
+            share, s_mean = self.neighbour_mean(flags, s_val)
+            _, w_mean = self.neighbour_mean(flags, w_val)
+            heard = share * self.ties_safe * social          # neighbours' outcomes, weighted
+            self.seen_n[:, col] += heard
+            self.seen_success[:, col] += heard * s_mean
+            self.seen_wait[:, col] += heard * w_mean
+            # what the compound says: the mean outcome there this month, for everyone
+            count = self.counts(here)
+            said = (count > 0) * F(p["hearsay_weight"])
+            self.seen_n[:, col] += self.expand(said.astype(F))
+            self.seen_success[:, col] += self.expand((said * _share(self.per_community(s_val), count)).astype(F))
+            self.seen_wait[:, col] += self.expand((said * _share(self.per_community(w_val), count)).astype(F))
+
+    def expected(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Expected success and wait (days) of each channel and the counter for ``rows``: the
+        remembered outcomes with the prior as ``prior_weight`` outcomes (trust for the
+        committee, channel_prior_success elsewhere; prior_wait_days)."""
+        p = self.p
+        n0 = F(p["prior_weight"])
+        prior = np.full((rows.size, N_EXPECTATIONS), F(p["channel_prior_success"]), dtype=F)
+        prior[:, Channel.COMMITTEE] = prior[:, COUNTER] = self.trust[rows]
+        weight = n0 + self.seen_n[rows]
+        return ((n0 * prior + self.seen_success[rows]) / weight,
+                (n0 * F(p["prior_wait_days"]) + self.seen_wait[rows]) / weight)
 
     def visit_vulnerable(self, month: int, visits: np.ndarray) -> None:
         """Committees visit vulnerable households; ``visits`` per community (simulated)."""

@@ -1,12 +1,13 @@
-"""Typed needs and the channels that serve them: which channel takes which need where it
-exists, how much each can serve this month, and whose requests go first.
+"""Typed needs and the channels that serve them: which channels can take which need, how much
+each can serve this month, and whose requests go first.
 
-A need goes to the first channel of its route that exists in the resident's community;
-failing that, to the committee if the resident brings it there, else nowhere. Every channel
-has one queue per community, except the acceptance centre (one for the district) and the
-street labour office (one per street): ``home[channel, community]`` is the queue a
-community's requests join. Within a queue requests are served first come, first served
-(oldest first) unless priority for the vulnerable holds there.
+A resident chooses among the committee (every need), the specialised channels of the need's
+route that exist in the community and have capacity, the outside option and not bringing
+the need (population.py, docs/ODD.md §7.5). Every channel has one queue per community,
+except the acceptance centre (one for the district) and the street labour office (one per
+street): ``home[channel, community]`` is the queue a community's requests join. Queues take
+cases up in no fixed order at their capacity through the month; where priority for the
+vulnerable holds they go first (§7.6).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .constants import PER_THOUSAND
-from .states import Channel, Need
+from .states import Channel, Elsewhere, Need
 
 if TYPE_CHECKING:
     from .governance import GovernanceModel
 
-# The specialised channels a need can go to, in the order a resident tries them.
+# The specialised channels that can take each need (besides the committee).
 ROUTES: dict[Need, tuple[Channel, ...]] = {
     Need.ADMIN: (Channel.CENTRE, Channel.SERVICE_POINT),
     Need.HEALTH: (Channel.HEALTH_STATION,),
@@ -30,6 +31,19 @@ ROUTES: dict[Need, tuple[Channel, ...]] = {
     Need.MUTUAL_AID: (Channel.VOLUNTEERS, Channel.SOCIAL_ORG),
 }
 N_CHANNELS = len(Channel)
+COUNTER = N_CHANNELS
+"""The column of a resident's expectations that is the committee's counter (routine paperwork
+done on the spot), beside one column per channel."""
+N_EXPECTATIONS = N_CHANNELS + 1
+N_OPTIONS = len(Channel) + len(Elsewhere)
+# takes[need, channel]: the channel can take the need (the committee takes every need).
+TAKES = np.zeros((len(Need), N_CHANNELS), dtype=bool)
+for _need, _route in ROUTES.items():
+    TAKES[_need, list(_route)] = True
+TAKES[:, Channel.COMMITTEE] = True
+# Needs the committee resolves itself after casework; the others it refers to the owner
+# that has the authority (a department, the hospital, the labour office).
+COMMITTEE_OWN = (Need.ELDERLY_CARE, Need.MUTUAL_AID)
 # Channels whose queues the service brands order (vulnerable residents first).
 BRANDED = (Channel.SOCIAL_ORG, Channel.VOLUNTEERS)
 

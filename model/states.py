@@ -47,3 +47,10 @@ class Group(IntEnum):
 
     OTHERS = 0
     VULNERABLE = 1
+
+
+class Elsewhere(IntEnum):
+    """Where a need goes when it goes to no channel (choice codes after the channels')."""
+
+    OUTSIDE = len(Channel)       # family, hospital, employer, market
+    NOWHERE = len(Channel) + 1   # not brought at all (balked)

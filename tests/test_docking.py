@@ -51,7 +51,8 @@ WINDOW = 12
 SCENARIOS = ("seed_district_package", "baseline", "direct_election_resident")
 METRICS = ("requests_resolved_share", "mean_wait_days", "vulnerable_coverage", "satisfaction", "trust", "awareness",
            "participation_any", "volunteer_rate", "deliberation_participation", "admin_share",
-           "resident_agenda_share", "turnout", "personal_turnout", "participation_age_gap")
+           "resident_agenda_share", "turnout", "personal_turnout", "participation_age_gap", "unmet_need_share",
+           "committee_request_share", "outside_resolved_share", "routine_same_day_share")
 FLOOR = {m: 0.005 for m in METRICS} | {"mean_wait_days": 0.25}
 Z = 4.0
 
