@@ -1,6 +1,7 @@
 """A CJK font for matplotlib when one is installed, so Chinese labels never render as boxes.
 
-The app's figures use Chinese text only when :func:`cjk_font` (from model.figures, which also
+Notebooks call :func:`use_cjk` once so plain matplotlib code shows Chinese. The app's figures use
+Chinese text only when :func:`cjk_font` (from model.figures, which also
 registers the font the project installs) finds a font with Chinese glyphs; otherwise they fall
 back to English labels (see :func:`figure_lang`).
 """
@@ -23,3 +24,14 @@ def rc(lang: str) -> dict:
         # ends still resolves its text to these fonts
         return {"font.family": [font, "DejaVu Sans"], "axes.unicode_minus": False}
     return {}
+
+
+def use_cjk() -> str | None:
+    """Let plain matplotlib code (``plt.title("减负")``) show Chinese: sets the global rcParams to a
+    CJK font and returns its name, or changes nothing and returns None when no CJK font is found."""
+    import matplotlib
+
+    font = cjk_font()
+    if font:
+        matplotlib.rcParams.update(rc("zh"))
+    return font

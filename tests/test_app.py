@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import pytest
 
 from model import GovernanceModel, load_scenario
 from model.app import handout
-from model.app.figures import colour
-from model.app.state import ALL, Session, build_scenario, levers_from
+from model.app.figures import chart_option, colour, other_label
+from model.app.i18n import choice_label, param_value, scenario_questions
+from model.app.state import ALL, HORIZON, LEVER_PARAMS, Session, build_scenario, levers_from
 from model.metrics import METRIC_BY_NAME
+from model.parameters import PARAMETERS, reform_defaults
 
 SMALL = {"n_streets": 3, "communities_per_street": 2}
 
@@ -109,8 +113,98 @@ def test_handout_in_the_chosen_language(tmp_path, lang):
     assert (m.label_zh if lang == "zh" else m.label_en) in text
     assert (m.label_en if lang == "zh" else m.label_zh) not in text
     run, base = s.district()["admin_share"].iloc[-1], s.district(baseline=True)["admin_share"].iloc[-1]
-    assert f"{run - base:+.3g}" in text and run < base
+    # shares as %, their change in percentage points, one decimal
+    assert f"<td>{100 * run:.1f}%</td>" in text and f"<td>{100 * (run - base):+.1f}</td>" in text and run < base
     assert "data:image/png;base64," in text
+    assert ("一次运行，种子 7" if lang == "zh" else "One run, seed 7") in text
+    for question in scenario_questions(preset, lang):
+        assert html.escape(question) in text
+    assert "True" not in text and "False" not in text
+
+
+def test_handout_settings_in_words_and_a_warning_before_the_reforms(tmp_path):
+    s = session("seed_district_package")
+    s.set_lever("election", on=True, election_mode="household", proxy_voting=True)
+    s.step(3)
+    text = handout.render(s, "zh")
+    assert "居委会产生方式: 户代表直选" in text and "允许委托投票: 是" in text
+    assert "household" not in text and "True" not in text
+    assert "差别尚未出现" in text    # saved before the first reform month
+    s.step(20)
+    assert "差别尚未出现" not in handout.render(s, "zh")
+
+
+def test_every_choice_and_lever_unit_has_words():
+    for p in PARAMETERS.values():
+        for choice in p.choices or ():
+            assert choice_label(choice, "zh") != choice_label(choice, "en")
+    for kind, keys in LEVER_PARAMS.items():
+        for key in keys:
+            for lang in ("zh", "en"):
+                assert param_value(f"{kind}.{key}", reform_defaults(kind)[key], lang)
+    assert param_value("workforce.training", False, "zh") == "否"
+    assert param_value("function_transfer.transfer_share", 0.5, "en") == "50%"
+    assert param_value("burden_reduction.ledgers", 6, "zh") == "6本"
+
+
+def test_compare_with_another_preset_on_the_same_seed():
+    s = session("function_transfer_funded", compare="function_transfer_unfunded")
+    first = min(r.start_month for r in s.preset.reforms)
+    s.step(first)
+    pd.testing.assert_frame_equal(s.district(), s.district(baseline=True))
+    s.run_to(first + 24)
+    assert s.month == first + 24
+    assert s.district()["admin_share"].iloc[-1] != s.district(baseline=True)["admin_share"].iloc[-1]
+    assert other_label(s, "zh") == load_scenario("function_transfer_unfunded").title_zh
+    # the same run as that preset on its own, on the same seed
+    alone = Session("function_transfer_unfunded", seed=7, overrides=SMALL, compare=None)
+    alone.run_to(first + 24)
+    pd.testing.assert_frame_equal(s.district(baseline=True), alone.district())
+    s.set_compare(None)
+    assert s.district(baseline=True).empty and s.month == 0
+
+
+def test_run_to_the_end_and_the_charts_show_the_ten_years():
+    s = session("burden_reduction")
+    s.run_to(HORIZON)
+    assert s.month == HORIZON
+    s.run_to(HORIZON)
+    assert s.month == HORIZON
+    option = chart_option(s, "admin_share", "zh")
+    assert (option["xAxis"]["min"], option["xAxis"]["max"]) == (0, HORIZON)
+    assert (option["yAxis"]["min"], option["yAxis"]["max"]) == (0, 100)   # shares as %, fixed range
+    run = option["series"][0]["data"]
+    assert len(run) == HORIZON and run[-1][1] == pytest.approx(100 * s.district()["admin_share"].iloc[-1], abs=0.01)
+    assert [d["xAxis"] for d in option["series"][0]["markLine"]["data"]] == [24]
+    assert option["series"][1]["name"] == load_scenario("baseline").title_zh
+    assert "max" not in chart_option(s, "cost_per_resolved", "en")["yAxis"]
+
+
+def test_the_map_can_show_12_month_averages():
+    s = session()
+    s.step(20)
+    frame = s.model.community_frame()
+    averaged = s.community_values("requests_resolved_share", window=12)["value"].to_numpy()
+    expected = frame[frame["step"] >= 8].groupby(["street", "community"])["requests_resolved_share"].mean()
+    assert averaged == pytest.approx(expected.to_numpy())
+
+
+def test_the_app_seed_is_the_project_seed():
+    from model.experiment import DEFAULT_SEED
+    assert Session("baseline", overrides=SMALL).seed == DEFAULT_SEED
+
+
+def test_use_cjk_sets_matplotlib_globally(monkeypatch):
+    import matplotlib
+
+    from model import fonts
+    with matplotlib.rc_context():
+        monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+        before = list(matplotlib.rcParams["font.family"])
+        assert fonts.use_cjk() is None and matplotlib.rcParams["font.family"] == before
+        monkeypatch.setattr(fonts, "cjk_font", lambda: "Noto Sans CJK SC")
+        assert fonts.use_cjk() == "Noto Sans CJK SC"
+        assert matplotlib.rcParams["font.family"][0] == "Noto Sans CJK SC"
 
 
 def test_a_reform_scoped_to_one_street_moves_only_its_colours():
