@@ -256,3 +256,28 @@ def test_app_district_overrides_are_parsed():
     assert parse_district("n_streets=3, communities_per_street=4,scale=0.02") == {
         "n_streets": 3, "communities_per_street": 4, "scale": 0.02}
     assert parse_district("") == {}
+
+
+def test_every_scenario_has_questions_and_no_code_names_in_chinese():
+    import re
+
+    from model.scenario import list_scenarios
+    code = re.compile(r"\b(?!communities\.csv)[a-z]+_[a-z_]+\b|\bSF\d+")   # snake_case names, SF codes
+    for path in list_scenarios():
+        s = load_scenario(path.stem)
+        assert len(s.about.get("questions_zh", [])) >= 2 and len(s.about.get("questions_en", [])) >= 2, path.name
+        for key in ("zh", "notice_zh"):
+            assert not code.findall(s.about.get(key, "")), (path.name, key, code.findall(s.about[key]))
+        for question in s.about["questions_zh"]:
+            assert not code.findall(question)
+
+
+@pytest.mark.parametrize("value", ['"one string"', '[1, 2]', '[""]'])
+def test_scenario_questions_must_be_a_list_of_texts(tmp_path, value):
+    from model import InputError
+    path = tmp_path / "q.toml"
+    path.write_text(f'name = "q"\n[about]\nquestions_zh = {value}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="about.questions_zh: expected an array of non-empty strings"):
+        load_scenario(path)
+    path.write_text('name = "q"\n[about]\nquestions_zh = ["为什么？"]\n', encoding="utf-8")
+    assert load_scenario(path).about["questions_zh"] == ["为什么？"]

@@ -33,7 +33,7 @@ from .state import ALL, LEVER_PARAMS, Session
 KEY_METRICS = ("admin_share", "offloaded_tasks_per_worker", "requests_resolved_share", "participation_any",
                "trust", "satisfaction", "worker_turnover", "cost_per_resolved")
 assert all(name in METRIC_BY_NAME for name in KEY_METRICS)
-MAX_TEXT = 420        # characters of "what it represents" / "what to notice" printed (one page)
+MAX_TEXT = 320        # characters of "what it represents" / "what to notice" printed (one page)
 
 
 def _figure_png(session: Session, lang: str) -> str:
@@ -100,25 +100,22 @@ body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-
 h1 {{ font-size: 14pt; margin: 0 0 2pt; }} h2 {{ font-size: 10.5pt; margin: 5pt 0 1pt; }}
 p {{ margin: 1pt 0; }} ul, ol {{ margin: 1pt 0; padding-left: 16pt; }} li {{ margin: 0; }}
 .meta {{ color: #444; }} .warn {{ color: #b00; font-weight: bold; }}
-.cols {{ display: flex; gap: 6mm; }} .cols > div {{ flex: 1; }}
-table {{ border-collapse: collapse; width: 100%; }}
+.settings {{ column-count: 2; column-gap: 6mm; font-size: 8pt; line-height: 1.2; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 8.5pt; }}
 td, th {{ border-bottom: 1px solid #ccc; padding: 1pt 4pt; text-align: right; }}
 td:first-child, th:first-child, td:nth-child(2), th:nth-child(2) {{ text-align: left; }}
-img {{ width: 100%; height: 80mm; object-fit: contain; }}
-.notes {{ flex: 1; min-height: 20mm; border: 1px solid #999; margin-top: 3pt; padding: 2pt 4pt; color: #666; }}
+img {{ width: 100%; height: 72mm; object-fit: contain; }}
+.notes {{ flex: 1; min-height: 14mm; border: 1px solid #999; margin-top: 3pt; padding: 2pt 4pt; color: #666; }}
 </style></head><body><div class="sheet">
 <h1>{e(t('handout_title', lang, title=title))}</h1>
 <p class="meta">{e(t('one_run', lang, seed=session.seed))} {e(meta)} · {date.today().isoformat()}</p>
 {early}
 <p>{e(about)}</p>
-<div class="cols"><div>
 <h2>{e(t('settings', lang))}</h2>
-<ul>{''.join(settings) or '<li>—</li>'}</ul>
+<ul class="settings">{''.join(settings) or '<li>—</li>'}</ul>
 <p>{e(t('scope', lang))}: {e(scope)}</p>
-</div><div>
 <h2>{e(t('key_figures', lang))} ({e(figures_at)}){'' if not base.empty else ' ' + e(t('no_baseline', lang))}</h2>
 <table>{head}{''.join(rows)}</table>
-</div></div>
 <img alt="" src="data:image/png;base64,{_figure_png(session, lang)}">
 <h2>{e(t('notice', lang))}</h2>
 <p>{e(notice)}</p>

@@ -241,6 +241,7 @@ def DistrictMap(session: Session, lang: str, metric: solara.Reactive[str], windo
                     style={"background-color": fill, "min-width": "44px", "width": "44px", "height": "32px",
                            "border": border},
                     attributes={"title": tip, "data-street": str(street), "data-community": str(community),
+                                "data-month": str(session.month),
                                 "data-value": f"{value:.9g}", "data-baseline": f"{base:.9g}",
                                 "data-colour": fill})
     with solara.Row(gap="6px", style={"align-items": "center"}):
