@@ -114,7 +114,9 @@ def test_handout_in_the_chosen_language(tmp_path, lang):
     assert (m.label_en if lang == "zh" else m.label_zh) not in text
     run, base = s.district()["admin_share"].iloc[-1], s.district(baseline=True)["admin_share"].iloc[-1]
     # shares as %, their change in percentage points, one decimal
-    assert f"<td>{100 * run:.1f}%</td>" in text and f"<td>{100 * (run - base):+.1f}</td>" in text and run < base
+    points = "百分点" if lang == "zh" else "percentage points"
+    assert f"<td>{100 * run:.1f}%</td>" in text and f"<td>{100 * (run - base):+.1f} {points}</td>" in text
+    assert run < base
     assert "data:image/png;base64," in text
     assert ("一次运行，种子 7" if lang == "zh" else "One run, seed 7") in text
     for question in scenario_questions(preset, lang):
@@ -281,3 +283,12 @@ def test_scenario_questions_must_be_a_list_of_texts(tmp_path, value):
         load_scenario(path)
     path.write_text('name = "q"\n[about]\nquestions_zh = ["为什么？"]\n', encoding="utf-8")
     assert load_scenario(path).about["questions_zh"] == ["为什么？"]
+
+
+def test_every_metric_unit_is_translated():
+    """The map and the handout show any registry metric: its unit must read in both languages."""
+    from model.i18n import UNIT_DISPLAY
+    from model.metrics import METRICS
+    for m in METRICS:
+        assert m.unit in UNIT_DISPLAY, m.name
+        assert UNIT_DISPLAY[m.unit].zh != m.unit or not m.unit.isascii() or m.unit == "%", m.name

@@ -233,6 +233,7 @@ def test_nothing_leaves_this_machine(seen, server):
     assert server["banner"].strip().endswith("(Ctrl+C to stop)") and "http://127.0.0.1:" in server["banner"]
     assert seen["local"], "the route handler saw no requests at all"
     assert seen["outside"] == []
+    assert any("/echarts@" in url for url in seen["local"]), "the charts' library came from elsewhere"
 
 
 def test_stepping_changes_the_map_and_the_charts(seen):

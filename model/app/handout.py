@@ -76,7 +76,9 @@ def render(session: Session, lang: str) -> str:
         cells = [metric_label(metric, lang), metric_unit(metric, lang), format_value(metric, value)]
         if not base.empty:
             b = base[metric].iloc[-1]
-            cells += [format_value(metric, b), format_value(metric, value - b, signed=True)]
+            points = metric_unit(metric, lang, difference=True)   # a difference of % is in percentage points
+            change = format_value(metric, value - b, signed=True)
+            cells += [format_value(metric, b), f"{change} {points}" if points != metric_unit(metric, lang) else change]
         rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
     heads = [t("metric", lang), t("unit", lang), t("this_run", lang)]
     if not base.empty:
