@@ -114,8 +114,8 @@ def test_handout_in_the_chosen_language(tmp_path, lang):
     assert (m.label_en if lang == "zh" else m.label_zh) not in text
     run, base = s.district()["admin_share"].iloc[-1], s.district(baseline=True)["admin_share"].iloc[-1]
     # shares as %, their change in percentage points, one decimal
-    points = "百分点" if lang == "zh" else "percentage points"
-    assert f"<td>{100 * run:.1f}%</td>" in text and f"<td>{100 * (run - base):+.1f} {points}</td>" in text
+    points = " 个百分点" if lang == "zh" else " pp"
+    assert f"<td>{100 * run:.1f}%</td>" in text and f"<td>{100 * (run - base):+.1f}{points}</td>" in text
     assert run < base
     assert "data:image/png;base64," in text
     assert ("一次运行，种子 7" if lang == "zh" else "One run, seed 7") in text

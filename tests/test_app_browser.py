@@ -307,16 +307,18 @@ def test_handout_is_saved_in_the_language_on_screen(seen, server):
     assert href.startswith(prefix) and base64.b64decode(href[len(prefix):]).decode("utf-8") == text
 
 
-@pytest.mark.parametrize("preset, lang", [("seed_district_package", "zh"), ("seed_district_package", "en"),
-                                          ("burden_reduction", "zh")])
-def test_handout_prints_on_one_a4_page(tmp_path, preset, lang):
-    """The longest preset (every lever on) at month 120, printed by Chromium: one page, and the
-    questions and notes at its foot are on it."""
+@pytest.mark.parametrize("preset, compare, lang", [
+    ("seed_district_package", "function_transfer_funded", "zh"),
+    ("seed_district_package", "function_transfer_funded", "en"),
+    ("burden_reduction", "baseline", "zh")])
+def test_handout_prints_on_one_a4_page(tmp_path, preset, compare, lang):
+    """The longest preset (every lever on) beside a long-titled one at month 120, printed by
+    Chromium: one page, and the questions and notes at its foot are on it."""
     from model.app import handout
     from model.app.i18n import scenario_questions
     from model.app.state import Session
 
-    session = Session(preset, overrides={"n_streets": 3, "communities_per_street": 4})
+    session = Session(preset, overrides={"n_streets": 3, "communities_per_street": 4}, compare=compare)
     session.run_to(120)
     page = handout.save(session, lang, tmp_path)
     pdf = tmp_path / "handout.pdf"

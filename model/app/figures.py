@@ -98,7 +98,8 @@ def timeseries_figure(session: Session, lang: str, metrics=SERIES_METRICS, size=
     """The printed version: one panel per metric in display units, the compared run dashed,
     reform starts marked, the whole ten years on the time axis."""
     flang = figure_lang(lang)
-    with matplotlib.rc_context(rc(lang)):
+    # a CJK font whenever there is one: English titles of scenarios keep Chinese terms (费随事转)
+    with matplotlib.rc_context(rc("zh")):
         fig = Figure(figsize=size, dpi=dpi)
         fig.subplots_adjust(left=0.06, right=0.99, top=0.82, bottom=0.08, wspace=0.28, hspace=0.45)
         columns = math.ceil(len(metrics) / 2)

@@ -3,7 +3,8 @@ seed), its settings in words, key figures with units beside the compared run, th
 to notice, questions to discuss and room for notes.
 
 Self-contained (the figure is embedded), so it opens on any laptop and prints on one A4 page
-from the browser: the page is laid out in fixed millimetres and long texts are kept short.
+from the browser: the page is laid out in fixed millimetres, long texts are kept short and the
+charts give way (down to 40 mm high) to whatever else needs the room.
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ def render(session: Session, lang: str) -> str:
         cells = [metric_label(metric, lang), metric_unit(metric, lang), format_value(metric, value)]
         if not base.empty:
             b = base[metric].iloc[-1]
-            points = metric_unit(metric, lang, difference=True)   # a difference of % is in percentage points
             change = format_value(metric, value - b, signed=True)
-            cells += [format_value(metric, b), f"{change} {points}" if points != metric_unit(metric, lang) else change]
+            if metric_unit(metric, lang) == "%":      # a difference of percentages is in percentage points
+                change += t("points", lang)
+            cells += [format_value(metric, b), change]
         rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
     heads = [t("metric", lang), t("unit", lang), t("this_run", lang)]
     if not base.empty:
@@ -99,6 +101,7 @@ html, body {{ margin: 0; }}
 body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; font-size: 9.5pt;
        line-height: 1.3; width: 186mm; margin: auto; }}
 .sheet {{ height: 274mm; overflow: hidden; display: flex; flex-direction: column; }}
+.sheet > * {{ flex-shrink: 0; }}
 h1 {{ font-size: 14pt; margin: 0 0 2pt; }} h2 {{ font-size: 10.5pt; margin: 5pt 0 1pt; }}
 p {{ margin: 1pt 0; }} ul, ol {{ margin: 1pt 0; padding-left: 16pt; }} li {{ margin: 0; }}
 .meta {{ color: #444; }} .warn {{ color: #b00; font-weight: bold; }}
@@ -106,8 +109,9 @@ p {{ margin: 1pt 0; }} ul, ol {{ margin: 1pt 0; padding-left: 16pt; }} li {{ mar
 table {{ border-collapse: collapse; width: 100%; font-size: 8.5pt; }}
 td, th {{ border-bottom: 1px solid #ccc; padding: 1pt 4pt; text-align: right; }}
 td:first-child, th:first-child, td:nth-child(2), th:nth-child(2) {{ text-align: left; }}
-img {{ width: 100%; height: 72mm; object-fit: contain; }}
-.notes {{ flex: 1; min-height: 14mm; border: 1px solid #999; margin-top: 3pt; padding: 2pt 4pt; color: #666; }}
+td:not(:first-child) {{ white-space: nowrap; }} th {{ vertical-align: bottom; }}
+.sheet > img {{ width: 100%; height: 72mm; min-height: 40mm; flex-shrink: 1; object-fit: contain; }}
+.sheet > .notes {{ flex: 1 0 12mm; border: 1px solid #999; margin-top: 3pt; padding: 2pt 4pt; color: #666; }}
 </style></head><body><div class="sheet">
 <h1>{e(t('handout_title', lang, title=title))}</h1>
 <p class="meta">{e(t('one_run', lang, seed=session.seed))} {e(meta)} · {date.today().isoformat()}</p>
@@ -119,7 +123,7 @@ img {{ width: 100%; height: 72mm; object-fit: contain; }}
 <h2>{e(t('key_figures', lang))} ({e(figures_at)}){'' if not base.empty else ' ' + e(t('no_baseline', lang))}</h2>
 <table>{head}{''.join(rows)}</table>
 <img alt="" src="data:image/png;base64,{_figure_png(session, lang)}">
-<h2>{e(t('notice', lang))}</h2>
+{'' if notice.startswith(t('notice', lang)) else f"<h2>{e(t('notice', lang))}</h2>"}
 <p>{e(notice)}</p>
 <h2>{e(t('questions', lang))}</h2>
 <ol>{questions}</ol>

@@ -86,6 +86,7 @@ UI: dict[str, tuple[str, str]] = {   # key -> (zh, en)
     "handout_title": ("工作坊讲义：{title}", "Workshop handout: {title}"),
     "handout_meta": ("共运行 {months} 个月，{communities} 个社区。", "{months} months run, {communities} communities."),
     "unit": ("单位", "Unit"),
+    "points": (" 个百分点", " pp"),
     "no_baseline": ("（未开启基准对比）", "(baseline comparison was off)"),
 }
 

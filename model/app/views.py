@@ -151,7 +151,8 @@ def Controls(session: Session, lang: str, changed: Callable[[], None], speed: so
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         with solara.Div(style={"min-width": "260px"}):
             solara.SliderFloat(t("speed", lang), value=speed, min=0.5, max=12.0, step=0.5)
-        solara.InputInt(t("seed", lang), value=session.seed, on_value=set_seed, disabled=busy)
+        with solara.Div(style={"width": "200px"}):
+            solara.InputInt(t("seed", lang), value=session.seed, on_value=set_seed, disabled=busy)
     solara.Text(t("levers", lang), style={"font-weight": "bold", "margin-top": "8px"})
     with solara.GridFixed(columns=3, align_items="start"):
         for kind in LEVER_PARAMS:
