@@ -64,7 +64,7 @@ def command(args: list[str]) -> list[str]:
     py = str(venv_python())
     if args[:1] == ["test"]:
         return [py, "-m", "pytest", "-q", *args[1:]]
-    if (ROOT / "model" / "cli.py").exists():
+    if (ROOT / "model" / "cli" / "__init__.py").exists():
         return [py, "-m", "model.cli", *args]
     return [py, str(ROOT / "run.py"), *args]
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from model import GovernanceModel, Reform, Scenario, load_scenario
-from model.calibration import CHECKS
 from model.parameters import PARAMETERS, base_defaults, reform_defaults
+from model.research.calibration import CHECKS
 
 SEEDS = (1, 2, 3)
 SMALL = {"n_streets": 2, "communities_per_street": 3, "resident_agents": False}

@@ -192,14 +192,14 @@ def test_the_map_can_show_12_month_averages():
 
 
 def test_the_app_seed_is_the_project_seed():
-    from model.experiment import DEFAULT_SEED
+    from model.study.seeds import DEFAULT_SEED
     assert Session("baseline", overrides=SMALL).seed == DEFAULT_SEED
 
 
 def test_use_cjk_sets_matplotlib_globally(monkeypatch):
     import matplotlib
 
-    from model import fonts
+    from model.report import fonts
     with matplotlib.rc_context():
         monkeypatch.setattr(fonts, "cjk_font", lambda: None)
         before = list(matplotlib.rcParams["font.family"])
@@ -230,7 +230,7 @@ def test_every_app_word_and_reform_kind_has_both_languages():
 
 
 def test_figures_fall_back_to_english_without_a_cjk_font(monkeypatch):
-    from model import fonts
+    from model.report import fonts
     monkeypatch.setattr(fonts, "cjk_font", lambda: None)
     assert fonts.figure_lang("zh") == "en" and fonts.rc("zh") == {}
     monkeypatch.setattr(fonts, "cjk_font", lambda: "Noto Sans CJK SC")
@@ -287,8 +287,18 @@ def test_scenario_questions_must_be_a_list_of_texts(tmp_path, value):
 
 def test_every_metric_unit_is_translated():
     """The map and the handout show any registry metric: its unit must read in both languages."""
-    from model.i18n import UNIT_DISPLAY
     from model.metrics import METRICS
+    from model.report.i18n import UNIT_DISPLAY
     for m in METRICS:
         assert m.unit in UNIT_DISPLAY, m.name
         assert UNIT_DISPLAY[m.unit].zh != m.unit or not m.unit.isascii() or m.unit == "%", m.name
+
+
+def test_the_panel_has_a_lever_for_every_reform_kind_and_only_registry_parameters():
+    """LEVER_PARAMS is written by hand: a new reform kind must appear on the panel (and in the
+    handout), and every parameter it shows must be one the registry gives that kind."""
+    from model import REFORM_KINDS
+    from model.parameters import reform_defaults
+    assert set(LEVER_PARAMS) == set(REFORM_KINDS)
+    for kind, params in LEVER_PARAMS.items():
+        assert set(params) <= set(reform_defaults(kind)), kind

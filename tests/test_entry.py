@@ -17,7 +17,7 @@ from model.parameters import PARAMETERS
 ROOT = Path(__file__).resolve().parent.parent
 PRINTER = """
 import sys
-from model.console import run_main
+from model.cli.console import run_main
 def main(argv):
     for i in range(200000):
         print("line", i)

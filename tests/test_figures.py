@@ -16,9 +16,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from model import load_scenario
-from model.experiment import summarise
-from model.figures import KEY_METRICS, cjk_font, final_figure, save, timeseries_figure
 from model.metrics import METRIC_BY_NAME, METRIC_NAMES
+from model.report.figures import KEY_METRICS, final_figure, save, timeseries_figure
+from model.report.fonts import cjk_font
+from model.study.experiment import summarise
 
 STEPS = 30
 
@@ -106,7 +107,7 @@ def test_cost_axis_has_plain_numbers_and_no_offset():
 
 
 def test_importing_the_package_keeps_the_backend():
-    code = ("import matplotlib; before = matplotlib.get_backend(); import model.report, model.figures; "
+    code = ("import matplotlib; before = matplotlib.get_backend(); import model.report.document, model.report.figures; "
             "print(before, matplotlib.get_backend())")
     env = {**os.environ, "MPLBACKEND": "svg"}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)

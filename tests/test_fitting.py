@@ -12,9 +12,12 @@ import pandas as pd
 import pytest
 
 from model import cli
-from model.calibration import CHECKS, Check, _mean
-from model.design import Factor, make_design
-from model.fitting import (
+from model.cli import research as cli_research
+from model.governance import GovernanceModel
+from model.metrics import METRIC_NAMES
+from model.parameters import PARAMETERS
+from model.research.calibration import CHECKS, Check, _mean
+from model.research.fitting import (
     distances,
     fit,
     inside,
@@ -24,10 +27,8 @@ from model.fitting import (
     scenarios_read,
     select,
 )
-from model.governance import GovernanceModel
-from model.metrics import METRIC_NAMES
-from model.parameters import PARAMETERS
 from model.scenario import load_scenario
+from model.study.design import Factor, make_design
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"n_streets": 1, "communities_per_street": 1}    # the command's contract does not need a district
@@ -102,8 +103,8 @@ def test_abc_recovers_a_parameter_the_model_generated_the_data_with():
 def test_calibrate_fit_writes_the_posterior(tmp_path, monkeypatch, capsys):
     """The command at the smallest size the checks allow: 3 points x 6 scenarios x 120 months, in a
     tiny district (the contract, not the district, is under test)."""
-    research_scenarios = cli.research_scenarios
-    monkeypatch.setattr(cli, "research_scenarios", lambda names, default, args: [
+    research_scenarios = cli_research.research_scenarios
+    monkeypatch.setattr(cli_research, "research_scenarios", lambda names, default, args: [
         replace(s, parameters={**s.parameters, **TINY}) for s in research_scenarios(names, default, args)])
     out = tmp_path / "fit"
     vary = ["tasks_per_community_month", "exit_intercept"]

@@ -8,7 +8,7 @@ import pytest
 from conftest import SEEDS, window_mean
 
 from model import METRIC_NAMES, list_scenarios, load_scenario
-from model.calibration import CHECKS
+from model.research.calibration import CHECKS
 
 # Scenarios that map a district of their own (community sizes, scopes by index) cannot shrink to the
 # small test district; tests/test_residents.py runs them at their own structure.
@@ -94,7 +94,7 @@ def test_workforce_reform_lowers_turnover():
 @pytest.mark.parametrize("check", [c for c in CHECKS if c.key in ("SF6", "SF7", "SF9")], ids=lambda c: c.key)
 def test_baseline_matches_stylized_facts(district, check):
     """The baseline lands in the range of each stylized fact it should reproduce, with the
-    targets defined once in model/calibration.py."""
+    targets defined once in model/research/calibration.py."""
     value = np.mean([check.read(lambda name, seed=seed: district(name, seed)) for seed in SEEDS])
     assert check.low <= value <= check.high, (check.fact, value)
 

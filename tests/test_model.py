@@ -8,8 +8,9 @@ import pytest
 
 from model import METRIC_NAMES, GovernanceModel, Reform, Scenario
 from model.agents import AcceptanceCentre, Committee, Department, Resident, StreetOffice
-from model.experiment import replication_seeds, run_study, summarise
 from model.scenario import load_scenario
+from model.study.experiment import run_study, summarise
+from model.study.seeds import replication_seeds
 
 SMALL = {"n_streets": 2, "communities_per_street": 3}
 

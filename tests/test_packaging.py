@@ -95,7 +95,7 @@ import sys
 from pathlib import Path
 import model
 from model import GovernanceModel, list_scenarios, load_scenario
-from model.experiment import run_study, summarise
+from model.study import run_study, summarise
 from model.report import write_reports
 assert Path(model.__file__).resolve().is_relative_to(Path(sys.prefix).resolve()), model.__file__
 print(sorted(p.name for p in list_scenarios()))
@@ -116,14 +116,14 @@ print(sorted(paths), mine.name)
     assert eval(listed) == SHIPPED
     assert "report.html" in written and "differences.csv" in written and written.endswith("我的情景")
 
-    # The installed command line. It needs model/cli.py and the `shequ` console script in pyproject.
+    # The installed command line. It needs the model/cli package and the `shequ` console script in pyproject.
     shequ = python.parent / ("shequ.exe" if os.name == "nt" else "shequ")
     if shequ.exists():
         command = [str(shequ)]
-    elif (src / "model" / "cli.py").exists():
+    elif (src / "model" / "cli" / "__init__.py").exists():
         command = [str(python), "-m", "model.cli"]
     else:
-        pytest.skip("the package has no command-line module (model/cli.py) yet")
+        pytest.skip("the package has no command-line package (model/cli) yet")
     listing = subprocess.run([*command, "list"], cwd=elsewhere, capture_output=True, text=True, timeout=120, env=env)
     assert listing.returncode == 0, listing.stderr
     assert "baseline" in listing.stdout and "减负" in listing.stdout

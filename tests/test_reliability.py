@@ -21,10 +21,10 @@ import pytest
 from model import GovernanceModel, InputError, Reform, Scenario, load_scenario
 from model import cli as cli_module
 from model import scenario as scenario_module
-from model.experiment import confidence_interval, metric_bounds, run_study, summarise
-from model.report import write_report
-from model.runner import StudyFailed, run_jobs
-from model.store import ResultStore, require_complete
+from model.report.document import write_report
+from model.study.experiment import confidence_interval, metric_bounds, run_study, summarise
+from model.study.runner import StudyFailed, run_jobs
+from model.study.store import ResultStore, require_complete
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"n_streets": 1, "communities_per_street": 2, "scale": 0.005}

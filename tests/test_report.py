@@ -11,11 +11,11 @@ import pytest
 from scipy import stats
 
 from model import load_scenario
-from model.comparison import COLUMNS, paired_differences
-from model.experiment import summarise
 from model.metrics import METRIC_BY_NAME, METRIC_NAMES
-from model.report import write_html_report, write_report, write_reports
+from model.report.document import write_html_report, write_report, write_reports
 from model.scenario import scenario_from_dict
+from model.study.comparison import COLUMNS, paired_differences
+from model.study.experiment import summarise
 
 
 def table(values: dict[str, list[float]], seeds=(7, 8, 9, 10)) -> pd.DataFrame:

@@ -19,13 +19,13 @@ import pandas as pd
 import pytest
 
 from model.cli import main
-from model.design import factors_from, make_design
 from model.errors import InputError
 from model.governance import GovernanceModel
 from model.metrics import METRIC_NAMES
+from model.research.sensitivity import INDEX_COLUMNS, analyse, indices, to_salib
+from model.research.sweep import SweepResult, run_sweep
 from model.scenario import load_scenario
-from model.sensitivity import INDEX_COLUMNS, analyse, indices, to_salib
-from model.sweep import SweepResult, run_sweep
+from model.study.design import factors_from, make_design
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"scale": 0.01, "n_streets": 2, "communities_per_street": 2}
@@ -136,7 +136,7 @@ def test_discover_command_finds_the_driver(tmp_path, tiny_toml):
 
 
 def test_discover_with_nothing_to_discover_says_so(morris_sweep):
-    from model.discovery import discover, summary
+    from model.research.discovery import discover, summary
     found = discover(morris_sweep, "admin_share", 2.0, "above")         # a share never exceeds 1
     assert found.misses == 0 and found.chosen is None and found.box.empty
     assert found.message.startswith("no run misses") and "\n" not in found.message
@@ -154,7 +154,7 @@ def test_a_bad_outcome_is_one_line_and_exit_2(tmp_path, capsys):
 
 
 def test_the_ema_workbench_model_runs_and_matches_our_sweep(morris_sweep):
-    from model.ema import ema_model, ema_name, to_ema, workbench
+    from model.research.ema import ema_model, ema_name, to_ema, workbench
     wb = workbench()
     factors = list(morris_sweep.design.factors)
     model = ema_model(steps=12, factors=factors, levers=[], outcomes=["admin_share", "trust"], master_seed=SEED,

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 from model import GovernanceModel, load_scenario
-from model.design import default_factors, factors_from, make_design
 from model.errors import InputError
 from model.parameters import PARAMETERS
-from model.sweep import load_sweep, run_sweep
+from model.research.sweep import load_sweep, run_sweep
+from model.study.design import default_factors, factors_from, make_design
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"n_streets": 1, "communities_per_street": 2, "scale": 0.005}

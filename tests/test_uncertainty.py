@@ -15,15 +15,16 @@ import pandas as pd
 import pytest
 
 from model import load_scenario
-from model.cli import main, study_description
-from model.comparison import ROBUST_SHARE, paired_differences, same_sign
-from model.experiment import run_study, summarise
+from model.cli import main
+from model.cli.study import study_description
 from model.metrics import METRIC_NAMES
 from model.parameters import PARAMETERS
-from model.report import write_html_report, write_report
+from model.report.document import write_html_report, write_report
 from model.scenario import scenario_from_dict
-from model.store import fingerprint
-from model.uncertainty import ParameterSets, plausible_sets, posterior_sets
+from model.study.comparison import ROBUST_SHARE, paired_differences, same_sign
+from model.study.experiment import run_study, summarise
+from model.study.store import fingerprint
+from model.study.uncertainty import ParameterSets, plausible_sets, posterior_sets
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {"n_streets": 2, "communities_per_street": 3, "scale": 0.005}
@@ -75,7 +76,7 @@ def test_the_band_is_wider_with_parameters_than_with_seeds_only():
 
 
 def test_replication_r_has_the_same_seed_and_parameter_set_in_every_scenario(monkeypatch):
-    import model.experiment as experiment
+    import model.study.experiment as experiment
     calls = []
     real = experiment.GovernanceModel
 

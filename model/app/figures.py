@@ -1,7 +1,7 @@
 """Charts of a session: ECharts options for the screen (drawn by the browser, so they stay sharp
 on a projector and at any zoom) and a matplotlib figure for the printed handout.
 
-Both show a metric in its display unit (shares as %, from model.i18n) on a fixed range where the
+Both show a metric in its display unit (shares as %, from model.report.i18n) on a fixed range where the
 unit has one, and the whole ten years on the time axis, so a line moves only when its value does.
 """
 
@@ -15,9 +15,9 @@ from matplotlib.colors import Normalize, to_hex
 from matplotlib.figure import Figure  # no pyplot: figures are drawn without touching the backend
 from matplotlib.ticker import MaxNLocator
 
-from ..fonts import figure_lang, rc
-from ..i18n import display, metric_factor, metric_unit
 from ..metrics import METRIC_BY_NAME
+from ..report.fonts import figure_lang, rc
+from ..report.i18n import display, metric_factor, metric_unit
 from .i18n import kind_label, metric_label, scenario_title, t
 from .state import HORIZON, SERIES_METRICS, Session
 

@@ -15,8 +15,8 @@ import io
 from datetime import date
 from pathlib import Path
 
-from ..i18n import format_value, metric_unit
 from ..metrics import METRIC_BY_NAME
+from ..report.i18n import format_value, metric_unit
 from .figures import other_label, timeseries_figure
 from .i18n import (
     kind_label,

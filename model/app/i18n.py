@@ -154,8 +154,8 @@ def metric_label(name: str, lang: str) -> str:
 
 
 def param_label(name: str, lang: str) -> str:
-    p = PARAMETERS[name]
-    return p.label_zh if lang == "zh" else p.label_en
+    param = PARAMETERS[name]
+    return param.label_zh if lang == "zh" else param.label_en
 
 
 def choice_label(value: str, lang: str) -> str:

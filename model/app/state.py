@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..experiment import DEFAULT_SEED
 from ..governance import GovernanceModel
 from ..metrics import METRIC_BY_NAME
 from ..parameters import PARAMETERS, REFORM_KINDS, reform_defaults
 from ..scenario import Reform, Scenario, load_scenario
+from ..study.seeds import DEFAULT_SEED
 from ..values import Scope as ReformScope
 
 # The reform parameters a trainer sets on screen; the rest keep their scenario or registry values.

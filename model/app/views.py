@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import solara
 
-from ..i18n import format_value, metric_unit
 from ..metrics import METRICS
 from ..parameters import PARAMETERS
+from ..report.i18n import format_value, metric_unit
 from ..scenario import list_scenarios, load_scenario
 from .figures import EVENT_COLOUR, OTHER_COLOUR, RUN_COLOUR, chart_option, colour, gradient_css, other_label
 from .i18n import choice_label, kind_label, metric_label, param_label, param_unit, scenario_about, scenario_title, t

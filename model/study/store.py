@@ -23,7 +23,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .errors import InputError
+from ..errors import InputError
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
@@ -31,12 +31,12 @@ REPLICATIONS = "replications"
 PARTS = "parts"
 OUTPUTS = ("timeseries.csv", "communities.csv", "summary.csv", "differences.csv", "parameter_sets.csv",
            "timeseries.png", "final_comparison.png", "report.md", "report.html", MANIFEST,
-           # sweeps and the analyses built on them (model.sweep, model.research)
+           # sweeps and the analyses built on them (model.research.sweep, model.research.folder)
            "runs.parquet", "timeseries.parquet", "design.csv",
-           # run.py sensitivity (model.sensitivity) and run.py discover (model.discovery)
+           # run.py sensitivity (model.research.sensitivity) and run.py discover (model.research.discovery)
            "sensitivity.csv", "sensitivity.png", "prim_boxes.csv", "prim_tradeoff.png", "prim_box.png",
            "discovery.md", "feature_scores.csv",
-           # calibrate --fit (model.fitting)
+           # calibrate --fit (model.research.fitting)
            "patterns.csv", "accepted.csv", "posterior.csv", "identification.csv", "fit_report.md", "posterior.png")
 FOLDERS = (REPLICATIONS, PARTS)
 STATUSES = ("running", "complete", "interrupted", "failed")

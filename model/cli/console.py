@@ -4,7 +4,7 @@ Python raises BrokenPipeError when the command on the other side of a pipe close
 again when the interpreter flushes stdout at exit, so the user sees a traceback for nothing.
 The command line's entry point wraps its main function::
 
-    from model.console import run_main
+    from model.cli.console import run_main
 
     def entry() -> None:            # the ``shequ`` console script
         sys.exit(run_main(main))

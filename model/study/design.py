@@ -19,13 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .parameters import PARAMETERS
+from ..errors import InputError
+from ..parameters import PARAMETERS
+from .seeds import stream_seed
 
 METHODS = ("lhs", "factorial", "morris", "sobol")
 MORRIS_LEVELS = 4            # grid levels of a Morris trajectory (SALib's default, Saltelli et al. 2008)
 MAX_POINTS = 1_000_000       # a design larger than this is a typing error, not a study
-DESIGN_STREAM = 1            # SeedSequence spawn key of the sampler (replication seeds use the others)
 
 
 @dataclass(frozen=True)
@@ -43,32 +43,32 @@ class Factor:
 
 def default_factors() -> list[Factor]:
     """Every ``uncertainty`` parameter over its plausible range."""
-    return [Factor(p.name, float(p.plausible_low), float(p.plausible_high))
-            for p in PARAMETERS.values() if p.role == "uncertainty"]
+    return [Factor(param.name, float(param.plausible_low), float(param.plausible_high))
+            for param in PARAMETERS.values() if param.role == "uncertainty"]
 
 
 def parse_factor(text: str, source: str = "command line", field: str = "--vary") -> Factor:
     """``NAME`` (its plausible range) or ``NAME=LOW:HIGH``; checked against the registry."""
     name, _, span = text.partition("=")
     name = name.strip()
-    p = PARAMETERS.get(name)
-    if p is None:
+    param = PARAMETERS.get(name)
+    if param is None:
         raise InputError(source, field, "a parameter name from `run.py params` (NAME or NAME=LOW:HIGH)", text)
-    if p.kind not in (int, float) or p.choices:
-        raise InputError(source, field, f"a numeric parameter ({name} is {p.expected()})", text)
+    if param.kind not in (int, float) or param.choices:
+        raise InputError(source, field, f"a numeric parameter ({name} is {param.expected()})", text)
     if span:
         try:
             low, high = (float(x) for x in span.split(":"))
         except ValueError:
-            raise InputError(source, field, f"NAME=LOW:HIGH with two numbers, e.g. {name}={p.low:g}:{p.high:g}",
+            raise InputError(source, field, f"NAME=LOW:HIGH with two numbers, e.g. {name}={param.low:g}:{param.high:g}",
                              text) from None
-    elif p.plausible_low is not None:
-        low, high = float(p.plausible_low), float(p.plausible_high)
+    elif param.plausible_low is not None:
+        low, high = float(param.plausible_low), float(param.plausible_high)
     else:
         raise InputError(source, field, f"a range for {name}, which has no plausible range in the registry "
-                         f"(give {name}=LOW:HIGH within [{p.low:g}, {p.high:g}])", text)
-    if not (math.isfinite(low) and math.isfinite(high) and p.low <= low < high <= p.high):
-        raise InputError(source, field, f"LOW < HIGH within {name}'s valid range [{p.low:g}, {p.high:g}]", text)
+                         f"(give {name}=LOW:HIGH within [{param.low:g}, {param.high:g}])", text)
+    if not (math.isfinite(low) and math.isfinite(high) and param.low <= low < high <= param.high):
+        raise InputError(source, field, f"LOW < HIGH within {name}'s valid range [{param.low:g}, {param.high:g}]", text)
     return Factor(name, low, high)
 
 
@@ -91,8 +91,7 @@ def problem(factors: list[Factor]) -> dict:
 
 def sampler_seed(master_seed: int) -> int:
     """The sampler's seed, its own stream of the master seed (not shared with any replication)."""
-    seq = np.random.SeedSequence(master_seed, spawn_key=(DESIGN_STREAM, 0))
-    return int(seq.generate_state(1, dtype=np.uint32)[0])
+    return stream_seed(master_seed, "design")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""How close the model lands to the stylized facts (STYLIZED_FACTS.md), as one table.
+"""How close the model lands to the stylized facts (docs/evidence.md), as one table.
 
 Each check runs a scenario over several seeds, reads one number off the district time
 series, and compares its mean with the fact's target range. ``run.py calibrate`` prints
@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .constants import DAYS_PER_MONTH
-from .experiment import confidence_interval, replication_seeds
-from .governance import GovernanceModel
-from .parameters import PARAMETERS
-from .scenario import load_scenario
+from ..constants import DAYS_PER_MONTH
+from ..governance import GovernanceModel
+from ..parameters import PARAMETERS
+from ..scenario import load_scenario
+from ..study.experiment import confidence_interval
+from ..study.seeds import DEFAULT_SEED, replication_seeds
 
 Runs = Callable[[str], pd.DataFrame]   # scenario name -> district frame, for one seed
 
@@ -78,7 +79,7 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def calibrate(replications: int = 5, master_seed: int = 1, steps: int = 120,
+def calibrate(replications: int = 5, master_seed: int = DEFAULT_SEED, steps: int = 120,
               progress: bool = True) -> pd.DataFrame:
     """Run every check; one row per check with mean, 95% CI and whether the mean is in range."""
     cache: dict[tuple[str, int], pd.DataFrame] = {}

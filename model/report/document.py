@@ -3,17 +3,17 @@ self-contained page (figures embedded, no outside requests) that prints cleanly 
 
 The command line calls, after writing the CSV files::
 
-    from model.report import write_reports
+    from model.report.document import write_reports
     paths = write_reports(out, scenarios, result.timeseries, summary, steps=..., replications=...,
                           master_seed=..., scale=..., lang="zh", reference="baseline")
 
 which draws timeseries.png and final_comparison.png, writes differences.csv (when the study includes
 the reference), report.md and report.html, and returns their paths by file name. ``uncertainty``
-(``"seeds"``, or ``"plausible"``/``"posterior"`` with parameter uncertainty, see model.uncertainty)
+(``"seeds"``, or ``"plausible"``/``"posterior"`` with parameter uncertainty, see model.study.uncertainty)
 says what the spread across replications includes; the figures and the report label their bands
 with it, and the report's last section says which conclusions hold across the band. Every piece is also
 callable on its own (``write_report``, ``write_html_report``, and the figure functions re-exported
-from ``model.figures``). Headings, metric labels and units come from the registries in the chosen
+from ``model.report.figures``). Headings, metric labels and units come from the registries in the chosen
 language; scenario texts from user files are escaped; an interval that cannot be estimated is "—".
 """
 
@@ -27,8 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .comparison import ROBUST_SHARE, paired_differences
-from .errors import InputError
+from ..errors import InputError
+from ..scenario import Scenario
+from ..study.comparison import ROBUST_SHARE, paired_differences
 from .figures import KEY_METRICS, plot_final, plot_timeseries
 from .i18n import (
     BAND_SOURCES,
@@ -42,7 +43,6 @@ from .i18n import (
     scenario_title,
     word,
 )
-from .scenario import Scenario
 
 __all__ = ["KEY_METRICS", "plot_final", "plot_timeseries", "write_html_report", "write_report", "write_reports"]
 

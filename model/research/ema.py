@@ -5,14 +5,14 @@ from the registry, so the Workbench's own tools (``perform_experiments`` with th
 or Multiprocessing evaluator, PRIM, feature scoring, its samplers) work on Shequ directly::
 
     from ema_workbench import SequentialEvaluator, perform_experiments
-    from model.ema import ema_model
+    from model.research.ema import ema_model
     experiments, outcomes = perform_experiments(ema_model(steps=36), 16, evaluator=SequentialEvaluator(...))
 
-`to_ema` and `to_salib` convert the results of our own sweeps (model.sweep) into the
+`to_ema` and `to_salib` convert the results of our own sweeps (model.research.sweep) into the
 Workbench's ``(experiments, outcomes)`` and SALib's ``(problem, X, Y)``.
 
 Failed runs: `to_ema` drops them from the arrays and warns with their count (the Workbench's
-arrays hold no missing values); `to_salib` follows model.sensitivity (Morris: trajectories with a
+arrays hold no missing values); `to_salib` follows model.research.sensitivity (Morris: trajectories with a
 failed point are dropped; Sobol: refused). Registry names with a dot (reform parameters such
 as ``burden_reduction.ledgers``) are not Python identifiers, which the Workbench requires; their
 Workbench name has ``__`` for the dot, and the model still receives the registry name.
@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import Factor, default_factors, parse_factor
-from .errors import InputError
-from .experiment import DEFAULT_SEED, replication_seeds
-from .metrics import METRIC_NAMES
-from .parameters import PARAMETERS
+from ..errors import InputError
+from ..metrics import METRIC_NAMES
+from ..parameters import PARAMETERS
+from ..study.design import Factor, default_factors, parse_factor
+from ..study.seeds import DEFAULT_SEED, replication_seeds
 
 # Levers the model exposes by default: base policy settings with a plausible range that act in
 # every scenario (the reform flags are better compared as scenarios; name them to vary them).
@@ -65,8 +65,8 @@ def run_shequ(strategy: str = "baseline", months: int = DEFAULT_STEPS, seed: int
               fixed: dict[str, Any] | None = None, **values: Any) -> dict[str, float]:
     """One run of ``strategy`` (a scenario name or file) with ``fixed`` and ``values`` as parameter
     overrides: every metric's final-month value. Top level, so process pools can pickle it."""
-    from .governance import GovernanceModel
-    from .scenario import load_scenario
+    from ..governance import GovernanceModel
+    from ..scenario import load_scenario
     model = GovernanceModel(load_scenario(strategy), rng=int(seed), overrides={**(fixed or {}), **values})
     model.run(int(months))
     final = model.district_frame().iloc[-1]
@@ -83,13 +83,13 @@ def _lever(wb, text: str):
     """A lever from the registry: numeric ones over their plausible range (or NAME=LOW:HIGH),
     flags as BooleanParameter, modes as CategoricalParameter."""
     name = text.partition("=")[0].strip()
-    p = PARAMETERS.get(name)
-    if p is None or p.role != "lever":
+    param = PARAMETERS.get(name)
+    if param is None or param.role != "lever":
         raise InputError("ema_model", "levers", "lever parameters from `run.py params` (role lever)", text)
-    if p.kind is bool:
+    if param.kind is bool:
         return wb.BooleanParameter(ema_name(name), variable_name=name)
-    if p.choices:
-        return wb.CategoricalParameter(ema_name(name), list(p.choices), variable_name=name)
+    if param.choices:
+        return wb.CategoricalParameter(ema_name(name), list(param.choices), variable_name=name)
     return _parameter(wb, parse_factor(text, "ema_model", "levers"))
 
 
@@ -100,10 +100,10 @@ def ema_model(scenario: str = "baseline", steps: int = DEFAULT_STEPS, factors: l
     parameter over its plausible range), levers (default DEFAULT_LEVERS; ``[]`` for none),
     one ScalarOutcome per metric (final month) or per ``outcomes``; ``overrides`` (such as
     ``{"scale": 0.01}``) hold in every run."""
-    from .scenario import load_scenario
+    from ..scenario import load_scenario
     from .sensitivity import check_outcomes
     wb = workbench()
-    from .scenario import validate_parameters
+    from ..scenario import validate_parameters
     base = load_scenario(scenario)                # a bad name or override fails here, not in every run
     if overrides:
         validate_parameters({**base.parameters, **{k: v for k, v in overrides.items() if "." not in k}},
@@ -126,7 +126,7 @@ def ema_model(scenario: str = "baseline", steps: int = DEFAULT_STEPS, factors: l
     if overrides:
         constants.append(wb.Constant("fixed", dict(overrides)))
     model.constants = constants
-    # over several replications an outcome is the mean of its replications, as in model.sensitivity
+    # over several replications an outcome is the mean of its replications, as in model.research.sensitivity
     reduce = {"function": np.mean} if replications > 1 else {}
     model.outcomes = [wb.ScalarOutcome(m, **reduce) for m in check_outcomes(outcomes, "ema_model", "outcomes")]
     return model
@@ -152,6 +152,6 @@ def to_ema(result, outcomes: list[str] | None = None) -> tuple[pd.DataFrame, dic
 
 
 def to_salib(result, outcome: str, scenario: str | None = None) -> tuple[dict, np.ndarray, np.ndarray]:
-    """SALib's ``(problem, X, Y)`` for one outcome of a sweep (see model.sensitivity.to_salib)."""
+    """SALib's ``(problem, X, Y)`` for one outcome of a sweep (see model.research.sensitivity.to_salib)."""
     from .sensitivity import to_salib as convert
     return convert(result, outcome, scenario)

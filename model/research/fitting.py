@@ -25,11 +25,11 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .experiment import DEFAULT_SEED
-from .metrics import METRIC_NAMES
-from .parameters import PARAMETERS
-from .scenario import Scenario
+from ..errors import InputError
+from ..metrics import METRIC_NAMES
+from ..parameters import PARAMETERS
+from ..scenario import Scenario
+from ..study.seeds import DEFAULT_SEED
 from .sweep import SweepResult
 
 DEFAULT_ACCEPT = 0.1   # fallback: the nearest 10% (at least one point). Rejection ABC keeps a small quantile
@@ -43,7 +43,7 @@ PLOTTED = 6            # parameters shown in posterior.png, the most constrained
 
 
 class Pattern(Protocol):
-    """What a fit needs of a stylized-fact check (model.calibration.Check has it)."""
+    """What a fit needs of a stylized-fact check (model.research.calibration.Check has it)."""
 
     key: str
     measure: str
@@ -399,7 +399,7 @@ def posterior_figure(fit: Fit, prior_points: pd.DataFrame):
     import matplotlib
     from matplotlib.figure import Figure
 
-    from .figures import A4_WIDTH_IN, COLOURS, style
+    from ..report.figures import A4_WIDTH_IN, COLOURS, style
     top = plotted(fit)
     cols = min(3, max(1, len(top)))
     rows = math.ceil(len(top) / cols)
@@ -428,7 +428,7 @@ def posterior_figure(fit: Fit, prior_points: pd.DataFrame):
 
 def write_fit(store, fit: Fit, n_points: int, replications: int, steps: int) -> None:
     """Every output of the fit, each written atomically through the store."""
-    from .figures import save
+    from ..report.figures import save
     csv = {"index": False, "float_format": "%.8g"}
     store.write("patterns.csv", lambda p: fit.patterns.to_csv(p, **csv))
     store.write("accepted.csv", lambda p: fit.accepted.to_csv(p, **csv))

@@ -4,7 +4,7 @@ Labels come from the metric registry (``model.metrics.METRICS``: ``label_en``/``
 parameter registry; this module only adds how a unit is displayed (shares as %, costs in 万元 or
 million yuan) and the few words of the outputs themselves (headings, captions) in both languages.
 
-The command line calls these through ``model.figures`` and ``model.report``; it passes the user's
+The command line calls these through ``model.report.figures`` and ``model.report.document``; it passes the user's
 ``--lang`` (``"zh"`` or ``"en"``) on, after ``check_lang``.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .errors import InputError
-from .metrics import METRIC_BY_NAME
+from ..errors import InputError
+from ..metrics import METRIC_BY_NAME
 
 LANGS = ("zh", "en")
 
@@ -171,7 +171,7 @@ WORDS = {
         "yet (for example, no election held).",
     ),
     "not_held": ("尚未举行", "not held yet"),
-    # what the spread across replications includes (model.uncertainty)
+    # what the spread across replications includes (model.study.uncertainty)
     "band_seeds": ("仅随机种子", "seeds only"),
     "band_plausible": ("随机种子与参数（合理范围）", "seeds and parameters (plausible ranges)"),
     "band_posterior": ("随机种子与参数（校准后验）", "seeds and parameters (calibration posterior)"),

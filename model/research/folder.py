@@ -1,7 +1,7 @@
 """The research commands' shared frame: a results folder held for the length of a command.
 
 ``sweep``, ``sensitivity``, ``discover`` and ``calibrate --fit`` all run a sweep into a folder
-and then analyse it. `results_folder` gives each the same guarantees as a study (model.store):
+and then analyse it. `results_folder` gives each the same guarantees as a study (model.study.store):
 locked, refused if it holds another study, resumable after an interrupt, marked ``running``
 until the last file is written and ``complete`` only then; `sweep_into` runs the sweep there on
 the local pool or a Dask scheduler.
@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import Design
-from .errors import InputError
-from .runner import Interrupted, StudyFailed, stop_on_signals
-from .scenario import Scenario
-from .store import PARTS, ResultStore, WriteFailed, fingerprint, read_manifest
+from ..errors import InputError
+from ..scenario import Scenario
+from ..study.design import Design
+from ..study.runner import Interrupted, StudyFailed, stop_on_signals
+from ..study.store import PARTS, ResultStore, WriteFailed, fingerprint, read_manifest
 from .sweep import RUNS, TIMESERIES, SweepResult, executor_for, run_sweep, write_final
 
 

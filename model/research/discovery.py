@@ -1,6 +1,6 @@
 """Scenario discovery: which ranges of the uncertain parameters make a strategy miss a target.
 
-A Latin-hypercube sweep over the uncertainty parameters (model.design, model.sweep) gives one
+A Latin-hypercube sweep over the uncertainty parameters (model.study.design, model.research.sweep) gives one
 case per run; a case *misses* when its final-month outcome is on the wrong side of a threshold
 (``below``: value < threshold is a miss, for outcomes where more is better; ``above``: value >
 threshold, for costs). PRIM from the EMA Workbench (Friedman & Fisher 1999; Bryant & Lempert
@@ -26,17 +26,17 @@ import pandas as pd
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 
-from .errors import InputError
-from .i18n import metric_label
-from .parameters import PARAMETERS
-from .sensitivity import analysis_seed, check_outcomes
+from ..errors import InputError
+from ..parameters import PARAMETERS
+from ..report.i18n import metric_label
+from ..study.seeds import DEFAULT_SEED, stream_seed
+from .sensitivity import check_outcomes
 
 MISS = ("below", "above")
 DEFAULT_SAMPLES = 200        # Latin-hypercube points: enough cases for PRIM to peel in steps of 5%
 DEFAULT_DENSITY = 0.9        # a box where 9 in 10 runs miss reads as "the strategy misses here"
 PEEL_ALPHA = 0.05            # share of cases peeled per step (EMA Workbench's default)
 MASS_MIN = 0.05              # smallest box, as a share of all cases (EMA Workbench's default)
-FEATURE_STREAM = 1           # which analysis stream of the master seed seeds the extra trees
 BOX_COLUMNS = ["parameter", "low", "high", "range_low", "range_high", "qp_low", "qp_high",
                "coverage", "density", "mass", "box", "label_en", "label_zh"]
 
@@ -123,7 +123,7 @@ def choose(trajectory: pd.DataFrame, density: float) -> int:
 
 
 def discover(result, outcome: str, threshold: float, miss: str = "below", density: float = DEFAULT_DENSITY,
-             master_seed: int = 0, scenario: str | None = None) -> Discovery:
+             master_seed: int = DEFAULT_SEED, scenario: str | None = None) -> Discovery:
     """PRIM (and feature scores) on the runs of a sweep: see the module docstring."""
     from .ema import workbench
     workbench()
@@ -182,21 +182,21 @@ def feature_scores(x: pd.DataFrame, y: np.ndarray, master_seed: int) -> pd.DataF
     from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
     with _quiet():
         scores, _ = feature_scoring.get_ex_feature_scores(x, y.astype(int), mode=RuleInductionType.CLASSIFICATION,
-                                                          random_state=analysis_seed(master_seed, FEATURE_STREAM))
+                                                          random_state=stream_seed(master_seed, "discovery"))
     scores = scores.iloc[:, 0].rename("score").rename_axis("parameter").reset_index()
     return scores.sort_values(["score", "parameter"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------- figures
 def _label(name: str, lang: str) -> str:
-    p = PARAMETERS[name]
-    return (p.label_zh if lang == "zh" else p.label_en) or name
+    param = PARAMETERS[name]
+    return (param.label_zh if lang == "zh" else param.label_en) or name
 
 
 def tradeoff_figure(d: Discovery, lang: str = "en") -> Figure:
     """Coverage (x) against density (y) along the peeling trajectory, coloured by the number of
     restricted parameters; the chosen box ringed, the density target dashed."""
-    from .figures import A4_WIDTH_IN, REFERENCE_COLOUR, style
+    from ..report.figures import A4_WIDTH_IN, REFERENCE_COLOUR, style
     t = d.trajectory
     with matplotlib.rc_context(style()):
         fig = Figure(figsize=(A4_WIDTH_IN * 0.7, A4_WIDTH_IN * 0.55), layout="constrained")
@@ -223,7 +223,7 @@ def tradeoff_figure(d: Discovery, lang: str = "en") -> Figure:
 def box_figure(d: Discovery, lang: str = "en") -> Figure:
     """Each restricted parameter: the range sampled (grey, scaled to 0-1) and the box (colour),
     with the values written at the ends."""
-    from .figures import A4_WIDTH_IN, COLOURS, _wrap, style
+    from ..report.figures import A4_WIDTH_IN, COLOURS, _wrap, style
     box = d.box
     n = max(1, len(box))
     with matplotlib.rc_context(style()):

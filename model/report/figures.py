@@ -1,14 +1,14 @@
 """Study figures that read on A4 paper, in Chinese or English, without touching matplotlib's global state.
 
-The command line calls::
+``model.report.document.write_reports`` calls::
 
-    from model.figures import plot_timeseries, plot_final
+    from model.report.figures import plot_timeseries, plot_final
     plot_timeseries(result.timeseries, out / "timeseries.png", scenarios=scenarios, lang="zh")
     plot_final(summary, out / "final_comparison.png", scenarios=scenarios, lang="zh")
 
 Figures are ``matplotlib.figure.Figure`` objects drawn inside ``matplotlib.rc_context``: importing
 this module or drawing a figure never changes the backend or the user's rcParams. Chinese text needs
-a CJK font: ``cjk_font()`` takes the Noto Sans SC font installed with the package on Linux
+a CJK font: ``fonts.cjk_font()`` takes the Noto Sans SC font installed with the package on Linux
 (pylopdf-fonts-zh-cn), else the first CJK font the system has (Microsoft YaHei on Windows, PingFang on
 macOS, Noto Sans CJK on Debian), with DejaVu Sans as the per-glyph fallback, so no glyph is a box.
 """
@@ -16,7 +16,6 @@ macOS, Noto Sans CJK on Debian), with DejaVu Sans as the per-glyph fallback, so 
 from __future__ import annotations
 
 import textwrap
-from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -26,8 +25,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .comparison import absent_before_first_event
-from .experiment import band
+from ..metrics import METRIC_BY_NAME
+from ..study.comparison import absent_before_first_event
+from ..study.experiment import band
+from .fonts import font_families
 from .i18n import (
     NOT_YET_HELD,
     band_source,
@@ -38,7 +39,6 @@ from .i18n import (
     scenario_title,
     word,
 )
-from .metrics import METRIC_BY_NAME
 
 KEY_METRICS = (
     "admin_share", "offloaded_tasks_per_worker", "requests_resolved_share", "satisfaction",
@@ -54,35 +54,6 @@ DASHES = ("-", "--", "-.", (0, (1, 1)))
 REFERENCE_COLOUR = "#000000"
 BAND_ALPHA = 0.07               # the 5-95% band of replications, lighter than the 95% CI (0.15)
 BAND_GREY = "#9a9a9a"
-# System CJK fonts, most common first: Debian/Ubuntu, Windows, macOS, other Linux.
-CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei",
-    "PingFang SC", "Hiragino Sans GB", "Heiti SC", "STHeiti", "SimHei", "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei", "Sarasa Gothic SC", "Noto Sans CJK JP", "Noto Sans CJK TC",
-)
-
-
-@cache
-def cjk_font() -> str | None:
-    """The family name of a font with Chinese glyphs, registered with matplotlib; None if there is none."""
-    from matplotlib import font_manager
-    try:
-        import pylopdf_fonts_zh_cn
-        path = str(pylopdf_fonts_zh_cn.sans_path())
-        font_manager.fontManager.addfont(path)
-        return font_manager.FontProperties(fname=path).get_name()
-    except (ImportError, OSError, RuntimeError):
-        pass
-    available = {f.name for f in font_manager.fontManager.ttflist}
-    return next((family for family in CJK_FAMILIES if family in available), None)
-
-
-def font_families() -> list[str]:
-    """The font.family list: a CJK font first, then DejaVu Sans (matplotlib's own) for any other glyph."""
-    cjk = cjk_font()
-    return ([cjk] if cjk else []) + ["DejaVu Sans"]
-
-
 def style() -> dict:
     """rcParams for figures printed at their real size on A4: 7–9 pt text, plain-number axes."""
     return {

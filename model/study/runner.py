@@ -1,7 +1,7 @@
 """Running many simulations: a process pool that stops cleanly on Ctrl-C or SIGTERM.
 
-Every command that runs many replications (studies, and later sweeps, sensitivity analysis and
-calibration) goes through `run_jobs` inside `stop_on_signals`, so an interrupt always means: the
+Studies and sweeps (and so sensitivity, discovery and calibrate --fit, which sweep) run their
+simulations through `run_jobs` inside `stop_on_signals`, so an interrupt always means: the
 first signal cancels pending work, stops the workers and raises `Interrupted`; a second one kills
 every child process and exits at once. Worker errors come back as one-line `StudyFailed`.
 """
@@ -22,7 +22,7 @@ from typing import Any
 import psutil
 from tqdm import tqdm
 
-from .errors import InputError
+from ..errors import InputError
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 

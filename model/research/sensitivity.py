@@ -1,6 +1,6 @@
 """Global sensitivity analysis of a sweep: SALib's Morris screening and Sobol indices.
 
-The sweep (model.sweep) ran a Morris or Sobol design drawn by model.design; this module turns
+The sweep (model.research.sweep) ran a Morris or Sobol design drawn by model.study.design; this module turns
 its runs into SALib's arrays (`to_salib`), asks SALib for the indices (`indices`) and tabulates
 them per outcome and parameter (`analyse`), with a figure (`figure`). The outcome of a design
 point is the mean over its replications of the final-month value of a metric (runs.parquet).
@@ -28,10 +28,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .design import MORRIS_LEVELS
-from .errors import InputError
-from .metrics import METRIC_NAMES
-from .parameters import PARAMETERS
+from ..errors import InputError
+from ..metrics import METRIC_NAMES
+from ..parameters import PARAMETERS
+from ..study.design import MORRIS_LEVELS
+from ..study.seeds import DEFAULT_SEED, stream_seed
 
 METHODS = ("morris", "sobol")
 INDEX_COLUMNS = {"morris": ("mu_star", "mu_star_conf", "sigma", "mu"),
@@ -42,7 +43,6 @@ INDEX_COLUMNS = {"morris": ("mu_star", "mu_star_conf", "sigma", "mu"),
 DEFAULT_SAMPLES = {"morris": 10, "sobol": 64}
 RESAMPLES = 100              # bootstrap resamples behind the confidence intervals (SALib's default)
 CONF_LEVEL = 0.95            # confidence level of mu_star_conf, S1_conf and ST_conf
-ANALYSIS_STREAM = 2          # SeedSequence spawn key of the analyses (design: 1; replications: (r,))
 # The outcomes the figure shows when none is named: one per group of the evaluation index.
 HEADLINE = ("admin_share", "requests_resolved_share", "satisfaction", "trust", "turnout", "department_cost")
 TOP_PARAMETERS = 8           # parameters shown per outcome in the figure
@@ -66,15 +66,9 @@ def word(key: str, lang: str, **fields) -> str:
     return (zh if lang == "zh" else en).format(**fields)
 
 
-def analysis_seed(master_seed: int, which: int = 0) -> int:
-    """A seed for an analysis' own random draws (bootstrap, forests), its own stream of the master seed."""
-    seq = np.random.SeedSequence(master_seed, spawn_key=(ANALYSIS_STREAM, which))
-    return int(seq.generate_state(1, dtype=np.uint32)[0])
-
-
 def indices(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int | None = None) -> dict[str, np.ndarray]:
     """SALib's indices of one outcome: Morris (the design's MORRIS_LEVELS) -> mu_star,
-    mu_star_conf, sigma, mu; Sobol (first and total order, as model.design samples it) -> S1,
+    mu_star_conf, sigma, mu; Sobol (first and total order, as model.study.design samples it) -> S1,
     S1_conf, ST, ST_conf. One array per index, one value per parameter of ``problem``."""
     Y = np.asarray(Y, dtype=float)
     if method in METHODS and Y.size and np.ptp(Y) == 0:
@@ -174,7 +168,7 @@ def to_salib(result, outcome: str, scenario: str | None = None) -> tuple[dict, n
     return a.problem, a.X, a.Y
 
 
-def analyse(result, method: str | None = None, outcomes: list[str] | None = None, master_seed: int = 0,
+def analyse(result, method: str | None = None, outcomes: list[str] | None = None, master_seed: int = DEFAULT_SEED,
             scenario: str | None = None) -> pd.DataFrame:
     """Sensitivity indices of a sweep: one row per outcome and parameter, columns ``outcome,
     parameter``, the method's index columns (INDEX_COLUMNS), ``trajectories`` (Morris) or
@@ -200,7 +194,7 @@ def analyse(result, method: str | None = None, outcomes: list[str] | None = None
         if a.kept == 0:
             found = {c: np.full(len(names), np.nan) for c in INDEX_COLUMNS[method]}
         else:
-            found = indices(method, a.problem, a.X, a.Y, seed=analysis_seed(master_seed, i))
+            found = indices(method, a.problem, a.X, a.Y, seed=stream_seed(master_seed, "sensitivity", i))
         frames.append(pd.DataFrame({"outcome": outcome, "parameter": names, **found, count: a.kept}))
     table = pd.concat(frames, ignore_index=True)
     table["label_en"] = [PARAMETERS[n].label_en for n in table["parameter"]]
@@ -219,15 +213,15 @@ def dropped_trajectories(result, scenario: str | None = None) -> tuple[int, int]
 
 # ---------------------------------------------------------------------------------------- figure
 def _parameter_label(name: str, lang: str) -> str:
-    p = PARAMETERS[name]
-    return (p.label_zh if lang == "zh" else p.label_en) or name
+    param = PARAMETERS[name]
+    return (param.label_zh if lang == "zh" else param.label_en) or name
 
 
 def figure(table: pd.DataFrame, method: str, outcomes: list[str] | None = None, lang: str = "en") -> Figure:
     """One panel per outcome (HEADLINE by default), its TOP_PARAMETERS parameters as horizontal
     bars: Morris mu_star with its confidence interval; Sobol S1 and ST with theirs."""
-    from .figures import A4_WIDTH_IN, COLOURS, _plain_number, _title, _wrap, style
-    from .i18n import check_lang, metric_factor, metric_unit
+    from ..report.figures import A4_WIDTH_IN, COLOURS, _plain_number, _title, _wrap, style
+    from ..report.i18n import check_lang, metric_factor, metric_unit
     check_lang(lang)
     panels = shown(table, outcomes)
     cols = 2

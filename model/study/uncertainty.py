@@ -7,7 +7,7 @@ replication r runs with the same (seed, parameter set) pair, so paired compariso
 the spread over replications covers seeds and parameters. Two sources:
 
 * ``plausible``: a Latin hypercube over every ``uncertainty`` parameter at its plausible range
-  (``model.design``), point r for replication r;
+  (``model.study.design``), point r for replication r;
 * ``posterior``: rows of the ``accepted.csv`` written by ``run.py calibrate --fit`` (header:
   registry parameter names; one accepted parameter set per row), drawn from the master seed,
   without replacement unless the file has fewer rows than there are replications (then in
@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .parameters import PARAMETERS, check_value, coerce
+from ..errors import InputError
+from ..parameters import PARAMETERS, check_value, coerce
+from .seeds import stream
 
 SOURCES = ("plausible", "posterior")
 POSTERIOR_FILE = "accepted.csv"      # what `run.py calibrate --fit` writes
-POSTERIOR_STREAM = 2                 # SeedSequence spawn key of the posterior draw (design.DESIGN_STREAM is 1)
 FIT_HINT = "run `run.py calibrate --fit` first"
 
 
@@ -99,11 +99,11 @@ def read_posterior(path: Path) -> pd.DataFrame:
         raise InputError(source, "rows", f"at least one accepted parameter set ({FIT_HINT})")
     seen = set()
     for column in frame.columns:
-        p = PARAMETERS.get(column)
-        if p is None:
+        param = PARAMETERS.get(column)
+        if param is None:
             raise InputError(source, f"column {column}", "a parameter name from `run.py params`", column)
-        if p.kind not in (int, float) or p.choices:
-            raise InputError(source, f"column {column}", f"a numeric parameter ({column} is {p.expected()})",
+        if param.kind not in (int, float) or param.choices:
+            raise InputError(source, f"column {column}", f"a numeric parameter ({column} is {param.expected()})",
                              column)
         if column in seen:
             raise InputError(source, f"column {column}", "each parameter once", column)
@@ -111,7 +111,7 @@ def read_posterior(path: Path) -> pd.DataFrame:
         values = pd.to_numeric(frame[column], errors="coerce")
         for row, (raw, value) in enumerate(zip(frame[column], values, strict=True)):
             if pd.isna(value) or check_value(column, float(value)) is not None:
-                raise InputError(source, f"column {column} (row {row + 1})", p.expected(), raw)
+                raise InputError(source, f"column {column} (row {row + 1})", param.expected(), raw)
         frame[column] = values
     return frame.reset_index(drop=True)
 
@@ -122,7 +122,7 @@ def posterior_sets(path: str | Path | None, replications: int, master_seed: int)
     before any is used again (shuffled rounds), so the posterior is weighed evenly."""
     file = posterior_path(path)
     frame = read_posterior(file)
-    rng = np.random.default_rng(np.random.SeedSequence(master_seed, spawn_key=(POSTERIOR_STREAM, 0)))
+    rng = np.random.default_rng(stream(master_seed, "posterior"))
     rounds = -(-replications // len(frame))
     rows = np.concatenate([rng.permutation(len(frame)) for _ in range(rounds)])[:replications]
     sets = tuple({c: coerce(c, frame.at[int(i), c]) for c in frame.columns} for i in rows)

@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import InputError
-from .governance import GovernanceModel
-from .metrics import METRIC_BY_NAME, METRIC_NAMES
-from .runner import run_jobs
-from .scenario import (
+from ..errors import InputError
+from ..governance import GovernanceModel
+from ..metrics import METRIC_BY_NAME, METRIC_NAMES
+from ..scenario import (
     BASE_BYTES,
     Scenario,
     check_memory,
@@ -27,23 +26,14 @@ from .scenario import (
     simulated_residents,
     validate_parameters,
 )
+from .runner import run_jobs
+from .seeds import DEFAULT_SEED, replication_seeds
 from .store import ResultStore
 from .uncertainty import ParameterSets
 
-DEFAULT_SEED = 20021        # the master seed of the API and the command line
 # The band of the spread across replications (a prediction band): 5th to 95th percentile. Not the
 # interval of the mean, which narrows with more replications; this one does not.
 BAND_QUANTILES = (0.05, 0.95)
-
-
-def replication_seeds(master_seed: int, replications: int) -> list[int]:
-    """Independent per-replication seeds derived from one master seed (NumPy SeedSequence).
-
-    Replication r gets the same seed in every scenario (common random numbers), so
-    scenario differences are not drowned by seed noise.
-    """
-    children = np.random.SeedSequence(master_seed).spawn(replications)
-    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
 
 
 def run_replication(scenario: Scenario, replication: int, seed: int, steps: int,
@@ -133,13 +123,13 @@ def run_study(scenarios: list[Scenario], replications: int = 5, steps: int = 120
     """Run every scenario x replication; results are identical serial or parallel.
 
     With ``parameter_sets`` (one dict of parameter values per replication, or a
-    ``model.uncertainty.ParameterSets``), replication r of every scenario runs with
+    ``model.study.uncertainty.ParameterSets``), replication r of every scenario runs with
     ``parameter_sets[r]`` on top of ``overrides`` and the scenario, and with the same seed: the
     pairs stay paired. The time series then carry a ``parameter_set`` column (the draw).
 
     With a ``store``, each replication is saved as it finishes and one saved by an earlier,
     interrupted run of the same study is reused instead of run again. Interrupts and worker
-    failures are handled by model.runner (hold runner.stop_on_signals around the call).
+    failures are handled by model.study.runner (hold runner.stop_on_signals around the call).
     """
     workers = max(1, workers if workers and workers > 0 else os.cpu_count() or 1)
     check_study(scenarios, replications, steps, workers, overrides, parameter_sets=parameter_sets)

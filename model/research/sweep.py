@@ -6,7 +6,7 @@ point and strategy (common random numbers, so differences between points and str
 not seed noise). A run that raises is recorded with ``status = "failed"`` and its error, and the
 sweep goes on.
 
-Fault handling is the study's (model.runner, model.store): finished runs are written in small
+Fault handling is the study's (model.study.runner, model.study.store): finished runs are written in small
 Parquet parts under ``parts/`` as they come in, each part atomically, the runs table of a part
 after its time series, so a part in ``parts/runs-*`` means its runs are complete. The same command
 into the same folder resumes: runs already in a part are not run again. The final
@@ -28,14 +28,14 @@ from typing import Any
 
 import pandas as pd
 
-from .design import Design
-from .errors import InputError
-from .experiment import replication_seeds
-from .governance import GovernanceModel
-from .metrics import METRIC_NAMES
-from .runner import run_jobs
-from .scenario import Scenario, check_run_length, check_unique_names, validate_parameters
-from .store import PARTS, ResultStore
+from ..errors import InputError
+from ..governance import GovernanceModel
+from ..metrics import METRIC_NAMES
+from ..scenario import Scenario, check_run_length, check_unique_names, validate_parameters
+from ..study.design import Design
+from ..study.runner import run_jobs
+from ..study.seeds import DEFAULT_SEED, replication_seeds
+from ..study.store import PARTS, ResultStore, require_complete
 
 RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
@@ -200,7 +200,7 @@ def read_parts(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 @contextmanager
 def executor_for(scheduler: str | None):
     """A Dask distributed executor for ``tcp://HOST:PORT`` (or a dask ``Client``/``LocalCluster``
-    address), else None (the local process pool of model.runner)."""
+    address), else None (the local process pool of model.study.runner)."""
     if not scheduler:
         yield None
         return
@@ -221,7 +221,7 @@ def executor_for(scheduler: str | None):
 
 
 def run_sweep(design: Design, scenarios: list[Scenario], replications: int = 1, steps: int = 120,
-              master_seed: int = 20021, workers: int | None = None, *, store: ResultStore | None = None,
+              master_seed: int = DEFAULT_SEED, workers: int | None = None, *, store: ResultStore | None = None,
               executor: Executor | None = None, progress: bool = True,
               on_part: Callable[[int], None] | None = None) -> SweepResult:
     """Run every point x scenario x replication; the same tables serial, on a pool or on Dask.
@@ -270,6 +270,5 @@ def write_final(store: ResultStore, result: SweepResult) -> None:
 
 def load_sweep(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """runs.parquet and timeseries.parquet of a complete sweep folder."""
-    from .store import require_complete
     require_complete(Path(folder))
     return pd.read_parquet(Path(folder) / RUNS), pd.read_parquet(Path(folder) / TIMESERIES)

@@ -2,16 +2,16 @@
 
 Replication k of every scenario runs with the same seed, so the per-replication difference
 scenario − reference removes most of the seed noise; its Student-t interval is much narrower than
-comparing two per-scenario intervals. The command line calls::
+comparing two per-scenario intervals. ``model.report.document.write_reports`` calls::
 
-    from model.comparison import paired_differences
+    from model.study.comparison import paired_differences
     diffs = paired_differences(result.timeseries, reference="baseline")
     if not diffs.empty:
         diffs.to_csv(out / "differences.csv", index=False, float_format="%.6g")
 
-and passes ``diffs`` on to ``model.report.write_reports``.
+and passes ``diffs`` on to the report it writes.
 
-With parameter uncertainty (``model.uncertainty``), replication k of every scenario also has the
+With parameter uncertainty (``model.study.uncertainty``), replication k of every scenario also has the
 same parameter set, so a pair differs only in the scenario. Whether a conclusion ("the reform
 lowers the administrative share") holds across the band is then read from the pairs themselves:
 ``same_sign_share`` is the share of pairs whose difference has the sign of the mean difference,
@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .i18n import NOT_YET_HELD
-from .metrics import METRIC_NAMES
+from ..metrics import METRIC_NAMES
+from ..report.i18n import NOT_YET_HELD
 
 COLUMNS = ["scenario", "metric", "step", "mean_difference", "ci_low", "ci_high", "replications",
            "same_sign_share", "robust"]

@@ -1,0 +1,5 @@
+"""``python -m model.cli``: the command line."""
+
+from . import entry
+
+entry()

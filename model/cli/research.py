@@ -1,0 +1,192 @@
+"""The research commands: sweep, sensitivity, discover and calibrate (with or without --fit).
+
+The four that sweep share one course (:func:`swept`): the scenarios with --scale applied, the
+design checked against them before any folder is made, the locked results folder, the sweep into
+it; each then analyses the sweep and writes its own files before the folder is marked complete.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..study.seeds import DEFAULT_SEED
+from .parser import DEFAULT_STEPS
+from .study import check_scale, git_commit, versions
+
+
+@dataclass
+class Swept:
+    """An open research folder (``store``) holding a finished sweep (``result``)."""
+    store: object
+    result: object
+    started: float
+
+    def failed(self) -> int:
+        return int((self.result.runs["status"] != "ok").sum())
+
+
+@contextmanager
+def swept(command: str, label: str, design, scenarios, args, describe_as: str | None = None,
+          **described) -> Iterator[Swept]:
+    """Check the plan, open the results folder (--out, or one named after ``command`` and
+    ``label``) and run the sweep into it; the caller analyses it and calls ``finish``."""
+    from model.research.folder import describe, results_folder, sweep_into
+    from model.research.sweep import plan
+    plan(design, scenarios, args.replications, args.steps, args.seed)     # bad input before any folder is made
+    out = research_folder(command, scenarios, args, label)
+    description = describe(describe_as or command, design, scenarios, args.replications, args.steps, args.seed,
+                           **described)
+    started = time.time()
+    with results_folder(out, description, args.overwrite, versions=versions(), git_commit=git_commit()) as store:
+        result = sweep_into(store, design, scenarios, args.replications, args.steps, args.seed, args.workers,
+                            args.scheduler)
+        yield Swept(store, result, started)
+
+
+def cmd_calibrate_fit(args) -> Path:
+    """calibrate --fit: the LHS sweep through the scenarios the checks read, then model.research.fitting."""
+    from model.research.calibration import CHECKS
+    from model.research.fitting import analyse, patterns_within, scenarios_read, write_fit
+    from model.research.folder import finish
+    from model.study.design import factors_from, make_design
+    every = {s.name: s for s in research_scenarios(scenarios_read(CHECKS), [], args)}
+    patterns = patterns_within(args.steps, CHECKS, every)
+    scenarios = [every[name] for name in scenarios_read(patterns)]
+    design = make_design("lhs", factors_from(args.vary), args.samples, args.seed)
+    with swept("calibrate", "fit", design, scenarios, args, describe_as="calibrate --fit", accept=args.accept,
+               patterns=[[c.key, c.measure, c.low, c.high] for c in patterns]) as run:
+        fit = analyse(run.result, patterns, args.accept)
+        write_fit(run.store, fit, len(design.points), args.replications, args.steps)
+        finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed(),
+               accepted=len(fit.accepted), rule=fit.rule, identified=fit.identified)
+    print(f"Accepted {len(fit.accepted)} of {len(design.points)} parameter set(s) ({fit.rule}); "
+          f"identified {len(fit.identified)} of {len(design.factors)} parameter(s)"
+          + (f": {', '.join(fit.identified)}" if fit.identified else "")
+          + f"; {len(fit.informed)} inform(s) some pattern's value"
+          + (f": {', '.join(fit.informed)}" if fit.informed else ""))
+    print(f"Done in {time.time() - run.started:.1f} s. Open {run.store.folder / 'fit_report.md'}", file=sys.stderr)
+    return run.store.folder
+
+
+def cmd_calibrate(replications: int, seed: int) -> None:
+    from model.research.calibration import calibrate
+    table = calibrate(replications, seed)
+    for r in table.itertuples():
+        verdict = "ok " if r.in_range else "OFF"
+        print(f"{verdict} {r.key:5s} {r.mean:8.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]  target {r.target:12s} "
+              f"{r.measure}  ({r.fact})")
+
+
+def research_scenarios(names: list[str], default: list[str], args) -> list:
+    """The scenarios a research command crosses with its design, with --scale applied."""
+    from dataclasses import replace
+
+    from model.errors import InputError
+    from model.scenario import load_scenario
+    scenarios = [load_scenario(s) for s in (names or default)]
+    files = [str(Path(s.path).resolve()) for s in scenarios if s.path]
+    if len(set(files)) != len(files):
+        raise InputError("command line", "SCENARIO", "each scenario once", ", ".join(s.name for s in scenarios))
+    scale = check_scale(scenarios, args.scale)
+    return [replace(s, parameters={**s.parameters, **scale}) for s in scenarios] if scale else scenarios
+
+
+def research_folder(command: str, scenarios, args, method: str) -> Path:
+    """--out, or results/<command>_<method>_<scenarios>_n<samples>[_options]."""
+    if args.out is not None:
+        return Path(args.out)
+    names = "+".join(s.name for s in scenarios) if len(scenarios) <= 3 else f"{len(scenarios)}_scenarios"
+    parts = [command, method, names, f"n{args.samples}"]
+    for option, value, default in (("steps", args.steps, DEFAULT_STEPS), ("reps", args.replications, 1),
+                                   ("seed", args.seed, DEFAULT_SEED), ("scale", args.scale, None)):
+        if value != default:
+            parts.append(f"{option}-{value:g}" if isinstance(value, float) else f"{option}-{value}")
+    if args.vary:
+        parts.append(f"vary-{len(args.vary)}")
+    return Path.cwd() / "results" / "_".join(parts)
+
+
+def cmd_sweep(args) -> Path:
+    from model.research.folder import finish
+    from model.study.design import factors_from, make_design
+    scenarios = research_scenarios(args.scenarios, ["baseline"], args)
+    design = make_design(args.design, factors_from(args.vary), args.samples, args.seed)
+    with swept("sweep", args.design, design, scenarios, args) as run:
+        finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed())
+    print(f"Done in {time.time() - run.started:.1f} s: {run.store.folder / 'runs.parquet'}", file=sys.stderr)
+    return run.store.folder
+
+
+def cmd_sensitivity(args) -> Path:
+    from model.report.figures import save
+    from model.research.folder import finish
+    from model.research.sensitivity import (
+        DEFAULT_SAMPLES,
+        analyse,
+        check_outcomes,
+        dropped_trajectories,
+        figure,
+        report,
+    )
+    from model.study.design import factors_from, make_design
+    args.samples = args.samples or DEFAULT_SAMPLES[args.method]
+    outcomes = check_outcomes(args.outcomes)
+    scenarios = research_scenarios([args.scenario], ["baseline"], args)
+    design = make_design(args.method, factors_from(args.vary), args.samples, args.seed)
+    with swept("sensitivity", args.method, design, scenarios, args, outcomes=outcomes, lang=args.lang) as run:
+        table = analyse(run.result, args.method, outcomes, args.seed)
+        run.store.write("sensitivity.csv", lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+        run.store.write("sensitivity.png", lambda p: save(figure(table, args.method, args.outcomes, args.lang), p))
+        dropped = dropped_trajectories(run.result) if args.method == "morris" else None
+        finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed(),
+               dropped_trajectories=dropped[0] if dropped else 0)
+    report(table, args.method, args.outcomes, dropped)
+    print(f"Done in {time.time() - run.started:.1f} s: {run.store.folder / 'sensitivity.csv'}", file=sys.stderr)
+    return run.store.folder
+
+
+def cmd_discover(args) -> Path:
+    from model.report.figures import save
+    from model.research.discovery import (
+        DEFAULT_DENSITY,
+        DEFAULT_SAMPLES,
+        box_figure,
+        discover,
+        summary,
+        tradeoff_figure,
+    )
+    from model.research.folder import finish
+    from model.research.sensitivity import check_outcomes
+    from model.study.design import factors_from, make_design
+    args.samples = args.samples or DEFAULT_SAMPLES
+    density = args.density or DEFAULT_DENSITY
+    check_outcomes([args.outcome], field="--outcome")
+    scenarios = research_scenarios([args.scenario], ["baseline"], args)
+    design = make_design("lhs", factors_from(args.vary), args.samples, args.seed)
+    with swept("discover", args.outcome, design, scenarios, args, outcome=args.outcome, threshold=args.threshold,
+               miss=args.miss, density=density, lang=args.lang) as run:
+        store, result = run.store, run.result
+        found = discover(result, args.outcome, args.threshold, args.miss, density, args.seed)
+        store.write("prim_boxes.csv", lambda p: found.box.to_csv(p, index=False, float_format="%.6g"))
+        if found.message is None:
+            store.write("feature_scores.csv", lambda p: found.scores.to_csv(p, index=False, float_format="%.6g"))
+            store.write("prim_tradeoff.png", lambda p: save(tradeoff_figure(found, args.lang), p))
+            store.write("prim_box.png", lambda p: save(box_figure(found, args.lang), p))
+        store.write_text("discovery.md", summary(found, scenarios[0].name, len(result.runs), len(design.factors),
+                                                 args.steps, args.replications))
+        finish(store, run.started, runs=len(result.runs), failed=found.failed, cases=found.cases,
+               misses=found.misses, box=found.stats)
+    if found.message:
+        print(found.message, file=sys.stderr)
+    else:
+        s = found.stats
+        print(f"{found.misses} of {found.cases} run(s) miss; PRIM box {found.chosen}: coverage {s['coverage']:.0%}, "
+              f"density {s['density']:.0%}, mass {s['mass']:.0%}, restricting "
+              + (", ".join(found.box["parameter"]) or "nothing"), file=sys.stderr)
+    print(f"Done in {time.time() - run.started:.1f} s: {store.folder / 'discovery.md'}", file=sys.stderr)
+    return store.folder

@@ -1,0 +1,184 @@
+"""The study commands: run (and the default study), status, list and params."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from ..study.seeds import DEFAULT_SEED
+from .parser import DEFAULT_REPLICATIONS, DEFAULT_STEPS
+
+ROOT = Path(__file__).resolve().parents[2]   # the source checkout, for the git commit
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for pkg in ("shequ", "mesa", "numpy", "pandas", "scipy", "matplotlib", "networkx", "tqdm"):
+        try:
+            found[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            found[pkg] = "not installed"
+    return found
+
+
+def study_folder_name(name: str, args) -> str:
+    """The default output folder: the study name plus every option that changes the results and
+    differs from its default, so two different commands never share a folder."""
+    parts = [name]
+    options = (("steps", args.steps, DEFAULT_STEPS), ("reps", args.replications, DEFAULT_REPLICATIONS),
+               ("seed", args.seed, DEFAULT_SEED), ("scale", args.scale, None),
+               ("params", getattr(args, "parameter_uncertainty", None), None))
+    for option, value, default in options:
+        if value != default:
+            parts.append(f"{option}-{value:g}" if isinstance(value, float) else f"{option}-{value}")
+    return "_".join(parts)
+
+
+def study_description(scenarios, args, overrides, parameter_sets=None) -> dict:
+    """What determines the results, for the study fingerprint (not titles, paths or workers);
+    with parameter uncertainty, every replication's parameter set too."""
+    description = {
+        "model": versions().get("shequ"),
+        "steps": args.steps, "replications": args.replications, "master_seed": args.seed,
+        "scenarios": [{"name": s.name, "parameters": {**s.parameters, **(overrides or {})},
+                       "reforms": s.as_dict()["reforms"]} for s in scenarios],
+    }
+    if parameter_sets is not None:
+        description["parameter_uncertainty"] = {k: v for k, v in parameter_sets.describe().items() if k != "file"}
+    return description
+
+
+def check_scale(scenarios, scale: float | None) -> dict | None:
+    """--scale overrides every scenario's scale; a value too small for one of them is the
+    command line's fault, and is reported as such."""
+    if scale is None:
+        return None
+    from model.errors import InputError
+    from model.scenario import validate_parameters
+    for s in scenarios:
+        try:
+            validate_parameters({**s.parameters, "scale": scale}, source=s.path or s.name, prefix="")
+        except InputError as exc:
+            raise InputError("command line", "--scale", f"{exc.expected} (scenario {s.name} has "
+                             f"residents_per_community = {s.parameters['residents_per_community']})", scale) from None
+    return {"scale": scale}
+
+
+def run_and_write(scenarios, name: str, args) -> Path:
+    """Run the study into its results folder: locked, resumable, every file written atomically,
+    manifest status running -> complete (or interrupted / failed)."""
+    from model.report.document import write_reports
+    from model.research.folder import results_folder
+    from model.scenario import check_unique_names
+    from model.study.experiment import check_study, run_study
+    from model.study.uncertainty import parameter_sets
+
+    check_unique_names(scenarios)
+    overrides = check_scale(scenarios, args.scale)
+    workers = args.workers or os.cpu_count() or 1
+    sets = parameter_sets(getattr(args, "parameter_uncertainty", None), args.replications, args.seed,
+                          getattr(args, "posterior", None))
+    check_study(scenarios, args.replications, args.steps, workers, overrides, source="command line",
+                parameter_sets=sets)
+    out = Path(args.out if args.out is not None else Path.cwd() / "results" / study_folder_name(name, args))
+    out = out.resolve()
+    total = len(scenarios) * args.replications
+
+    def kept(store) -> str:
+        return f"{store.stored_replications()} of {total} replication(s) stored"
+
+    started = time.time()
+    manifest = dict(
+        study=name, git_commit=git_commit(), versions=versions(), steps=args.steps,
+        replications=args.replications, master_seed=args.seed, overrides=overrides or {},
+        scenarios=[{**s.as_dict(), "parameters": {**s.parameters, **(overrides or {})}} for s in scenarios],
+        **({"parameter_uncertainty": {"source": sets.source, "file": sets.file, "draws": list(sets.draws),
+                                      "parameters": len(sets.names), "values": "parameter_sets.csv"}} if sets else {}))
+    with results_folder(out, study_description(scenarios, args, overrides, sets), args.overwrite, kept=kept,
+                        **manifest) as store:
+        reused = store.stored_replications()
+        print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), {args.steps} months"
+              + (f", each replication with its own {sets.source} parameter set" if sets else "")
+              + (f" ({reused} stored replication(s) reused)" if reused else "") + f" -> {out}",
+              file=sys.stderr)
+        result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
+                           store=store, parameter_sets=sets)
+        summary = result.summary()
+        csv = {"index": False, "float_format": "%.6g"}
+        store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
+        store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
+        store.write("summary.csv", lambda p: summary.to_csv(p, **csv))
+        if sets is not None:
+            table = sets.table(result.seeds)
+            store.write("parameter_sets.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
+        scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
+        # figures, differences.csv, report.md and report.html, drawn aside and moved in one by one
+        with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as aside:
+            drawn = write_reports(Path(aside), scenarios, result.timeseries, summary, steps=args.steps,
+                                  replications=args.replications, master_seed=args.seed, scale=scale,
+                                  lang=args.lang, uncertainty=sets.source if sets else "seeds")
+            for file_name, path in drawn.items():
+                store.write(file_name, lambda p, path=path: shutil.copyfile(path, p))
+        store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
+    print(f"Done in {time.time() - started:.1f} s. Open {out / 'report.md'}", file=sys.stderr)
+    return out
+
+
+def cmd_status(folder: Path) -> int:
+    """Say whether a folder holds complete results; summarise them only if it does."""
+    from model.study.store import read_manifest, require_complete
+    manifest = read_manifest(folder)
+    if manifest is not None and manifest.get("status") not in (None, "complete"):
+        from model.study.store import REPLICATIONS
+        stored = len(list((folder / REPLICATIONS).glob("*.pkl"))) if (folder / REPLICATIONS).is_dir() else 0
+        total = len(manifest.get("scenarios", [])) * int(manifest.get("replications", 0))
+        print(f"{folder}: {manifest['status']}, not results: {stored} of {total} replication(s) stored; "
+              f"run its command again to finish it: {' '.join(manifest.get('command', []))}")
+        return 1
+    manifest = require_complete(folder)
+    print(f"{folder}: complete: study {manifest.get('study')}, {len(manifest.get('scenarios', []))} scenario(s) x "
+          f"{manifest.get('replications')} replication(s), {manifest.get('steps')} months, master seed "
+          f"{manifest.get('master_seed')}; read report.md")
+    return 0
+
+
+def cmd_list() -> None:
+    from model.scenario import list_scenarios, load_scenario
+    for path in list_scenarios():
+        s = load_scenario(path)
+        print(f"{s.name:28s} {s.title_en}")
+        print(f"{'':28s} {s.title_zh}")
+
+
+def cmd_params(lang: str, markdown: bool = False, as_json: bool = False) -> None:
+    from model.parameters import as_json_records, as_markdown, as_table
+    if markdown:
+        print(as_markdown(), end="")
+        return
+    if as_json:
+        print(json.dumps(as_json_records(), indent=1, ensure_ascii=False))
+        return
+    for row in as_table():
+        label = row["label_en"] if lang == "en" else row["label_zh"]
+        print(f"{row['name']:48s} {row['default']!s:>10s}  {row['unit']:28s} {row['range']:16s} "
+              f"{row['plausible']:16s} {row['role']:11s} {row['source_kind']:10s} {label}")
