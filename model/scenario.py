@@ -10,6 +10,8 @@ A scenario file looks like::
     zh = "..."
     notice_en = "..."
     notice_zh = "..."
+    questions_en = ["...", "..."]   # optional: questions to discuss (the workshop handout)
+    questions_zh = ["...", "..."]
     [parameters]                # optional overrides of base parameters
     residents_per_community = 3000
     [[reforms]]                 # zero or more reforms, each with its start month
@@ -42,7 +44,8 @@ SCENARIO_DIR = _HERE / "scenarios" if (_HERE / "scenarios").is_dir() else _HERE.
 # Chinese characters are allowed too, so a workshop can name a file 我的情景.toml.
 NAME_PATTERN = re.compile(r"^[a-z0-9\u3400-\u9fff][a-z0-9_\-\u3400-\u9fff]{0,63}$")
 TOP_KEYS = {"name", "title_en", "title_zh", "about", "parameters", "reforms"}
-ABOUT_KEYS = {"en", "zh", "notice_en", "notice_zh"}
+ABOUT_KEYS = {"en", "zh", "notice_en", "notice_zh", "questions_en", "questions_zh"}
+QUESTION_KEYS = {"questions_en", "questions_zh"}   # lists of strings; the other about keys are strings
 MAX_START_MONTH = 1200
 
 
@@ -67,7 +70,7 @@ class Scenario:
     reforms: list[Reform] = field(default_factory=list)
     title_en: str = ""
     title_zh: str = ""
-    about: dict[str, str] = field(default_factory=dict)
+    about: dict[str, str | list[str]] = field(default_factory=dict)
     path: str | None = None
 
     def __post_init__(self):
@@ -191,7 +194,10 @@ def scenario_from_dict(data: dict[str, Any], source: str, default_name: str) -> 
     for key, value in about.items():
         if key not in ABOUT_KEYS:
             raise InputError(source, f"about.{key}", "one of " + ", ".join(sorted(ABOUT_KEYS)), key)
-        if not isinstance(value, str):
+        if key in QUESTION_KEYS:
+            if not isinstance(value, list) or not all(isinstance(q, str) and q.strip() for q in value):
+                raise InputError(source, f"about.{key}", "an array of non-empty strings", value)
+        elif not isinstance(value, str):
             raise InputError(source, f"about.{key}", "a string", value)
     overrides = data.get("parameters", {})
     if not isinstance(overrides, dict):

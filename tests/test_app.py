@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import pytest
 
 from model import GovernanceModel, load_scenario
 from model.app import handout
-from model.app.figures import colour
-from model.app.state import ALL, LEVER_PARAMS, Session, build_scenario, levers_from
+from model.app.figures import chart_option, colour, other_label
+from model.app.i18n import choice_label, param_value, scenario_questions
+from model.app.state import ALL, HORIZON, LEVER_PARAMS, Session, build_scenario, levers_from
 from model.metrics import METRIC_BY_NAME
+from model.parameters import PARAMETERS, reform_defaults
 
 SMALL = {"n_streets": 3, "communities_per_street": 2}
 
@@ -109,8 +113,100 @@ def test_handout_in_the_chosen_language(tmp_path, lang):
     assert (m.label_zh if lang == "zh" else m.label_en) in text
     assert (m.label_en if lang == "zh" else m.label_zh) not in text
     run, base = s.district()["admin_share"].iloc[-1], s.district(baseline=True)["admin_share"].iloc[-1]
-    assert f"{run - base:+.3g}" in text and run < base
+    # shares as %, their change in percentage points, one decimal
+    points = " 个百分点" if lang == "zh" else " pp"
+    assert f"<td>{100 * run:.1f}%</td>" in text and f"<td>{100 * (run - base):+.1f}{points}</td>" in text
+    assert run < base
     assert "data:image/png;base64," in text
+    assert ("一次运行，种子 7" if lang == "zh" else "One run, seed 7") in text
+    for question in scenario_questions(preset, lang):
+        assert html.escape(question) in text
+    assert "True" not in text and "False" not in text
+
+
+def test_handout_settings_in_words_and_a_warning_before_the_reforms(tmp_path):
+    s = session("seed_district_package")
+    s.set_lever("election", on=True, election_mode="household", proxy_voting=True)
+    s.step(3)
+    text = handout.render(s, "zh")
+    assert "居委会产生方式: 户代表直选" in text and "允许委托投票: 是" in text
+    assert "household" not in text and "True" not in text
+    assert "差别尚未出现" in text    # saved before the first reform month
+    s.step(20)
+    assert "差别尚未出现" not in handout.render(s, "zh")
+
+
+def test_every_choice_and_lever_unit_has_words():
+    for p in PARAMETERS.values():
+        for choice in p.choices or ():
+            assert choice_label(choice, "zh") != choice_label(choice, "en")
+    for kind, keys in LEVER_PARAMS.items():
+        for key in keys:
+            for lang in ("zh", "en"):
+                assert param_value(f"{kind}.{key}", reform_defaults(kind)[key], lang)
+    assert param_value("workforce.training", False, "zh") == "否"
+    assert param_value("function_transfer.transfer_share", 0.5, "en") == "50%"
+    assert param_value("burden_reduction.ledgers", 6, "zh") == "6本"
+
+
+def test_compare_with_another_preset_on_the_same_seed():
+    s = session("function_transfer_funded", compare="function_transfer_unfunded")
+    first = min(r.start_month for r in s.preset.reforms)
+    s.step(first)
+    pd.testing.assert_frame_equal(s.district(), s.district(baseline=True))
+    s.run_to(first + 24)
+    assert s.month == first + 24
+    assert s.district()["admin_share"].iloc[-1] != s.district(baseline=True)["admin_share"].iloc[-1]
+    assert other_label(s, "zh") == load_scenario("function_transfer_unfunded").title_zh
+    # the same run as that preset on its own, on the same seed
+    alone = Session("function_transfer_unfunded", seed=7, overrides=SMALL, compare=None)
+    alone.run_to(first + 24)
+    pd.testing.assert_frame_equal(s.district(baseline=True), alone.district())
+    s.set_compare(None)
+    assert s.district(baseline=True).empty and s.month == 0
+
+
+def test_run_to_the_end_and_the_charts_show_the_ten_years():
+    s = session("burden_reduction")
+    s.run_to(HORIZON)
+    assert s.month == HORIZON
+    s.run_to(HORIZON)
+    assert s.month == HORIZON
+    option = chart_option(s, "admin_share", "zh")
+    assert (option["xAxis"]["min"], option["xAxis"]["max"]) == (0, HORIZON)
+    assert (option["yAxis"]["min"], option["yAxis"]["max"]) == (0, 100)   # shares as %, fixed range
+    run = option["series"][0]["data"]
+    assert len(run) == HORIZON and run[-1][1] == pytest.approx(100 * s.district()["admin_share"].iloc[-1], abs=0.01)
+    assert [d["xAxis"] for d in option["series"][0]["markLine"]["data"]] == [24]
+    assert option["series"][1]["name"] == load_scenario("baseline").title_zh
+    assert "max" not in chart_option(s, "cost_per_resolved", "en")["yAxis"]
+
+
+def test_the_map_can_show_12_month_averages():
+    s = session()
+    s.step(20)
+    frame = s.model.community_frame()
+    averaged = s.community_values("requests_resolved_share", window=12)["value"].to_numpy()
+    expected = frame[frame["step"] >= 8].groupby(["street", "community"])["requests_resolved_share"].mean()
+    assert averaged == pytest.approx(expected.to_numpy())
+
+
+def test_the_app_seed_is_the_project_seed():
+    from model.study.seeds import DEFAULT_SEED
+    assert Session("baseline", overrides=SMALL).seed == DEFAULT_SEED
+
+
+def test_use_cjk_sets_matplotlib_globally(monkeypatch):
+    import matplotlib
+
+    from model.report import fonts
+    with matplotlib.rc_context():
+        monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+        before = list(matplotlib.rcParams["font.family"])
+        assert fonts.use_cjk() is None and matplotlib.rcParams["font.family"] == before
+        monkeypatch.setattr(fonts, "cjk_font", lambda: "Noto Sans CJK SC")
+        assert fonts.use_cjk() == "Noto Sans CJK SC"
+        assert matplotlib.rcParams["font.family"][0] == "Noto Sans CJK SC"
 
 
 def test_a_reform_scoped_to_one_street_moves_only_its_colours():
@@ -162,6 +258,40 @@ def test_app_district_overrides_are_parsed():
     assert parse_district("n_streets=3, communities_per_street=4,scale=0.02") == {
         "n_streets": 3, "communities_per_street": 4, "scale": 0.02}
     assert parse_district("") == {}
+
+
+def test_every_scenario_has_questions_and_no_code_names_in_chinese():
+    import re
+
+    from model.scenario import list_scenarios
+    code = re.compile(r"\b(?!communities\.csv)[a-z]+_[a-z_]+\b|\bSF\d+")   # snake_case names, SF codes
+    for path in list_scenarios():
+        s = load_scenario(path.stem)
+        assert len(s.about.get("questions_zh", [])) >= 2 and len(s.about.get("questions_en", [])) >= 2, path.name
+        for key in ("zh", "notice_zh"):
+            assert not code.findall(s.about.get(key, "")), (path.name, key, code.findall(s.about[key]))
+        for question in s.about["questions_zh"]:
+            assert not code.findall(question)
+
+
+@pytest.mark.parametrize("value", ['"one string"', '[1, 2]', '[""]'])
+def test_scenario_questions_must_be_a_list_of_texts(tmp_path, value):
+    from model import InputError
+    path = tmp_path / "q.toml"
+    path.write_text(f'name = "q"\n[about]\nquestions_zh = {value}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="about.questions_zh: expected an array of non-empty strings"):
+        load_scenario(path)
+    path.write_text('name = "q"\n[about]\nquestions_zh = ["为什么？"]\n', encoding="utf-8")
+    assert load_scenario(path).about["questions_zh"] == ["为什么？"]
+
+
+def test_every_metric_unit_is_translated():
+    """The map and the handout show any registry metric: its unit must read in both languages."""
+    from model.metrics import METRICS
+    from model.report.i18n import UNIT_DISPLAY
+    for m in METRICS:
+        assert m.unit in UNIT_DISPLAY, m.name
+        assert UNIT_DISPLAY[m.unit].zh != m.unit or not m.unit.isascii() or m.unit == "%", m.name
 
 
 def test_the_panel_has_a_lever_for_every_reform_kind_and_only_registry_parameters():

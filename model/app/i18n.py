@@ -6,6 +6,8 @@ model.parameters.PARAMETERS, scenario files); this table holds only the app's ow
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..metrics import METRIC_BY_NAME
 from ..parameters import PARAMETERS
 from ..scenario import Scenario
@@ -30,7 +32,30 @@ UI: dict[str, tuple[str, str]] = {   # key -> (zh, en)
     "pause": ("暂停", "Pause"),
     "reset": ("重置", "Reset"),
     "speed": ("播放速度（月/秒）", "Speed (months/second)"),
-    "compare": ("与基准情景对比（同一种子）", "Compare with the baseline (same seed)"),
+    "compare": ("对比情景（同一种子并排运行）", "Compare with (run beside, same seed)"),
+    "compare_none": ("不对比", "Nothing"),
+    "run_to_end": ("直接运行到第 {month} 个月", "Run to month {month} now"),
+    "busy": ("正在计算…", "Working…"),
+    "controls": ("设置与改革措施", "Settings and reform levers"),
+    "map_window": ("按近 12 个月平均着色（更平稳）", "Colour by the 12-month average (calmer)"),
+    "map_latest": ("最新一个月", "latest month"),
+    "map_average": ("近 12 个月平均", "12-month average"),
+    "month_axis": ("月份", "Month"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "one_run": ("一次运行，种子 {seed}：换一个种子，数字会有所不同。",
+                "One run, seed {seed}: another seed gives somewhat different numbers."),
+    "too_early": ("注意：第一项改革从第 {month} 个月开始，目前只运行了 {months} 个月，差别尚未出现。",
+                  "Note: the first reform starts in month {month} and only {months} months have run, "
+                  "so no difference can show yet."),
+    "at_month": ("第 {month} 个月", "month {month}"),
+    "notice": ("注意观察", "What to notice"),
+    "questions": ("讨论题", "Questions to discuss"),
+    "notes": ("笔记", "Notes"),
+    "questions_default": ("改革之后哪些数字变了，哪些没变？为什么？\n"
+                          "如果换成另一项改革或另一个开始月份，你预计会怎样？",
+                          "Which numbers changed after the reform, and which did not? Why?\n"
+                          "What would you expect with another reform or another start month?"),
     "month": ("已运行 {month} 个月", "{month} months run"),
     "not_started": ("尚未运行：点击“运行一个月”或“播放”。", "Not run yet: press Step or Play."),
     "map": ("社区地图（按街道分组）", "District map (communities by street)"),
@@ -59,9 +84,40 @@ UI: dict[str, tuple[str, str]] = {   # key -> (zh, en)
     "metric": ("指标", "Metric"),
     "change": ("变化", "Change"),
     "handout_title": ("工作坊讲义：{title}", "Workshop handout: {title}"),
-    "handout_meta": ("种子 {seed}，运行 {months} 个月，{communities} 个社区", "Seed {seed}, {months} months run, "
-                     "{communities} communities"),
+    "handout_meta": ("共运行 {months} 个月，{communities} 个社区。", "{months} months run, {communities} communities."),
+    "unit": ("单位", "Unit"),
+    "points": (" 个百分点", " pp"),
     "no_baseline": ("（未开启基准对比）", "(baseline comparison was off)"),
+}
+
+# Choice values of registry parameters in words (the registry holds their code names).
+CHOICE_LABELS: dict[str, tuple[str, str]] = {
+    "appointed": ("上级任命", "appointed"),
+    "representative": ("居民代表选举", "elected by resident representatives"),
+    "household": ("户代表直选", "direct election by household representatives"),
+    "resident": ("全体居民直选", "direct election by all residents"),
+    "street": ("街道提名", "nominated by the street office"),
+    "open": ("居民自荐或联名提名", "open nomination by residents"),
+}
+
+# Units of the parameters a trainer sets, as written beside a value ("" for none).
+UNIT_LABELS: dict[str, tuple[str, str]] = {
+    "events/year": ("次/年", "per year"),
+    "flag": ("", ""),
+    "mode": ("", ""),
+    "rule": ("", ""),
+    "index": ("指数", "index"),
+    "inspections/year": ("次/年", "per year"),
+    "ledgers": ("本", "ledgers"),
+    "meetings/month": ("次/月", "per month"),
+    "months": ("个月", "months"),
+    "plaques": ("块", "nameplates"),
+    "ratio to base": ("倍（相对改革前）", "× the pre-reform level"),
+    "requests/1000 residents/month": ("件/千人/月", "per 1,000 residents a month"),
+    "share": ("%", "%"),
+    "tasks/community/month": ("件/社区/月", "per community a month"),
+    "visits/quarter": ("次/季度", "per quarter"),
+    "yuan/task": ("元/件", "yuan per task"),
 }
 
 # Reform kinds by their Chinese and English names (the registry labels parameters, not kinds).
@@ -102,11 +158,49 @@ def param_label(name: str, lang: str) -> str:
     return param.label_zh if lang == "zh" else param.label_en
 
 
+def choice_label(value: str, lang: str) -> str:
+    zh, en = CHOICE_LABELS[value]
+    return zh if lang == "zh" else en
+
+
+def param_unit(name: str, lang: str) -> str:
+    zh, en = UNIT_LABELS[PARAMETERS[name].unit]
+    return zh if lang == "zh" else en
+
+
+def param_value(name: str, value: Any, lang: str) -> str:
+    """A parameter's value in words: 是/否 for a switch, a choice by its label, numbers with their unit."""
+    p = PARAMETERS[name]
+    if p.kind is bool:
+        return t("yes" if value else "no", lang)
+    if p.choices:
+        return choice_label(value, lang)
+    unit = param_unit(name, lang)
+    if unit == "%":
+        return f"{100 * float(value):.0f}%"
+    number = f"{value:d}" if isinstance(value, int) else f"{float(value):.3g}"
+    if not unit:
+        return number
+    return f"{number}{unit}" if lang == "zh" else f"{number} {unit}"
+
+
 def scenario_title(s: Scenario, lang: str) -> str:
     return (s.title_zh if lang == "zh" else s.title_en) or s.name
 
 
+def _paragraph(text: str, lang: str) -> str:
+    """A TOML text block as one paragraph: its hard line breaks joined (Chinese without spaces)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return ("" if lang == "zh" else " ").join(lines)
+
+
 def scenario_about(s: Scenario, lang: str) -> tuple[str, str]:
-    """(what it represents, what to notice) in ``lang``."""
+    """(what it represents, what to notice) in ``lang``, each one paragraph."""
     suffix = "zh" if lang == "zh" else "en"
-    return s.about.get(suffix, "").strip(), s.about.get(f"notice_{suffix}", "").strip()
+    return _paragraph(s.about.get(suffix, ""), lang), _paragraph(s.about.get(f"notice_{suffix}", ""), lang)
+
+
+def scenario_questions(s: Scenario, lang: str) -> list[str]:
+    """The scenario's discussion questions in ``lang`` (general ones when the file has none)."""
+    questions = s.about.get("questions_zh" if lang == "zh" else "questions_en", [])
+    return list(questions) or t("questions_default", lang).split("\n")

@@ -37,7 +37,11 @@ LEVER_PARAMS: dict[str, tuple[str, ...]] = {
 }
 # A district that steps in about 10 ms a month on a laptop.
 APP_OVERRIDES = {"resident_agents": False, "scale": 0.02}
-SERIES_METRICS = ("participation_any", "requests_resolved_share", "admin_share", "trust", "cost_per_resolved")
+# The charts, in reading order: relief (admin share) and its relapse (tasks pushed down) first.
+SERIES_METRICS = ("admin_share", "offloaded_tasks_per_worker", "requests_resolved_share", "participation_any",
+                  "trust", "cost_per_resolved")
+HORIZON = 120     # ten years: the "run to the end" button's month and the charts' fixed time axis
+BASELINE = "baseline"
 ALL = "all"
 Scope = str | frozenset   # ALL, or a frozenset of (street, community-within-street) pairs
 
@@ -80,17 +84,18 @@ def build_scenario(preset: Scenario, levers: dict[str, Lever], scope: Scope = AL
 
 
 class Session:
-    """The trainer's run: a scenario built from the controls and, when comparing, the baseline.
+    """The trainer's run: a scenario built from the controls and, beside it, the scenario it is
+    compared with (the baseline unless the trainer picks another preset, or none).
 
     Both models get the same seed and overrides, so any difference between them comes from
-    the reforms.
+    the reforms. A pilot scope applies to both, so two reforms are compared in the same places.
     """
 
-    def __init__(self, preset: str = "seed_district_package", seed: int = DEFAULT_SEED,
-                 overrides: dict[str, Any] | None = None, compare: bool = True):
+    def __init__(self, preset: str = "burden_reduction", seed: int = DEFAULT_SEED,
+                 overrides: dict[str, Any] | None = None, compare: bool | str | None = BASELINE):
         self.overrides = {**APP_OVERRIDES, **(overrides or {})}
         self.seed = seed
-        self.compare = compare
+        self.compare_with = BASELINE if compare is True else (compare or None)
         self.scope: Scope = ALL
         self.lock = threading.RLock()   # the play loop steps from its own thread
         self.load_preset(preset)
@@ -121,8 +126,25 @@ class Session:
         self.scope = frozenset(current) if current else ALL
 
     @property
+    def compare(self) -> bool:
+        return self.compare_with is not None
+
+    def set_compare(self, name: str | None) -> None:
+        """Compare with the scenario file ``name`` (as written, in the pilot scope), or with nothing."""
+        self.compare_with = name or None
+        self.reset()
+
+    @property
     def scenario(self) -> Scenario:
         return build_scenario(self.preset, self.levers, self.scope)
+
+    @property
+    def other(self) -> Scenario | None:
+        """The scenario run beside, its reforms limited to the pilots like this run's."""
+        if self.compare_with is None:
+            return None
+        other = load_scenario(self.compare_with)
+        return replace(other, reforms=[scoped(r, self.scope) for r in other.reforms])
 
     def reset(self) -> None:
         """New models from the current controls, at month 0, nothing recorded yet."""
@@ -131,8 +153,8 @@ class Session:
 
     def _reset(self) -> None:
         self.model = GovernanceModel(self.scenario, rng=self.seed, overrides=self.overrides)
-        self.baseline = (GovernanceModel(load_scenario("baseline"), rng=self.seed, overrides=self.overrides)
-                         if self.compare else None)
+        other = self.other
+        self.baseline = GovernanceModel(other, rng=self.seed, overrides=self.overrides) if other else None
 
     def step(self, months: int = 1) -> None:
         with self.lock:
@@ -140,6 +162,11 @@ class Session:
                 self.model.step()
                 if self.baseline is not None:
                     self.baseline.step()
+
+    def run_to(self, month: int = HORIZON) -> None:
+        """Step until ``month`` months are recorded (nothing if already there)."""
+        with self.lock:
+            self.step(max(0, month - self.month))
 
     # ------------------------------------------------------------------ what the views read
     @property
@@ -159,11 +186,12 @@ class Session:
         model = self.baseline if baseline else self.model
         return model.district_frame() if model is not None else pd.DataFrame()
 
-    def community_values(self, metric: str) -> pd.DataFrame:
-        """The map: street, community (within street), value and baseline value at the latest month."""
+    def community_values(self, metric: str, window: int = 1) -> pd.DataFrame:
+        """The map: street, community (within street), value and compared value, each the mean over
+        the last ``window`` recorded months (1: the latest month)."""
         frame = pd.DataFrame(list(self.places()), columns=["street", "community"])
-        frame["value"] = self._latest(self.model, metric)
-        frame["baseline"] = self._latest(self.baseline, metric) if self.baseline is not None else np.nan
+        frame["value"] = self._latest(self.model, metric, window)
+        frame["baseline"] = self._latest(self.baseline, metric, window) if self.baseline is not None else np.nan
         return frame
 
     def places(self) -> list[tuple[int, int]]:
@@ -179,11 +207,13 @@ class Session:
         return self.places().index((street, community))
 
     @staticmethod
-    def _latest(model: GovernanceModel, metric: str) -> np.ndarray:
+    def _latest(model: GovernanceModel, metric: str, window: int = 1) -> np.ndarray:
         if not model.months:
             return np.full(len(model.committees), np.nan)
         frame = model.community_frame()
-        return frame.loc[frame["step"] == model.months[-1], metric].to_numpy()
+        recent = frame.loc[frame["step"] > model.months[-1] - window, metric].to_numpy()
+        # rows run month by month, each month listing the communities in model order
+        return recent.reshape(-1, len(model.committees)).mean(axis=0)
 
     def colour_range(self, metric: str) -> tuple[float, float]:
         """Fixed ends of the map's colour scale, so a colour changes only when its value does."""

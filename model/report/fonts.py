@@ -52,3 +52,15 @@ def rc(lang: str) -> dict:
         # ends still resolves its text to these fonts
         return {"font.family": [font, "DejaVu Sans"], "axes.unicode_minus": False}
     return {}
+
+
+def use_cjk() -> str | None:
+    """Let plain matplotlib code (``plt.title("减负")``) show Chinese: sets the global rcParams to a
+    CJK font and returns its name, or changes nothing and returns None when no CJK font is found.
+    Notebooks call it once."""
+    import matplotlib
+
+    font = cjk_font()
+    if font:
+        matplotlib.rcParams.update(rc("zh"))
+    return font

@@ -48,6 +48,7 @@ UNIT_DISPLAY = {
     "tasks": Display(1.0, "tasks", "件", 2),
     "yuan": Display(1.0, "yuan", "元", 0),
     "yuan/month": Display(1e-4, "10,000 yuan/month", "万元/月", 1),
+    "yuan/resident/year": Display(1.0, "yuan per resident a year", "元/人·年", 0),
 }
 
 # Metrics that do not exist before their first event: turnout before any election has been held.
