@@ -87,10 +87,11 @@ def check_scale(scenarios, scale: float | None) -> dict | None:
 def run_and_write(scenarios, name: str, args) -> Path:
     """Run the study into its results folder: locked, resumable, every file written atomically,
     manifest status running -> complete (or interrupted / failed)."""
+    from model.errors import InputError
     from model.report.document import write_reports
     from model.research.folder import results_folder
     from model.scenario import check_unique_names
-    from model.study.experiment import check_study, run_study
+    from model.study.experiment import check_study, run_study, summarise
     from model.study.store import resolve_out
     from model.study.uncertainty import parameter_sets
 
@@ -101,6 +102,13 @@ def run_and_write(scenarios, name: str, args) -> Path:
                           getattr(args, "posterior", None))
     check_study(scenarios, args.replications, args.steps, workers, overrides, source="command line",
                 parameter_sets=sets)
+    at_month, window = getattr(args, "at_month", None), getattr(args, "window", None)
+    if at_month is not None and window is not None:
+        raise InputError("command line", "--at-month", "either --at-month or --window, not both", at_month)
+    for option, month in (("--at-month", at_month), ("--window", window and window[1])):
+        if month is not None and month >= args.steps:
+            raise InputError("command line", option, f"a month below --steps ({args.steps}; months are "
+                             f"0 to {args.steps - 1})", month)
     out = Path(args.out if args.out is not None else Path.cwd() / "results" / study_folder_name(name, args))
     out = resolve_out(out)
     total = len(scenarios) * args.replications
@@ -124,7 +132,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
               file=sys.stderr)
         result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
                            store=store, parameter_sets=sets)
-        summary = result.summary()
+        summary = summarise(result.timeseries, step=at_month, window=window)
         csv = {"index": False, "float_format": "%.6g"}
         store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
         store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
@@ -137,7 +145,8 @@ def run_and_write(scenarios, name: str, args) -> Path:
         with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as aside:
             drawn = write_reports(Path(aside), scenarios, result.timeseries, summary, steps=args.steps,
                                   replications=args.replications, master_seed=args.seed, scale=scale,
-                                  lang=args.lang, uncertainty=sets.source if sets else "seeds")
+                                  lang=args.lang, uncertainty=sets.source if sets else "seeds",
+                                  step=at_month, window=window)
             for file_name, path in drawn.items():
                 store.write(file_name, lambda p, path=path: shutil.copyfile(path, p))
         store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)

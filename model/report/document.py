@@ -29,8 +29,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..scenario import Scenario
-from ..study.comparison import ROBUST_SHARE, paired_differences
-from .figures import KEY_METRICS, plot_final, plot_timeseries
+from ..study.comparison import MIN_PAIRS, ROBUST_SHARE, differences_over_time, paired_differences
+from .figures import KEY_METRICS, plot_differences, plot_final, plot_timeseries
 from .i18n import (
     BAND_SOURCES,
     NOT_YET_HELD,
@@ -47,7 +47,9 @@ from .i18n import (
 __all__ = ["KEY_METRICS", "plot_final", "plot_timeseries", "write_html_report", "write_report", "write_reports"]
 
 FIGURES = (("timeseries.png", "over_time", "Key metrics over time"),
-           ("final_comparison.png", "final", "Final-month comparison"))
+           ("final_comparison.png", "final", "Final-month comparison"),
+           ("differences_over_time.png", "differences_over_time", "Paired differences over time"))
+CAPTIONS = {"over_time": "over_time_caption", "differences_over_time": "differences_over_time_caption"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
@@ -119,11 +121,20 @@ def _robust_rows(differences: pd.DataFrame, names: list[str], lang: str, uncerta
             if _is_nan(r["mean_difference"]) or _is_nan(share):
                 cells.append(("—" if _is_nan(r["mean_difference"]) else word("no_difference", lang), False))
                 continue
-            holds = bool(r["robust"])
+            holds = bool(r["holds"]) if "holds" in r.index else bool(r["robust"])
             total += 1
             held += holds
-            verdict = word("holds", lang) if holds else depends
-            cells.append((f"{format_value(metric, r['mean_difference'], signed=True)} · {share:.0%} · {verdict}",
+            if holds:
+                verdict = word("holds", lang)
+            elif not r.get("robust", False):
+                verdict = depends
+            elif r["replications"] < MIN_PAIRS:
+                verdict = word("too_few", lang)
+            else:
+                verdict = word("too_small", lang)
+            p = r.get("sign_test_p", float("nan"))
+            shown = f"{share:.0%}" + ("" if _is_nan(p) else f" (p = {p:.2g})")
+            cells.append((f"{format_value(metric, r['mean_difference'], signed=True)} · {shown} · {verdict}",
                           holds))
         rows.append((metric, cells))
     return rows, (held, total)
@@ -139,7 +150,16 @@ def _robust_intro(reference_title: str, lang: str, uncertainty: str) -> str:
     return word("robustness_intro", lang, ref=reference_title, share=ROBUST_SHARE,
                 paired="" if uncertainty == "seeds" else word("paired_parameters", lang),
                 depends=word("depends_seeds" if uncertainty == "seeds" else "depends_parameters", lang),
-                band=band_source(uncertainty, lang))
+                band=band_source(uncertainty, lang)) + " " + word("verdict_rule", lang, pairs=MIN_PAIRS,
+                                                                   share=ROBUST_SHARE)
+
+
+def _compared(summary: pd.DataFrame, steps: int, lang: str, window=None) -> str:
+    """Which month (or window of months) the tables compare."""
+    if window is not None:
+        return word("compared_window", lang, a=window[0], b=window[1])
+    month = int(summary["step"].iloc[0]) if "step" in summary and len(summary) else steps - 1
+    return word("compared_at", lang, m=month)
 
 
 def _metric_head(metric: str, lang: str, difference: bool = False) -> tuple[str, str]:
@@ -164,7 +184,7 @@ def _ordered(summary: pd.DataFrame, reference: str) -> list[str]:
 def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
                  replications: int, master_seed: int, scale: float, lang: str = "en",
                  differences: pd.DataFrame | None = None, reference: str = "baseline",
-                 uncertainty: str = "seeds") -> Path:
+                 uncertainty: str = "seeds", window: tuple[int, int] | None = None) -> Path:
     """report.md: what was run, what each scenario represents and what to notice, the figures,
     the final-month table, the paired differences from the reference, and which of those
     conclusions hold across the band of replications."""
@@ -174,7 +194,8 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
     names = _ordered(summary, reference)
     lines = [f"# {word('report_title', lang)}", "",
              word("method", lang, n=len(scenarios), r=replications, steps=steps, last=steps - 1,
-                  seed=master_seed, per=1 / scale) + " " + _band_note(lang, uncertainty),
+                  seed=master_seed, per=1 / scale) + " " + _compared(summary, steps, lang, window) + " "
+             + _band_note(lang, uncertainty),
              "", word("files", lang), "", word("how_to_read", lang), "", f"## {word('scenarios', lang)}", ""]
     for name in names:
         s = by_name.get(name)
@@ -189,8 +210,8 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
     for file, key, alt in FIGURES:
         if (out / file).exists():
             lines += [f"## {word(key, lang)}", "", f"![{alt}]({file})", ""]
-            if key == "over_time":
-                lines += [word("over_time_caption", lang), ""]
+            if key in CAPTIONS:
+                lines += [word(CAPTIONS[key], lang), ""]
     lines += [f"## {word('table', lang)}", ""]
     rows, missing = _summary_rows(summary, names, lang, with_band=uncertainty != "seeds")
     lines.append(f"| {word('metric', lang)} | {word('unit', lang)} | "
@@ -273,7 +294,7 @@ def _image(path: Path) -> str:
 def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
                       replications: int, master_seed: int, scale: float, lang: str = "en",
                       differences: pd.DataFrame | None = None, reference: str = "baseline",
-                      uncertainty: str = "seeds") -> Path:
+                      uncertainty: str = "seeds", window: tuple[int, int] | None = None) -> Path:
     """report.html: the same content as report.md on one self-contained page for printing on A4."""
     check_lang(lang)
     out = Path(out)
@@ -292,7 +313,7 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
 
     body = [f"<h1>{e(word('report_title', lang))}</h1>",
             f"<p>{e(word('method', lang, n=len(scenarios), r=replications, steps=steps, last=steps - 1, seed=master_seed, per=1 / scale))} "  # noqa: E501
-            f"{e(_band_note(lang, uncertainty))}</p>",
+            f"{e(_compared(summary, steps, lang, window))} {e(_band_note(lang, uncertainty))}</p>",
             f"<p class='note'>{e(word('files', lang))}</p>",
             f"<p class='note'>{e(word('how_to_read', lang))}</p>",
             f"<h2>{e(word('scenarios', lang))}</h2>"]
@@ -308,7 +329,7 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
         body.append(f"<p class='note'>{e(word('reforms', lang))}: {e(_reforms(s, lang))}</p></section>")
     for file, key, _alt in FIGURES:
         if (out / file).exists():
-            caption = word("over_time_caption", lang) if key == "over_time" else ""
+            caption = word(CAPTIONS[key], lang) if key in CAPTIONS else ""
             body.append(f"<h2>{e(word(key, lang))}</h2><figure><img src='{_image(out / file)}' "
                         f"alt='{e(word(key, lang))}'><figcaption>{e(caption)}</figcaption></figure>")
     rows, missing = _summary_rows(summary, names, lang, with_band=uncertainty != "seeds")
@@ -359,8 +380,11 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
 
 def write_reports(out: Path, scenarios: list[Scenario], timeseries: pd.DataFrame, summary: pd.DataFrame, *,
                   steps: int, replications: int, master_seed: int, scale: float, lang: str = "en",
-                  reference: str = "baseline", uncertainty: str = "seeds") -> dict[str, Path]:
-    """Figures, differences.csv (if the study has the reference), report.md and report.html."""
+                  reference: str = "baseline", uncertainty: str = "seeds", step: int | None = None,
+                  window: tuple[int, int] | None = None) -> dict[str, Path]:
+    """Figures, differences.csv (if the study has the reference), report.md and report.html. The
+    differences compare month ``step`` (the last by default) or each replication's average over
+    ``window`` = (first, last) months; ``summary`` should be summarised the same way."""
     check_lang(lang)
     if uncertainty not in BAND_SOURCES:
         raise InputError("write_reports", "uncertainty", "one of " + ", ".join(BAND_SOURCES), uncertainty)
@@ -372,12 +396,18 @@ def write_reports(out: Path, scenarios: list[Scenario], timeseries: pd.DataFrame
         "final_comparison.png": plot_final(summary, out / "final_comparison.png", scenarios=scenarios, lang=lang,
                                            reference=reference, uncertainty=uncertainty),
     }
-    differences = paired_differences(timeseries, reference=reference)
+    differences = paired_differences(timeseries, reference=reference, step=step, window=window)
     if not differences.empty:
         paths["differences.csv"] = out / "differences.csv"
         differences.to_csv(paths["differences.csv"], index=False, float_format="%.6g")
+        over_time = differences_over_time(timeseries, reference=reference,
+                                          metrics=[m for m in KEY_METRICS if m in timeseries.columns])
+        if over_time["step"].nunique() > 1:
+            paths["differences_over_time.png"] = plot_differences(
+                over_time, out / "differences_over_time.png", scenarios=scenarios, lang=lang, reference=reference)
     common = {"steps": steps, "replications": replications, "master_seed": master_seed, "scale": scale,
-              "lang": lang, "differences": differences, "reference": reference, "uncertainty": uncertainty}
+              "lang": lang, "differences": differences, "reference": reference, "uncertainty": uncertainty,
+              "window": window}
     paths["report.md"] = write_report(out, scenarios, summary, **common)
     paths["report.html"] = write_html_report(out, scenarios, summary, **common)
     return paths

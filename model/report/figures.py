@@ -244,6 +244,61 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
     return fig
 
 
+def differences_figure(over_time: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, lang: str = "en",
+                       reference: str | None = "baseline") -> Figure:
+    """Paired differences from the reference over time (``comparison.differences_over_time``): one panel
+    per metric, one line per scenario with its 95% interval, zero as a black line and, shaded grey, the
+    metric's smallest effect worth reporting either side of zero, so a reform that fades or relapses
+    shows as a line returning into the grey."""
+    from ..metrics import min_effect
+    check_lang(lang)
+    known = _by_name(scenarios)
+    names = list(dict.fromkeys(over_time["scenario"]))
+    looks = _styles(names, reference)
+    metrics = [m for m in metrics if m in set(over_time["metric"])]
+    cols = 3
+    rows = max(1, -(-len(metrics) // cols))
+    with matplotlib.rc_context(style()):
+        fig = Figure(figsize=(A4_WIDTH_IN, min(1.95 * rows + 0.25 * len(names) + 1.0, 9.5)), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
+        for ax, metric in zip(axes, metrics, strict=False):
+            factor = metric_factor(metric)
+            d = over_time[over_time["metric"] == metric]
+            smallest = min_effect(metric) * factor
+            ax.axhspan(-smallest, smallest, color=BAND_GREY, alpha=0.25, lw=0, zorder=0)
+            ax.axhline(0, color=REFERENCE_COLOUR, lw=0.8, zorder=1)
+            for name in names:
+                s = d[d["scenario"] == name].sort_values("step")
+                look = looks[name]
+                label = scenario_title(known[name], lang) if name in known else name
+                ax.plot(s["step"], s["mean_difference"] * factor, label=_wrap(label, lang, 48, 24), **look)
+                ax.fill_between(s["step"], s["ci_low"] * factor, s["ci_high"] * factor, color=look["color"],
+                                alpha=0.15, lw=0, zorder=look["zorder"] - 1)
+            ax.set_title(_wrap(metric_label(metric, lang), lang), loc="left")
+            ax.set_ylabel(metric_unit(metric, lang, difference=True))
+            ax.yaxis.set_major_formatter(FuncFormatter(_plain_number))
+            ax.yaxis.set_major_locator(MaxNLocator(5))
+        for ax in axes[len(metrics):]:
+            ax.set_visible(False)
+        for ax in axes[max(0, len(metrics) - cols):len(metrics)]:
+            ax.set_xlabel(word("month", lang))
+            ax.xaxis.set_tick_params(labelbottom=True)
+        handles, labels = axes[0].get_legend_handles_labels()
+        grey = Patch(color=BAND_GREY, alpha=0.5, label=word("min_effect_legend", lang))
+        fig.legend([*handles, grey], [*labels, grey.get_label()], loc="outside lower center", ncol=2, frameon=False)
+        title = word("differences_title", lang,
+                     ref=scenario_title(known[reference], lang) if reference in known else reference)
+        fig.suptitle(_wrap(title, lang, 90, 45))
+    return fig
+
+
+def plot_differences(over_time: pd.DataFrame, path: Path, metrics=KEY_METRICS, *, scenarios=None,
+                     lang: str = "en", reference: str | None = "baseline") -> Path:
+    """differences_over_time.png: see ``differences_figure``."""
+    return save(differences_figure(over_time, scenarios=scenarios, metrics=metrics, lang=lang,
+                                   reference=reference), path)
+
+
 def save(fig: Figure, path):
     """Write a figure as PNG at print resolution, byte-identical across runs (``path``: a file name or
     a binary file object)."""
