@@ -49,6 +49,7 @@ __all__ = ["KEY_METRICS", "plot_final", "plot_timeseries", "write_html_report", 
 FIGURES = (("timeseries.png", "over_time", "Key metrics over time"),
            ("final_comparison.png", "final", "Final-month comparison"),
            ("differences_over_time.png", "differences_over_time", "Paired differences over time"))
+COLUMNS_PER_TABLE = 4     # scenario columns per printed table (A4 portrait, 8 pt)
 CAPTIONS = {"over_time": "over_time_caption", "differences_over_time": "differences_over_time_caption"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -273,7 +274,11 @@ code { font-size: 8pt; color: #555; }
 p.note { font-size: 9pt; color: #333; }
 section.scenario { break-inside: avoid; }
 figure { margin: 0.6em 0; break-inside: avoid; }
-figure img { width: 100%; height: auto; }
+figure img { width: 100%; height: auto; max-height: 250mm; object-fit: contain; }
+section.block { break-inside: avoid-page; }
+h1, h2, h3 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
+p { orphans: 3; widows: 3; }
+table + table { margin-top: 1em; }
 figcaption { font-size: 9pt; color: #333; }
 table { border-collapse: collapse; width: 100%; font-size: 8pt; margin: 0.5em 0; }
 th, td { border: 1px solid #bbb; padding: 2px 4px; vertical-align: top; }
@@ -330,16 +335,23 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
     for file, key, _alt in FIGURES:
         if (out / file).exists():
             caption = word(CAPTIONS[key], lang) if key in CAPTIONS else ""
-            body.append(f"<h2>{e(word(key, lang))}</h2><figure><img src='{_image(out / file)}' "
-                        f"alt='{e(word(key, lang))}'><figcaption>{e(caption)}</figcaption></figure>")
+            # heading and figure in one block that never breaks, so a heading is never alone at a page foot
+            body.append(f"<section class='block'><h2>{e(word(key, lang))}</h2><figure><img src='{_image(out / file)}' "
+                        f"alt='{e(word(key, lang))}'><figcaption>{e(caption)}</figcaption></figure></section>")
+    def tables(columns: list[str], rows, difference: bool, cell) -> None:
+        """One table per COLUMNS_PER_TABLE scenarios, so every scenario fits the printed page."""
+        for start in range(0, max(len(columns), 1), COLUMNS_PER_TABLE):
+            part = columns[start:start + COLUMNS_PER_TABLE]
+            body.append(f"<table><thead><tr><th>{e(word('metric', lang))}</th><th>{e(word('unit', lang))}</th>"
+                        + "".join(head(n) for n in part) + "</tr></thead><tbody>")
+            for metric, cells in rows:
+                body.append("<tr>" + metric_cells(metric, difference) + "".join(
+                    cell(n, c) for n, c in zip(part, cells[start:start + COLUMNS_PER_TABLE], strict=True)) + "</tr>")
+            body.append("</tbody></table>")
+
     rows, missing = _summary_rows(summary, names, lang, with_band=uncertainty != "seeds")
-    body.append(f"<h2>{e(word('table', lang))}</h2><table><thead><tr><th>{e(word('metric', lang))}</th>"
-                f"<th>{e(word('unit', lang))}</th>" + "".join(head(n) for n in names) + "</tr></thead><tbody>")
-    for metric, cells in rows:
-        body.append("<tr>" + metric_cells(metric) + "".join(
-            f"<td class='num{' ref' if n == reference else ''}'>{e(c)}</td>" for n, c in zip(names, cells, strict=True))
-            + "</tr>")
-    body.append("</tbody></table>")
+    body.append(f"<h2>{e(word('table', lang))}</h2>")
+    tables(names, rows, False, lambda n, c: f"<td class='num{' ref' if n == reference else ''}'>{e(c)}</td>")
     if differences is not None:
         body.append(f"<h2>{e(word('differences', lang))}</h2>")
     if differences is not None and differences.empty:
@@ -349,23 +361,13 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
         drows, dmissing = _difference_rows(differences, others, lang)
         missing |= dmissing
         intro = word("differences_intro", lang, ref=_ref_title(by_name, reference, lang))
-        body.append(f"<p>{e(intro)}</p><table><thead><tr>"
-                    f"<th>{e(word('metric', lang))}</th><th>{e(word('unit', lang))}</th>"
-                    + "".join(head(n) for n in others) + "</tr></thead><tbody>")
-        for metric, cells in drows:
-            body.append("<tr>" + metric_cells(metric, difference=True) + "".join(
-                f"<td class='num{' strong' if strong else ''}'>{e(t)}</td>" for t, strong in cells) + "</tr>")
-        body.append("</tbody></table>")
+        body.append(f"<p>{e(intro)}</p>")
+        tables(others, drows, True, lambda n, c: f"<td class='num{' strong' if c[1] else ''}'>{e(c[0])}</td>")
         rrows, (held, total) = _robust_rows(differences, others, lang, uncertainty)
         body.append(f"<h2>{e(word('robustness', lang))}</h2>"
                     f"<p>{e(_robust_intro(_ref_title(by_name, reference, lang), lang, uncertainty))}</p>"
-                    f"<p>{e(word('robustness_count', lang, k=held, n=total))}</p><table><thead><tr>"
-                    f"<th>{e(word('metric', lang))}</th><th>{e(word('unit', lang))}</th>"
-                    + "".join(head(n) for n in others) + "</tr></thead><tbody>")
-        for metric, cells in rrows:
-            body.append("<tr>" + metric_cells(metric, difference=True) + "".join(
-                f"<td class='num{' strong' if holds else ''}'>{e(t)}</td>" for t, holds in cells) + "</tr>")
-        body.append("</tbody></table>")
+                    f"<p>{e(word('robustness_count', lang, k=held, n=total))}</p>")
+        tables(others, rrows, True, lambda n, c: f"<td class='num{' strong' if c[1] else ''}'>{e(c[0])}</td>")
     if missing:
         body.append(f"<p class='note'>{e(word('nan_note', lang))}</p>")
     page = ("<!DOCTYPE html>\n"

@@ -49,7 +49,11 @@ PNG_META = {"Software": None}   # keep files byte-identical across runs
 DPI = 150
 A4_WIDTH_IN = 7.5               # the printable width of A4 with 15 mm margins, in inches
 # Okabe-Ito colours (safe for colour-blind readers), without yellow; the reference is black.
-COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#882255")
+# After them, matplotlib's tab20 (dark shades first), so up to 8 + 20 scenarios have distinct colours.
+COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#882255",
+           *[matplotlib.colors.to_hex(c) for c in matplotlib.colormaps["tab20"].colors[0::2]],
+           *[matplotlib.colors.to_hex(c) for c in matplotlib.colormaps["tab20"].colors[1::2]])
+PAGE_HEIGHT_IN = 9.8            # the printable height of A4 with 15 mm margins, less room for a heading
 DASHES = ("-", "--", "-.", (0, (1, 1)))
 REFERENCE_COLOUR = "#000000"
 BAND_ALPHA = 0.07               # the 5-95% band of replications, lighter than the 95% CI (0.15)
@@ -93,6 +97,12 @@ def _wrap(text: str, lang: str, width_en: int = 30, width_zh: int = 16) -> str:
             lines.append("")
         lines[-1] += ch
     return "\n".join(line.strip() for line in lines)
+
+
+def _short(text: str, lang: str) -> str:
+    """A bar label on one line: at most 14 Chinese or 26 other characters, cut with an ellipsis."""
+    width = 14 if lang == "zh" else 26
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _title(metric: str, lang: str, width_en: int, width_zh: int) -> str:
@@ -148,7 +158,8 @@ def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_M
     cols = 3
     rows = -(-len(metrics) // cols)
     with matplotlib.rc_context(style()):
-        fig = Figure(figsize=(A4_WIDTH_IN, 1.95 * rows + 1.3), layout="constrained")
+        fig = Figure(figsize=(A4_WIDTH_IN, min(1.95 * rows + 1.3 + 0.12 * len(names), PAGE_HEIGHT_IN)),
+                     layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
         for ax, metric in zip(axes, metrics, strict=False):
             factor = metric_factor(metric)
@@ -181,7 +192,7 @@ def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_M
         handles, labels = axes[0].get_legend_handles_labels()
         band_entry = _band_handle(uncertainty, lang)
         fig.legend([*handles, band_entry], [*labels, band_entry.get_label()], loc="outside lower center",
-                   ncol=2, frameon=False)
+                   ncol=2 if len(labels) <= 8 else 3, frameon=False)
         fig.suptitle(word("timeseries_title", lang))
     return fig
 
@@ -202,8 +213,10 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
     step = int(summary["step"].iloc[0])
     has_band = {"band_low", "band_high"} <= set(summary.columns)
     with matplotlib.rc_context(style()):
-        fig = Figure(figsize=(A4_WIDTH_IN, (0.16 * len(names) + 0.75) * rows + 0.25 * len(names) + 0.6),
-                     layout="constrained")
+        # every bar is labelled with its scenario, so the legend only explains the band; the figure
+        # never grows taller than a printed page (the bars get thinner instead)
+        height = min((0.16 * len(names) + 0.75) * rows + 0.8, PAGE_HEIGHT_IN)
+        fig = Figure(figsize=(A4_WIDTH_IN, height), layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
         y = np.arange(len(names))
         for ax, metric in zip(axes, metrics, strict=False):
@@ -226,7 +239,13 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
                 ax.text(0, yy, " " + word("not_held", lang), va="center", ha="left", fontsize=6.5, color="#555555")
             if reference in names and not absent[0]:
                 ax.axvline(mean[0], color=REFERENCE_COLOUR, lw=0.8, ls=(0, (3, 2)))
-            ax.set_yticks([])
+            ax.set_yticks(y)
+            if ax in axes[::cols]:       # the scenario names once per row of panels, one line each
+                ax.set_yticklabels([_short(scenario_title(known[n], lang) if n in known else n, lang) for n in names],
+                                   fontsize=max(4.5, min(7.0, 60 / max(len(names), 1))))
+            else:
+                ax.set_yticklabels([])
+            ax.tick_params(axis="y", length=0)
             ax.set_ylim(len(names) - 0.5, -0.5)
             ax.set_title(_title(metric, lang, 34, 17), loc="left")
             ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
@@ -234,12 +253,8 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
             ax.grid(axis="y", visible=False)
         for ax in axes[len(metrics):]:
             ax.set_visible(False)
-        handles = [Patch(color=looks[n]["color"],
-                         label=_wrap(scenario_title(known[n], lang) if n in known else n, lang, 48, 24))
-                   for n in names]
         if has_band:
-            handles.append(_band_handle(uncertainty, lang))
-        fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
+            fig.legend(handles=[_band_handle(uncertainty, lang)], loc="outside lower center", frameon=False)
         fig.suptitle(_wrap(word("final_title", lang, step=step), lang, 90, 45))
     return fig
 
@@ -259,7 +274,8 @@ def differences_figure(over_time: pd.DataFrame, *, scenarios=None, metrics=KEY_M
     cols = 3
     rows = max(1, -(-len(metrics) // cols))
     with matplotlib.rc_context(style()):
-        fig = Figure(figsize=(A4_WIDTH_IN, min(1.95 * rows + 0.25 * len(names) + 1.0, 9.5)), layout="constrained")
+        fig = Figure(figsize=(A4_WIDTH_IN, min(1.95 * rows + 0.12 * len(names) + 1.3, PAGE_HEIGHT_IN)),
+                     layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
         for ax, metric in zip(axes, metrics, strict=False):
             factor = metric_factor(metric)
@@ -285,7 +301,8 @@ def differences_figure(over_time: pd.DataFrame, *, scenarios=None, metrics=KEY_M
             ax.xaxis.set_tick_params(labelbottom=True)
         handles, labels = axes[0].get_legend_handles_labels()
         grey = Patch(color=BAND_GREY, alpha=0.5, label=word("min_effect_legend", lang))
-        fig.legend([*handles, grey], [*labels, grey.get_label()], loc="outside lower center", ncol=2, frameon=False)
+        fig.legend([*handles, grey], [*labels, grey.get_label()], loc="outside lower center",
+                   ncol=2 if len(labels) <= 8 else 3, frameon=False)
         title = word("differences_title", lang,
                      ref=scenario_title(known[reference], lang) if reference in known else reference)
         fig.suptitle(_wrap(title, lang, 90, 45))
