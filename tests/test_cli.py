@@ -145,3 +145,13 @@ def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], r.stderr
     assert not (tmp_path / "out").exists()          # nothing half-written
+
+
+def test_replications_are_pruned_after_completion_unless_kept(tmp_path):
+    common = ["run", "baseline", "--steps", "2", "--replications", "1", "--scale", "0.005", "--workers", "1"]
+    done = cli(*common, "--out", tmp_path / "pruned")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "pruned" / "summary.csv").exists() and not (tmp_path / "pruned" / "replications").exists()
+    done = cli(*common, "--out", tmp_path / "kept", "--keep-replications")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "kept" / "replications" / "baseline-r0000").is_dir()

@@ -106,6 +106,9 @@ def add_run_options(parser: argparse.ArgumentParser, top_level: bool = False) ->
                    help="replace what is in --out even if it is another study or not a results folder")
     parser.add_argument("--lang", choices=("en", "zh"), default=default("en"),
                    help="language of report.md and the figures (default en; zh needs a CJK font for figures)")
+    parser.add_argument("--keep-replications", action="store_true", default=default(False),
+                   help="keep replications/ (each replication's raw results) after the study completes; "
+                        "by default it is removed then, as the CSV files hold everything in it")
     parser.add_argument("--at-month", type=bounded(int, "--at-month", 0, 1199), default=default(None),
                    metavar="M", help="compare scenarios at month M (0 = the first month) instead of the last")
     parser.add_argument("--window", type=month_window, default=default(None), metavar="A:B",

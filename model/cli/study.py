@@ -33,7 +33,7 @@ def git_commit() -> str | None:
 
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
-    for pkg in ("shequ", "mesa", "numpy", "pandas", "scipy", "matplotlib", "networkx", "tqdm"):
+    for pkg in ("shequ", "mesa", "numpy", "pandas", "scipy", "matplotlib", "tqdm"):
         try:
             found[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -82,6 +82,20 @@ def check_scale(scenarios, scale: float | None) -> dict | None:
             raise InputError("command line", "--scale", f"{exc.expected} (scenario {s.name} has "
                              f"residents_per_community = {s.parameters['residents_per_community']})", scale) from None
     return {"scale": scale}
+
+
+def prune_replications(out: Path) -> None:
+    """Remove the per-replication units of a complete study (the CSV files hold everything in them;
+    a rerun recomputes them); files of the user's own in replications/ stay, and so does the folder then."""
+    from model.study.store import OWN_NAMES, REPLICATIONS
+    folder = out / REPLICATIONS
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if OWN_NAMES[REPLICATIONS].fullmatch(entry.name):
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    if not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def run_and_write(scenarios, name: str, args) -> Path:
@@ -150,6 +164,8 @@ def run_and_write(scenarios, name: str, args) -> Path:
             for file_name, path in drawn.items():
                 store.write(file_name, lambda p, path=path: shutil.copyfile(path, p))
         store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
+    if not getattr(args, "keep_replications", False):
+        prune_replications(out)
     print(f"Done in {time.time() - started:.1f} s. Open {out / 'report.md'}", file=sys.stderr)
     return out
 
