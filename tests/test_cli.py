@@ -155,3 +155,17 @@ def test_replications_are_pruned_after_completion_unless_kept(tmp_path):
     done = cli(*common, "--out", tmp_path / "kept", "--keep-replications")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "kept" / "replications" / "baseline-r0000").is_dir()
+
+
+def test_csvs_write_no_election_as_empty_and_chinese_with_a_bom(tmp_path):
+    import pandas as pd
+    (tmp_path / "我的情景.toml").write_text('title_zh = "我的"\ntitle_en = "mine"\n', encoding="utf-8")
+    done = cli("run", "baseline", tmp_path / "我的情景.toml", "--steps", "2", "--replications", "1",
+               "--scale", "0.005", "--workers", "1", "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    raw = (tmp_path / "out" / "timeseries.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    ts = pd.read_csv(tmp_path / "out" / "timeseries.csv", encoding="utf-8-sig")
+    assert set(ts["scenario"]) == {"baseline", "我的情景"}
+    assert ts["turnout"].isna().all()          # no election in two months: empty, not 0
+    assert (tmp_path / "out" / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")

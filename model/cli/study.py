@@ -105,6 +105,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
     from model.report.document import write_reports
     from model.research.folder import results_folder
     from model.scenario import check_unique_names
+    from model.study.comparison import absent_before_first_event, csv_encoding
     from model.study.experiment import check_study, run_study, summarise
     from model.study.store import resolve_out
     from model.study.uncertainty import parameter_sets
@@ -148,9 +149,13 @@ def run_and_write(scenarios, name: str, args) -> Path:
                            store=store, parameter_sets=sets)
         summary = summarise(result.timeseries, step=at_month, window=window)
         csv = {"index": False, "float_format": "%.6g"}
-        store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
-        store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
-        store.write("summary.csv", lambda p: summary.to_csv(p, **csv))
+        # "no election yet" is written as an empty cell (NaN), not the model's 0; text that is not ASCII
+        # (a scenario named in Chinese) makes the file UTF-8 with a BOM, so Excel shows it
+        timeseries, communities = (absent_before_first_event(result.timeseries),
+                                   absent_before_first_event(result.communities))
+        store.write("timeseries.csv", lambda p: timeseries.to_csv(p, encoding=csv_encoding(timeseries), **csv))
+        store.write("communities.csv", lambda p: communities.to_csv(p, encoding=csv_encoding(communities), **csv))
+        store.write("summary.csv", lambda p: summary.to_csv(p, encoding=csv_encoding(summary), **csv))
         if sets is not None:
             table = sets.table(result.seeds)
             store.write("parameter_sets.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))

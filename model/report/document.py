@@ -29,7 +29,13 @@ import pandas as pd
 
 from ..errors import InputError
 from ..scenario import Scenario
-from ..study.comparison import MIN_PAIRS, ROBUST_SHARE, differences_over_time, paired_differences
+from ..study.comparison import (
+    MIN_PAIRS,
+    ROBUST_SHARE,
+    csv_encoding,
+    differences_over_time,
+    paired_differences,
+)
 from .figures import KEY_METRICS, plot_differences, plot_final, plot_timeseries
 from .i18n import (
     BAND_SOURCES,
@@ -401,7 +407,8 @@ def write_reports(out: Path, scenarios: list[Scenario], timeseries: pd.DataFrame
     differences = paired_differences(timeseries, reference=reference, step=step, window=window)
     if not differences.empty:
         paths["differences.csv"] = out / "differences.csv"
-        differences.to_csv(paths["differences.csv"], index=False, float_format="%.6g")
+        differences.to_csv(paths["differences.csv"], index=False, float_format="%.6g",
+                           encoding=csv_encoding(differences))
         over_time = differences_over_time(timeseries, reference=reference,
                                           metrics=[m for m in KEY_METRICS if m in timeseries.columns])
         if over_time["step"].nunique() > 1:

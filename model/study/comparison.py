@@ -41,11 +41,20 @@ MIN_PAIRS = 10
 PAIR_KEYS = ("replication", "seed", "parameter_set")     # what makes two replications a pair
 
 
+def csv_encoding(frame: pd.DataFrame) -> str:
+    """"utf-8-sig" (UTF-8 with a BOM, which Excel needs to show Chinese) if any text in ``frame`` is not
+    ASCII, else plain "utf-8"."""
+    for column in frame.select_dtypes(include=["object", "category", "string"]).columns:
+        if not frame[column].astype(str).map(str.isascii).all():
+            return "utf-8-sig"
+    return "utf-8"
+
+
 def absent_before_first_event(timeseries: pd.DataFrame, metrics=NOT_YET_HELD) -> pd.DataFrame:
     """A copy in which metrics that do not exist before their first event (turnout before any
     election) are NaN until then, per scenario and replication, instead of the model's 0."""
     out = timeseries.copy()
-    keys = [c for c in ("scenario", "replication") if c in out.columns]
+    keys = [c for c in ("scenario", "replication", "community") if c in out.columns]   # community: per-community rows
     ordered = out.sort_values([*keys, "step"]) if keys else out.sort_values("step")
     for metric in metrics:
         if metric not in out.columns:
