@@ -169,3 +169,18 @@ def test_csvs_write_no_election_as_empty_and_chinese_with_a_bom(tmp_path):
     assert set(ts["scenario"]) == {"baseline", "我的情景"}
     assert ts["turnout"].isna().all()          # no election in two months: empty, not 0
     assert (tmp_path / "out" / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_large_community_output_is_compressed(tmp_path, monkeypatch):
+    import argparse
+
+    import pandas as pd
+
+    import model.cli.study as study
+    from model import load_scenario
+    monkeypatch.setattr(study, "COMMUNITY_ROWS_PLAIN", 10)
+    args = argparse.Namespace(replications=1, steps=2, seed=1, out=tmp_path / "out", workers=1, scale=0.005,
+                              overwrite=False, lang="en", parameter_uncertainty=None, posterior=None)
+    out = study.run_and_write([load_scenario("baseline")], "baseline", args)
+    assert not (out / "communities.csv").exists()
+    assert len(pd.read_csv(out / "communities.csv.gz")) > 10

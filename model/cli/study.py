@@ -84,6 +84,10 @@ def check_scale(scenarios, scale: float | None) -> dict | None:
     return {"scale": scale}
 
 
+# communities.csv above this many rows (about 30 MB) is written compressed, as communities.csv.gz
+COMMUNITY_ROWS_PLAIN = 100_000
+
+
 def prune_replications(out: Path) -> None:
     """Remove the per-replication units of a complete study (the CSV files hold everything in them;
     a rerun recomputes them); files of the user's own in replications/ stay, and so does the folder then."""
@@ -154,7 +158,11 @@ def run_and_write(scenarios, name: str, args) -> Path:
         timeseries, communities = (absent_before_first_event(result.timeseries),
                                    absent_before_first_event(result.communities))
         store.write("timeseries.csv", lambda p: timeseries.to_csv(p, encoding=csv_encoding(timeseries), **csv))
-        store.write("communities.csv", lambda p: communities.to_csv(p, encoding=csv_encoding(communities), **csv))
+        if len(communities) > COMMUNITY_ROWS_PLAIN:      # gzip: about a tenth of the size, read by pandas as is
+            store.write("communities.csv.gz", lambda p: communities.to_csv(
+                p, encoding=csv_encoding(communities), compression={"method": "gzip", "mtime": 0}, **csv))
+        else:
+            store.write("communities.csv", lambda p: communities.to_csv(p, encoding=csv_encoding(communities), **csv))
         store.write("summary.csv", lambda p: summary.to_csv(p, encoding=csv_encoding(summary), **csv))
         if sets is not None:
             table = sets.table(result.seeds)
