@@ -36,7 +36,8 @@ OUTPUTS = ("timeseries.csv", "communities.csv", "communities.csv.gz", "summary.c
            # sweeps and the analyses built on them (model.research.sweep, model.research.folder)
            "runs.parquet", "timeseries.parquet", "design.csv",
            # run.py sensitivity (model.research.sensitivity) and run.py discover (model.research.discovery)
-           "sensitivity.csv", "sensitivity.png", "prim_boxes.csv", "prim_tradeoff.png", "prim_box.png",
+           "sensitivity.csv", "sensitivity.png", "sensitivity_mu_sigma.png", "prim_boxes.csv", "prim_tradeoff.png",
+           "prim_box.png",
            "discovery.md", "feature_scores.csv",
            # calibrate --fit (model.research.fitting)
            "patterns.csv", "accepted.csv", "posterior.csv", "identification.csv", "fit_report.md", "posterior.png")
