@@ -95,8 +95,10 @@ class GovernanceModel(mesa.Model):
         self._community: list[np.ndarray] = []
         self.snapshot_months = set(snapshot_months)
         self.snapshots: dict[int, pd.DataFrame] = {}
+        # "month": the model's month of the row (mesa.batch_run's "Step" counts steps taken, one ahead of it)
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _district_reporter(i) for i, name in enumerate(METRIC_NAMES)})
+            model_reporters={"month": _recorded_month,
+                             **{name: _district_reporter(i) for i, name in enumerate(METRIC_NAMES)}})
         for _ in range(base["warmup_months"]):
             self._month()
             self.month += 1
@@ -308,6 +310,11 @@ class GovernanceModel(mesa.Model):
         df.insert(0, "street", np.tile(np.arange(C) // self.values["communities_per_street"], len(self.months)))
         df.insert(0, "step", np.repeat(self.months, C))
         return df
+
+
+def _recorded_month(model: GovernanceModel) -> int:
+    """A DataCollector model reporter: the month just recorded (0 = the first month after the warm-up)."""
+    return model.months[-1]
 
 
 def _district_reporter(column: int):

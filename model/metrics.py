@@ -29,6 +29,17 @@ class Metric:
     label_zh: str
     unit: str
     group: str
+    # The smallest difference worth reporting (see MIN_EFFECTS); None: the default for the unit.
+    min_effect: float | None = None
+
+    @property
+    def smallest_effect(self) -> float:
+        """The smallest difference from a reference worth calling a conclusion, in the metric's unit."""
+        if self.min_effect is not None:
+            return self.min_effect
+        if self.name in MIN_EFFECTS:
+            return MIN_EFFECTS[self.name][0]
+        return MIN_EFFECT_BY_UNIT.get(self.unit, 0.0)
 
 
 METRICS: tuple[Metric, ...] = (
@@ -70,6 +81,54 @@ METRICS: tuple[Metric, ...] = (
     Metric("referral_dead_end_share", "Committee referrals that reached no one (推诿)", "居委会转介无人受理的比例（推诿）", "share", "service"),
     Metric("routine_same_day_share", "Routine walk-ins done the same day at the committee's counter", "居委会窗口当天办结的常规事务比例", "share", "service"),
 )
+# The smallest effect worth reporting per metric (value in the metric's unit, reason). A paired
+# difference smaller than this never "holds" in a report, however consistent its sign. A metric
+# not listed here takes the default for its unit.
+MIN_EFFECTS: dict[str, tuple[float, str]] = {
+    "turnout": (0.02, "two points of turnout is the smallest change an election office would notice"),
+    "personal_turnout": (0.02, "as turnout"),
+    "deliberation_participation": (0.01, "one resident in a hundred joining deliberation is visible in a community"),
+    "volunteer_rate": (0.01, "one resident in a hundred volunteering is visible in a community"),
+    "participation_any": (0.01, "as the other participation shares"),
+    "requests_resolved_share": (0.02, "two requests in a hundred resolved is what a service audit reports"),
+    "mean_wait_days": (1.0, "residents notice waits in whole days"),
+    "vulnerable_coverage": (0.02, "two vulnerable households in a hundred contacted"),
+    "satisfaction": (0.02, "two points on the 0-1 index, about a tenth of a survey scale step"),
+    "admin_share": (0.02, "two points of committee hours, about one hour a week per worker"),
+    "ledgers": (1.0, "one ledger kept or dropped"),
+    "plaques": (1.0, "one nameplate hung or taken down"),
+    "inspections_per_year": (1.0, "one inspection or ranking a year"),
+    "meetings_per_month": (0.5, "one street meeting every two months"),
+    "offloaded_tasks_per_worker": (0.5, "half a task per worker per month"),
+    "resident_agenda_share": (0.02, "two agenda items in a hundred"),
+    "trust": (0.02, "two points on the 0-1 index, as satisfaction"),
+    "awareness": (0.02, "two residents in a hundred who know the committee"),
+    "service_equity_gap": (0.01, "one point of resolution rate between groups"),
+    "participation_age_gap": (0.01, "one point of participation between age groups"),
+    "unmet_need_share": (0.01, "one need in a hundred left unmet"),
+    "vulnerable_unmet_gap": (0.01, "one point of unmet need between groups"),
+    "contested_seat_share": (0.05, "one seat in twenty contested"),
+    "incumbent_loss_share": (0.05, "one seat in twenty changing hands"),
+    "cost_per_resolved": (5.0, "five yuan per resolved request"),
+    "department_cost": (1000.0, "a thousand yuan a month across the district's departments"),
+    "worker_turnover": (0.02, "two exits per hundred workers a year"),
+    "worker_skill": (0.02, "two points on the 0-1 skill index"),
+    "government_work_on_time_share": (0.02, "two government tasks in a hundred done on time"),
+    "public_cost_per_resident_year": (1.0, "one yuan per resident a year"),
+}
+# Defaults for metrics added without an entry above, by unit.
+MIN_EFFECT_BY_UNIT: dict[str, float] = {
+    "share": 0.02, "index 0-1": 0.02, "days": 1.0, "per year": 1.0, "per month": 0.5, "tasks": 0.5,
+    "ledgers": 1.0, "plaques": 1.0, "yuan": 5.0, "yuan/month": 1000.0, "yuan/resident/year": 1.0,
+}
+
+
+def min_effect(name: str) -> float:
+    """The smallest effect worth reporting for metric ``name`` (0 for a name not in the registry)."""
+    metric = METRIC_BY_NAME.get(name)
+    return metric.smallest_effect if metric is not None else MIN_EFFECTS.get(name, (0.0,))[0]
+
+
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 METRIC_BY_NAME = {m.name: m for m in METRICS}
 
@@ -167,8 +226,9 @@ class MetricsRecorder:
         # Per-resident shares and ratios of counts pool the communities (they may differ in size).
         eligible = pop.per_community(pop.registered)
         pooled = {name: value.sum() / size.sum() for name, value in counts.items()} | {
-            "turnout": _ratio((r.turnout * eligible).sum(), eligible.sum()),
-            "personal_turnout": _ratio((r.personal_turnout * eligible).sum(), eligible.sum()),
+            # over the communities that have held an election (a pilot's few do not dilute it)
+            "turnout": _ratio((r.turnout * eligible * held).sum(), (eligible * held).sum()),
+            "personal_turnout": _ratio((r.personal_turnout * eligible * held).sum(), (eligible * held).sum()),
             "requests_resolved_share": _ratio(out.resolved_30.sum(), out.concluded.sum()),
             "committee_request_share": _ratio(out.committee_new.sum(), out.new.sum()),
             "outside_resolved_share": _ratio(self.outside.sum(), self.needs.sum()),

@@ -150,3 +150,42 @@ def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], r.stderr
     assert not (tmp_path / "out").exists()          # nothing half-written
+
+
+def test_replications_are_pruned_after_completion_unless_kept(tmp_path):
+    common = ["run", "baseline", "--steps", "2", "--replications", "1", "--scale", "0.005", "--workers", "1"]
+    done = cli(*common, "--out", tmp_path / "pruned")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "pruned" / "summary.csv").exists() and not (tmp_path / "pruned" / "replications").exists()
+    done = cli(*common, "--out", tmp_path / "kept", "--keep-replications")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "kept" / "replications" / "baseline-r0000").is_dir()
+
+
+def test_csvs_write_no_election_as_empty_and_chinese_with_a_bom(tmp_path):
+    import pandas as pd
+    (tmp_path / "我的情景.toml").write_text('title_zh = "我的"\ntitle_en = "mine"\n', encoding="utf-8")
+    done = cli("run", "baseline", tmp_path / "我的情景.toml", "--steps", "2", "--replications", "1",
+               "--scale", "0.005", "--workers", "1", "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    raw = (tmp_path / "out" / "timeseries.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    ts = pd.read_csv(tmp_path / "out" / "timeseries.csv", encoding="utf-8-sig")
+    assert set(ts["scenario"]) == {"baseline", "我的情景"}
+    assert ts["turnout"].isna().all()          # no election in two months: empty, not 0
+    assert (tmp_path / "out" / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_large_community_output_is_compressed(tmp_path, monkeypatch):
+    import argparse
+
+    import pandas as pd
+
+    import model.cli.study as study
+    from model import load_scenario
+    monkeypatch.setattr(study, "COMMUNITY_ROWS_PLAIN", 10)
+    args = argparse.Namespace(replications=1, steps=2, seed=1, out=tmp_path / "out", workers=1, scale=0.005,
+                              overwrite=False, lang="en", parameter_uncertainty=None, posterior=None)
+    out = study.run_and_write([load_scenario("baseline")], "baseline", args)
+    assert not (out / "communities.csv").exists()
+    assert len(pd.read_csv(out / "communities.csv.gz")) > 10

@@ -144,14 +144,17 @@ def test_keyword_construction_and_mesa_batch_run():
     m = GovernanceModel(rng=1, n_streets=1, communities_per_street=2, resident_agents=False).run(3)
     assert m.n_communities == 2
     frame = m.datacollector.get_model_vars_dataframe()
-    assert list(frame.columns) == list(METRIC_NAMES) and len(frame) == 3
-    pd.testing.assert_frame_equal(frame.reset_index(drop=True), m.district_frame()[list(METRIC_NAMES)],
+    assert list(frame.columns) == ["month", *METRIC_NAMES] and len(frame) == 3
+    assert list(frame["month"]) == [0, 1, 2]
+    pd.testing.assert_frame_equal(frame[list(METRIC_NAMES)].reset_index(drop=True),
+                                  m.district_frame()[list(METRIC_NAMES)],
                                   check_names=False)
     rows = mesa.batch_run(GovernanceModel, parameters={"n_streets": 1, "communities_per_street": 2,
                                                        "resident_agents": False, "ledgers": [72, 6]},
                           rng=[1, 2], max_steps=4, number_processes=1, display_progress=False)
     assert len(rows) == 4
     assert {r["ledgers"] for r in rows} == {72, 6}
-    assert all(0 <= r["admin_share"] <= 1 and r["Step"] == 4 for r in rows)   # Mesa counts steps from 1
+    # Mesa counts steps from 1; "month" is the model's own month of the row (the last of 0..3)
+    assert all(0 <= r["admin_share"] <= 1 and r["Step"] == 4 and r["month"] == 3 for r in rows)
     by_ledgers = {r["ledgers"]: r["admin_share"] for r in rows if r["iteration"] == 0}
     assert by_ledgers[6] < by_ledgers[72]

@@ -86,7 +86,8 @@ def test_reports_in_the_chosen_language(study, lang):
     out, scenarios, ts, summary = study
     paths = write_reports(out, scenarios, ts, summary, steps=6, replications=3, master_seed=9, scale=0.01,
                           lang=lang)
-    assert set(paths) == {"timeseries.png", "final_comparison.png", "differences.csv", "report.md", "report.html"}
+    assert set(paths) == {"timeseries.png", "final_comparison.png", "differences_over_time.png", "differences.csv",
+                          "report.md", "report.html"}
     diffs = pd.read_csv(paths["differences.csv"])
     assert list(diffs.columns) == COLUMNS and set(diffs["scenario"]) == {"burden_reduction", "hostile"}
     md = paths["report.md"].read_text(encoding="utf-8")
@@ -104,7 +105,7 @@ def test_reports_in_the_chosen_language(study, lang):
     assert raw not in md and "<img src=x>" not in md and "\\|" in md
     assert "](http" not in md
     # self-contained and printable: embedded figures, no outside requests, A4 page
-    assert page.count("src='data:image/png;base64,") == 2
+    assert page.count("src='data:image/png;base64,") == 3
     assert not re.search(r"""(src|href)\s*=\s*['"]?(https?:)?//""", page) and "@import" not in page
     assert "size: A4" in page and (f"lang='{'zh-CN' if lang == 'zh' else 'en'}'") in page
 
@@ -120,3 +121,39 @@ def test_without_the_reference_the_report_says_so(study):
         assert "不包含参照情景" in write(out, scenarios[1:], summary, **common).read_text(encoding="utf-8")
     common["differences"] = None          # not computed: no section at all
     assert "## 与参照情景的差值" not in write_report(out, scenarios[1:], summary, **common).read_text(encoding="utf-8")
+
+
+def test_holds_needs_ten_pairs_and_an_effect_worth_reporting():
+    """Two agreeing pairs are not enough, nor is a consistent effect smaller than the metric's min_effect;
+    the sign test's p-value is given beside the share."""
+    from model.metrics import METRICS, MIN_EFFECTS, min_effect
+    from model.study.comparison import MIN_PAIRS
+    assert all(m.smallest_effect > 0 for m in METRICS)
+    assert set(MIN_EFFECTS) <= {m.name for m in METRICS}
+    few = paired_differences(table({"baseline": [0.5, 0.5], "x": [0.6, 0.61]})).set_index("metric").loc["admin_share"]
+    assert few["robust"] and not few["holds"] and few["sign_test_p"] == pytest.approx(0.5)
+    n = MIN_PAIRS
+    tiny = paired_differences(table({"baseline": [0.5] * n, "x": [0.5 + min_effect("admin_share") / 2] * n},
+                                    seeds=range(n))).set_index("metric").loc["admin_share"]
+    assert tiny["robust"] and not tiny["holds"]
+    big = paired_differences(table({"baseline": [0.5] * n, "x": [0.6] * n}, seeds=range(n)))
+    big = big.set_index("metric").loc["admin_share"]
+    assert big["holds"] and big["sign_test_p"] < 0.01
+
+
+def test_window_compares_averages_over_months():
+    """--window A:B compares each replication's average over the months, which shows a relapse."""
+    from model.study.experiment import summarise
+    rows = []
+    for rep in range(3):
+        for step, (b, x) in enumerate([(0.5, 0.5), (0.5, 0.7), (0.5, 0.5)]):
+            rows += [{"scenario": "baseline", "replication": rep, "seed": rep, "step": step, "turnout": b},
+                     {"scenario": "x", "replication": rep, "seed": rep, "step": step, "turnout": x}]
+    ts = pd.DataFrame(rows)
+    last = paired_differences(ts, metrics=["turnout"]).iloc[0]
+    window = paired_differences(ts, window=(1, 2), metrics=["turnout"]).iloc[0]
+    assert last["mean_difference"] == pytest.approx(0) and window["mean_difference"] == pytest.approx(0.1)
+    at = paired_differences(ts, step=1, metrics=["turnout"]).iloc[0]
+    assert at["mean_difference"] == pytest.approx(0.2) and at["step"] == 1
+    summary = summarise(ts.assign(**{m: 0.0 for m in METRIC_NAMES if m != "turnout"}), window=(1, 2))
+    assert summary.set_index(["scenario", "metric"]).loc[("x", "turnout"), "mean"] == pytest.approx(0.6)

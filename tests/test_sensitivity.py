@@ -104,6 +104,7 @@ def test_sensitivity_command_writes_its_table_and_figure(tmp_path, tiny_toml):
     assert list(table.columns[:6]) == ["outcome", "parameter", "mu_star", "mu_star_conf", "sigma", "mu"]
     assert set(table["outcome"]) == {"admin_share", "trust"} and set(table["parameter"]) == {DRIVER, BYSTANDER}
     assert (out / "sensitivity.png").stat().st_size > 10_000
+    assert (out / "sensitivity_mu_sigma.png").stat().st_size > 10_000      # Morris: the μ*–σ plot
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
     assert len(pd.read_parquet(out / "runs.parquet")) == 2 * 3
 

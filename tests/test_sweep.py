@@ -187,6 +187,16 @@ def reference(tmp_path_factory):
     return out
 
 
+def test_a_loaded_sweep_goes_to_ema_and_salib(reference):
+    """to_ema(load_sweep(folder)) used to raise AttributeError: the loaded sweep had no design."""
+    from model.research.ema import to_ema, to_salib
+    result = load_sweep(reference)
+    experiments, outcomes = to_ema(result)
+    assert len(experiments) == (result.runs["status"] == "ok").sum() and "trust" in outcomes
+    problem, x, y = to_salib(result, "trust", "baseline")
+    assert problem["names"] == [f.name for f in result.design.factors] and len(x) == len(y)
+
+
 def test_the_sweep_command_writes_its_contract(reference):
     out = reference
     runs, ts = load_sweep(out)

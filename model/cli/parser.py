@@ -63,6 +63,19 @@ def scheduler_address(text: str) -> str:
     return check_scheduler(text)
 
 
+def month_window(text: str) -> tuple[int, int]:
+    """An argparse type: ``A:B``, two months with 0 <= A <= B."""
+    from model.errors import InputError
+    first, sep, last = text.partition(":")
+    try:
+        window = (int(first), int(last))
+    except ValueError:
+        window = None
+    if not sep or window is None or not 0 <= window[0] <= window[1]:
+        raise InputError("command line", "--window", "A:B, two months with 0 <= A <= B (e.g. 60:119)", text)
+    return window
+
+
 def folder_path(text: str) -> Path:
     """An argparse type: a non-empty path (an empty one would silently mean the current folder)."""
     if not text.strip():
@@ -93,6 +106,14 @@ def add_run_options(parser: argparse.ArgumentParser, top_level: bool = False) ->
                    help="replace what is in --out even if it is another study or not a results folder")
     parser.add_argument("--lang", choices=("en", "zh"), default=default("en"),
                    help="language of report.md and the figures (default en; zh needs a CJK font for figures)")
+    parser.add_argument("--keep-replications", action="store_true", default=default(False),
+                   help="keep replications/ (each replication's raw results) after the study completes; "
+                        "by default it is removed then, as the CSV files hold everything in it")
+    parser.add_argument("--at-month", type=bounded(int, "--at-month", 0, 1199), default=default(None),
+                   metavar="M", help="compare scenarios at month M (0 = the first month) instead of the last")
+    parser.add_argument("--window", type=month_window, default=default(None), metavar="A:B",
+                   help="compare each replication's average over months A to B (inclusive) instead of the "
+                        "last month; shows a relapse the last month alone would hide")
     parser.add_argument("--parameter-uncertainty", choices=("plausible", "posterior"), default=default(None),
                    help="give each replication its own parameter set as well as its seed (the same pair in "
                         "every scenario): plausible = a Latin hypercube over every `uncertainty` parameter's "

@@ -131,6 +131,7 @@ def cmd_sensitivity(args) -> Path:
         check_outcomes,
         dropped_trajectories,
         figure,
+        mu_sigma_figure,
         report,
     )
     from model.study.design import factors_from, make_design
@@ -142,6 +143,9 @@ def cmd_sensitivity(args) -> Path:
         table = analyse(run.result, args.method, outcomes, args.seed)
         run.store.write("sensitivity.csv", lambda p: table.to_csv(p, index=False, float_format="%.6g"))
         run.store.write("sensitivity.png", lambda p: save(figure(table, args.method, args.outcomes, args.lang), p))
+        if args.method == "morris":
+            run.store.write("sensitivity_mu_sigma.png",
+                            lambda p: save(mu_sigma_figure(table, args.outcomes, args.lang), p))
         dropped = dropped_trajectories(run.result) if args.method == "morris" else None
         finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed(),
                dropped_trajectories=dropped[0] if dropped else 0)

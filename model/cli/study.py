@@ -33,7 +33,7 @@ def git_commit() -> str | None:
 
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
-    for pkg in ("shequ", "mesa", "numpy", "pandas", "scipy", "matplotlib", "networkx", "tqdm"):
+    for pkg in ("shequ", "mesa", "numpy", "pandas", "scipy", "matplotlib", "tqdm"):
         try:
             found[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -84,13 +84,33 @@ def check_scale(scenarios, scale: float | None) -> dict | None:
     return {"scale": scale}
 
 
+# communities.csv above this many rows (about 30 MB) is written compressed, as communities.csv.gz
+COMMUNITY_ROWS_PLAIN = 100_000
+
+
+def prune_replications(out: Path) -> None:
+    """Remove the per-replication units of a complete study (the CSV files hold everything in them;
+    a rerun recomputes them); files of the user's own in replications/ stay, and so does the folder then."""
+    from model.study.store import OWN_NAMES, REPLICATIONS
+    folder = out / REPLICATIONS
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if OWN_NAMES[REPLICATIONS].fullmatch(entry.name):
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    if not any(folder.iterdir()):
+        folder.rmdir()
+
+
 def run_and_write(scenarios, name: str, args) -> Path:
     """Run the study into its results folder: locked, resumable, every file written atomically,
     manifest status running -> complete (or interrupted / failed)."""
+    from model.errors import InputError
     from model.report.document import write_reports
     from model.research.folder import results_folder
     from model.scenario import check_unique_names
-    from model.study.experiment import check_study, run_study
+    from model.study.comparison import absent_before_first_event, csv_encoding
+    from model.study.experiment import check_study, run_study, summarise
     from model.study.store import resolve_out
     from model.study.uncertainty import parameter_sets
 
@@ -101,6 +121,13 @@ def run_and_write(scenarios, name: str, args) -> Path:
                           getattr(args, "posterior", None))
     check_study(scenarios, args.replications, args.steps, workers, overrides, source="command line",
                 parameter_sets=sets)
+    at_month, window = getattr(args, "at_month", None), getattr(args, "window", None)
+    if at_month is not None and window is not None:
+        raise InputError("command line", "--at-month", "either --at-month or --window, not both", at_month)
+    for option, month in (("--at-month", at_month), ("--window", window and window[1])):
+        if month is not None and month >= args.steps:
+            raise InputError("command line", option, f"a month below --steps ({args.steps}; months are "
+                             f"0 to {args.steps - 1})", month)
     out = Path(args.out if args.out is not None else Path.cwd() / "results" / study_folder_name(name, args))
     out = resolve_out(out)
     total = len(scenarios) * args.replications
@@ -124,11 +151,19 @@ def run_and_write(scenarios, name: str, args) -> Path:
               file=sys.stderr)
         result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
                            store=store, parameter_sets=sets)
-        summary = result.summary()
+        summary = summarise(result.timeseries, step=at_month, window=window)
         csv = {"index": False, "float_format": "%.6g"}
-        store.write("timeseries.csv", lambda p: result.timeseries.to_csv(p, **csv))
-        store.write("communities.csv", lambda p: result.communities.to_csv(p, **csv))
-        store.write("summary.csv", lambda p: summary.to_csv(p, **csv))
+        # "no election yet" is written as an empty cell (NaN), not the model's 0; text that is not ASCII
+        # (a scenario named in Chinese) makes the file UTF-8 with a BOM, so Excel shows it
+        timeseries, communities = (absent_before_first_event(result.timeseries),
+                                   absent_before_first_event(result.communities))
+        store.write("timeseries.csv", lambda p: timeseries.to_csv(p, encoding=csv_encoding(timeseries), **csv))
+        if len(communities) > COMMUNITY_ROWS_PLAIN:      # gzip: about a tenth of the size, read by pandas as is
+            store.write("communities.csv.gz", lambda p: communities.to_csv(
+                p, encoding=csv_encoding(communities), compression={"method": "gzip", "mtime": 0}, **csv))
+        else:
+            store.write("communities.csv", lambda p: communities.to_csv(p, encoding=csv_encoding(communities), **csv))
+        store.write("summary.csv", lambda p: summary.to_csv(p, encoding=csv_encoding(summary), **csv))
         if sets is not None:
             table = sets.table(result.seeds)
             store.write("parameter_sets.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
@@ -137,10 +172,13 @@ def run_and_write(scenarios, name: str, args) -> Path:
         with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as aside:
             drawn = write_reports(Path(aside), scenarios, result.timeseries, summary, steps=args.steps,
                                   replications=args.replications, master_seed=args.seed, scale=scale,
-                                  lang=args.lang, uncertainty=sets.source if sets else "seeds")
+                                  lang=args.lang, uncertainty=sets.source if sets else "seeds",
+                                  step=at_month, window=window)
             for file_name, path in drawn.items():
                 store.write(file_name, lambda p, path=path: shutil.copyfile(path, p))
         store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
+    if not getattr(args, "keep_replications", False):
+        prune_replications(out)
     print(f"Done in {time.time() - started:.1f} s. Open {out / 'report.md'}", file=sys.stderr)
     return out
 

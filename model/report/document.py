@@ -29,8 +29,14 @@ import pandas as pd
 
 from ..errors import InputError
 from ..scenario import Scenario
-from ..study.comparison import ROBUST_SHARE, paired_differences
-from .figures import KEY_METRICS, plot_final, plot_timeseries
+from ..study.comparison import (
+    MIN_PAIRS,
+    ROBUST_SHARE,
+    csv_encoding,
+    differences_over_time,
+    paired_differences,
+)
+from .figures import KEY_METRICS, plot_differences, plot_final, plot_timeseries
 from .i18n import (
     BAND_SOURCES,
     NOT_YET_HELD,
@@ -47,7 +53,10 @@ from .i18n import (
 __all__ = ["KEY_METRICS", "plot_final", "plot_timeseries", "write_html_report", "write_report", "write_reports"]
 
 FIGURES = (("timeseries.png", "over_time", "Key metrics over time"),
-           ("final_comparison.png", "final", "Final-month comparison"))
+           ("final_comparison.png", "final", "Final-month comparison"),
+           ("differences_over_time.png", "differences_over_time", "Paired differences over time"))
+COLUMNS_PER_TABLE = 4     # scenario columns per printed table (A4 portrait, 8 pt)
+CAPTIONS = {"over_time": "over_time_caption", "differences_over_time": "differences_over_time_caption"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
@@ -119,11 +128,20 @@ def _robust_rows(differences: pd.DataFrame, names: list[str], lang: str, uncerta
             if _is_nan(r["mean_difference"]) or _is_nan(share):
                 cells.append(("—" if _is_nan(r["mean_difference"]) else word("no_difference", lang), False))
                 continue
-            holds = bool(r["robust"])
+            holds = bool(r["holds"]) if "holds" in r.index else bool(r["robust"])
             total += 1
             held += holds
-            verdict = word("holds", lang) if holds else depends
-            cells.append((f"{format_value(metric, r['mean_difference'], signed=True)} · {share:.0%} · {verdict}",
+            if holds:
+                verdict = word("holds", lang)
+            elif not r.get("robust", False):
+                verdict = depends
+            elif r["replications"] < MIN_PAIRS:
+                verdict = word("too_few", lang)
+            else:
+                verdict = word("too_small", lang)
+            p = r.get("sign_test_p", float("nan"))
+            shown = f"{share:.0%}" + ("" if _is_nan(p) else f" (p = {p:.2g})")
+            cells.append((f"{format_value(metric, r['mean_difference'], signed=True)} · {shown} · {verdict}",
                           holds))
         rows.append((metric, cells))
     return rows, (held, total)
@@ -139,7 +157,16 @@ def _robust_intro(reference_title: str, lang: str, uncertainty: str) -> str:
     return word("robustness_intro", lang, ref=reference_title, share=ROBUST_SHARE,
                 paired="" if uncertainty == "seeds" else word("paired_parameters", lang),
                 depends=word("depends_seeds" if uncertainty == "seeds" else "depends_parameters", lang),
-                band=band_source(uncertainty, lang))
+                band=band_source(uncertainty, lang)) + " " + word("verdict_rule", lang, pairs=MIN_PAIRS,
+                                                                   share=ROBUST_SHARE)
+
+
+def _compared(summary: pd.DataFrame, steps: int, lang: str, window=None) -> str:
+    """Which month (or window of months) the tables compare."""
+    if window is not None:
+        return word("compared_window", lang, a=window[0], b=window[1])
+    month = int(summary["step"].iloc[0]) if "step" in summary and len(summary) else steps - 1
+    return word("compared_at", lang, m=month)
 
 
 def _metric_head(metric: str, lang: str, difference: bool = False) -> tuple[str, str]:
@@ -164,7 +191,7 @@ def _ordered(summary: pd.DataFrame, reference: str) -> list[str]:
 def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
                  replications: int, master_seed: int, scale: float, lang: str = "en",
                  differences: pd.DataFrame | None = None, reference: str = "baseline",
-                 uncertainty: str = "seeds") -> Path:
+                 uncertainty: str = "seeds", window: tuple[int, int] | None = None) -> Path:
     """report.md: what was run, what each scenario represents and what to notice, the figures,
     the final-month table, the paired differences from the reference, and which of those
     conclusions hold across the band of replications."""
@@ -174,7 +201,8 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
     names = _ordered(summary, reference)
     lines = [f"# {word('report_title', lang)}", "",
              word("method", lang, n=len(scenarios), r=replications, steps=steps, last=steps - 1,
-                  seed=master_seed, per=1 / scale) + " " + _band_note(lang, uncertainty),
+                  seed=master_seed, per=1 / scale) + " " + _compared(summary, steps, lang, window) + " "
+             + _band_note(lang, uncertainty),
              "", word("files", lang), "", word("how_to_read", lang), "", f"## {word('scenarios', lang)}", ""]
     for name in names:
         s = by_name.get(name)
@@ -189,8 +217,8 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
     for file, key, alt in FIGURES:
         if (out / file).exists():
             lines += [f"## {word(key, lang)}", "", f"![{alt}]({file})", ""]
-            if key == "over_time":
-                lines += [word("over_time_caption", lang), ""]
+            if key in CAPTIONS:
+                lines += [word(CAPTIONS[key], lang), ""]
     lines += [f"## {word('table', lang)}", ""]
     rows, missing = _summary_rows(summary, names, lang, with_band=uncertainty != "seeds")
     lines.append(f"| {word('metric', lang)} | {word('unit', lang)} | "
@@ -252,7 +280,11 @@ code { font-size: 8pt; color: #555; }
 p.note { font-size: 9pt; color: #333; }
 section.scenario { break-inside: avoid; }
 figure { margin: 0.6em 0; break-inside: avoid; }
-figure img { width: 100%; height: auto; }
+figure img { width: 100%; height: auto; max-height: 250mm; object-fit: contain; }
+section.block { break-inside: avoid-page; }
+h1, h2, h3 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
+p { orphans: 3; widows: 3; }
+table + table { margin-top: 1em; }
 figcaption { font-size: 9pt; color: #333; }
 table { border-collapse: collapse; width: 100%; font-size: 8pt; margin: 0.5em 0; }
 th, td { border: 1px solid #bbb; padding: 2px 4px; vertical-align: top; }
@@ -273,7 +305,7 @@ def _image(path: Path) -> str:
 def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *, steps: int,
                       replications: int, master_seed: int, scale: float, lang: str = "en",
                       differences: pd.DataFrame | None = None, reference: str = "baseline",
-                      uncertainty: str = "seeds") -> Path:
+                      uncertainty: str = "seeds", window: tuple[int, int] | None = None) -> Path:
     """report.html: the same content as report.md on one self-contained page for printing on A4."""
     check_lang(lang)
     out = Path(out)
@@ -292,7 +324,7 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
 
     body = [f"<h1>{e(word('report_title', lang))}</h1>",
             f"<p>{e(word('method', lang, n=len(scenarios), r=replications, steps=steps, last=steps - 1, seed=master_seed, per=1 / scale))} "  # noqa: E501
-            f"{e(_band_note(lang, uncertainty))}</p>",
+            f"{e(_compared(summary, steps, lang, window))} {e(_band_note(lang, uncertainty))}</p>",
             f"<p class='note'>{e(word('files', lang))}</p>",
             f"<p class='note'>{e(word('how_to_read', lang))}</p>",
             f"<h2>{e(word('scenarios', lang))}</h2>"]
@@ -308,17 +340,24 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
         body.append(f"<p class='note'>{e(word('reforms', lang))}: {e(_reforms(s, lang))}</p></section>")
     for file, key, _alt in FIGURES:
         if (out / file).exists():
-            caption = word("over_time_caption", lang) if key == "over_time" else ""
-            body.append(f"<h2>{e(word(key, lang))}</h2><figure><img src='{_image(out / file)}' "
-                        f"alt='{e(word(key, lang))}'><figcaption>{e(caption)}</figcaption></figure>")
+            caption = word(CAPTIONS[key], lang) if key in CAPTIONS else ""
+            # heading and figure in one block that never breaks, so a heading is never alone at a page foot
+            body.append(f"<section class='block'><h2>{e(word(key, lang))}</h2><figure><img src='{_image(out / file)}' "
+                        f"alt='{e(word(key, lang))}'><figcaption>{e(caption)}</figcaption></figure></section>")
+    def tables(columns: list[str], rows, difference: bool, cell) -> None:
+        """One table per COLUMNS_PER_TABLE scenarios, so every scenario fits the printed page."""
+        for start in range(0, max(len(columns), 1), COLUMNS_PER_TABLE):
+            part = columns[start:start + COLUMNS_PER_TABLE]
+            body.append(f"<table><thead><tr><th>{e(word('metric', lang))}</th><th>{e(word('unit', lang))}</th>"
+                        + "".join(head(n) for n in part) + "</tr></thead><tbody>")
+            for metric, cells in rows:
+                body.append("<tr>" + metric_cells(metric, difference) + "".join(
+                    cell(n, c) for n, c in zip(part, cells[start:start + COLUMNS_PER_TABLE], strict=True)) + "</tr>")
+            body.append("</tbody></table>")
+
     rows, missing = _summary_rows(summary, names, lang, with_band=uncertainty != "seeds")
-    body.append(f"<h2>{e(word('table', lang))}</h2><table><thead><tr><th>{e(word('metric', lang))}</th>"
-                f"<th>{e(word('unit', lang))}</th>" + "".join(head(n) for n in names) + "</tr></thead><tbody>")
-    for metric, cells in rows:
-        body.append("<tr>" + metric_cells(metric) + "".join(
-            f"<td class='num{' ref' if n == reference else ''}'>{e(c)}</td>" for n, c in zip(names, cells, strict=True))
-            + "</tr>")
-    body.append("</tbody></table>")
+    body.append(f"<h2>{e(word('table', lang))}</h2>")
+    tables(names, rows, False, lambda n, c: f"<td class='num{' ref' if n == reference else ''}'>{e(c)}</td>")
     if differences is not None:
         body.append(f"<h2>{e(word('differences', lang))}</h2>")
     if differences is not None and differences.empty:
@@ -328,23 +367,13 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
         drows, dmissing = _difference_rows(differences, others, lang)
         missing |= dmissing
         intro = word("differences_intro", lang, ref=_ref_title(by_name, reference, lang))
-        body.append(f"<p>{e(intro)}</p><table><thead><tr>"
-                    f"<th>{e(word('metric', lang))}</th><th>{e(word('unit', lang))}</th>"
-                    + "".join(head(n) for n in others) + "</tr></thead><tbody>")
-        for metric, cells in drows:
-            body.append("<tr>" + metric_cells(metric, difference=True) + "".join(
-                f"<td class='num{' strong' if strong else ''}'>{e(t)}</td>" for t, strong in cells) + "</tr>")
-        body.append("</tbody></table>")
+        body.append(f"<p>{e(intro)}</p>")
+        tables(others, drows, True, lambda n, c: f"<td class='num{' strong' if c[1] else ''}'>{e(c[0])}</td>")
         rrows, (held, total) = _robust_rows(differences, others, lang, uncertainty)
         body.append(f"<h2>{e(word('robustness', lang))}</h2>"
                     f"<p>{e(_robust_intro(_ref_title(by_name, reference, lang), lang, uncertainty))}</p>"
-                    f"<p>{e(word('robustness_count', lang, k=held, n=total))}</p><table><thead><tr>"
-                    f"<th>{e(word('metric', lang))}</th><th>{e(word('unit', lang))}</th>"
-                    + "".join(head(n) for n in others) + "</tr></thead><tbody>")
-        for metric, cells in rrows:
-            body.append("<tr>" + metric_cells(metric, difference=True) + "".join(
-                f"<td class='num{' strong' if holds else ''}'>{e(t)}</td>" for t, holds in cells) + "</tr>")
-        body.append("</tbody></table>")
+                    f"<p>{e(word('robustness_count', lang, k=held, n=total))}</p>")
+        tables(others, rrows, True, lambda n, c: f"<td class='num{' strong' if c[1] else ''}'>{e(c[0])}</td>")
     if missing:
         body.append(f"<p class='note'>{e(word('nan_note', lang))}</p>")
     page = ("<!DOCTYPE html>\n"
@@ -359,8 +388,11 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
 
 def write_reports(out: Path, scenarios: list[Scenario], timeseries: pd.DataFrame, summary: pd.DataFrame, *,
                   steps: int, replications: int, master_seed: int, scale: float, lang: str = "en",
-                  reference: str = "baseline", uncertainty: str = "seeds") -> dict[str, Path]:
-    """Figures, differences.csv (if the study has the reference), report.md and report.html."""
+                  reference: str = "baseline", uncertainty: str = "seeds", step: int | None = None,
+                  window: tuple[int, int] | None = None) -> dict[str, Path]:
+    """Figures, differences.csv (if the study has the reference), report.md and report.html. The
+    differences compare month ``step`` (the last by default) or each replication's average over
+    ``window`` = (first, last) months; ``summary`` should be summarised the same way."""
     check_lang(lang)
     if uncertainty not in BAND_SOURCES:
         raise InputError("write_reports", "uncertainty", "one of " + ", ".join(BAND_SOURCES), uncertainty)
@@ -372,12 +404,19 @@ def write_reports(out: Path, scenarios: list[Scenario], timeseries: pd.DataFrame
         "final_comparison.png": plot_final(summary, out / "final_comparison.png", scenarios=scenarios, lang=lang,
                                            reference=reference, uncertainty=uncertainty),
     }
-    differences = paired_differences(timeseries, reference=reference)
+    differences = paired_differences(timeseries, reference=reference, step=step, window=window)
     if not differences.empty:
         paths["differences.csv"] = out / "differences.csv"
-        differences.to_csv(paths["differences.csv"], index=False, float_format="%.6g")
+        differences.to_csv(paths["differences.csv"], index=False, float_format="%.6g",
+                           encoding=csv_encoding(differences))
+        over_time = differences_over_time(timeseries, reference=reference,
+                                          metrics=[m for m in KEY_METRICS if m in timeseries.columns])
+        if over_time["step"].nunique() > 1:
+            paths["differences_over_time.png"] = plot_differences(
+                over_time, out / "differences_over_time.png", scenarios=scenarios, lang=lang, reference=reference)
     common = {"steps": steps, "replications": replications, "master_seed": master_seed, "scale": scale,
-              "lang": lang, "differences": differences, "reference": reference, "uncertainty": uncertainty}
+              "lang": lang, "differences": differences, "reference": reference, "uncertainty": uncertainty,
+              "window": window}
     paths["report.md"] = write_report(out, scenarios, summary, **common)
     paths["report.html"] = write_html_report(out, scenarios, summary, **common)
     return paths

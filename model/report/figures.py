@@ -49,7 +49,11 @@ PNG_META = {"Software": None}   # keep files byte-identical across runs
 DPI = 150
 A4_WIDTH_IN = 7.5               # the printable width of A4 with 15 mm margins, in inches
 # Okabe-Ito colours (safe for colour-blind readers), without yellow; the reference is black.
-COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#882255")
+# After them, matplotlib's tab20 (dark shades first), so up to 8 + 20 scenarios have distinct colours.
+COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#882255",
+           *[matplotlib.colors.to_hex(c) for c in matplotlib.colormaps["tab20"].colors[0::2]],
+           *[matplotlib.colors.to_hex(c) for c in matplotlib.colormaps["tab20"].colors[1::2]])
+PAGE_HEIGHT_IN = 9.8            # the printable height of A4 with 15 mm margins, less room for a heading
 DASHES = ("-", "--", "-.", (0, (1, 1)))
 REFERENCE_COLOUR = "#000000"
 BAND_ALPHA = 0.07               # the 5-95% band of replications, lighter than the 95% CI (0.15)
@@ -93,6 +97,12 @@ def _wrap(text: str, lang: str, width_en: int = 30, width_zh: int = 16) -> str:
             lines.append("")
         lines[-1] += ch
     return "\n".join(line.strip() for line in lines)
+
+
+def _short(text: str, lang: str) -> str:
+    """A bar label on one line: at most 14 Chinese or 26 other characters, cut with an ellipsis."""
+    width = 14 if lang == "zh" else 26
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _title(metric: str, lang: str, width_en: int, width_zh: int) -> str:
@@ -148,7 +158,8 @@ def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_M
     cols = 3
     rows = -(-len(metrics) // cols)
     with matplotlib.rc_context(style()):
-        fig = Figure(figsize=(A4_WIDTH_IN, 1.95 * rows + 1.3), layout="constrained")
+        fig = Figure(figsize=(A4_WIDTH_IN, min(1.95 * rows + 1.3 + 0.12 * len(names), PAGE_HEIGHT_IN)),
+                     layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
         for ax, metric in zip(axes, metrics, strict=False):
             factor = metric_factor(metric)
@@ -181,7 +192,7 @@ def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_M
         handles, labels = axes[0].get_legend_handles_labels()
         band_entry = _band_handle(uncertainty, lang)
         fig.legend([*handles, band_entry], [*labels, band_entry.get_label()], loc="outside lower center",
-                   ncol=2, frameon=False)
+                   ncol=2 if len(labels) <= 8 else 3, frameon=False)
         fig.suptitle(word("timeseries_title", lang))
     return fig
 
@@ -202,8 +213,10 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
     step = int(summary["step"].iloc[0])
     has_band = {"band_low", "band_high"} <= set(summary.columns)
     with matplotlib.rc_context(style()):
-        fig = Figure(figsize=(A4_WIDTH_IN, (0.16 * len(names) + 0.75) * rows + 0.25 * len(names) + 0.6),
-                     layout="constrained")
+        # every bar is labelled with its scenario, so the legend only explains the band; the figure
+        # never grows taller than a printed page (the bars get thinner instead)
+        height = min((0.16 * len(names) + 0.75) * rows + 0.8, PAGE_HEIGHT_IN)
+        fig = Figure(figsize=(A4_WIDTH_IN, height), layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
         y = np.arange(len(names))
         for ax, metric in zip(axes, metrics, strict=False):
@@ -226,7 +239,13 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
                 ax.text(0, yy, " " + word("not_held", lang), va="center", ha="left", fontsize=6.5, color="#555555")
             if reference in names and not absent[0]:
                 ax.axvline(mean[0], color=REFERENCE_COLOUR, lw=0.8, ls=(0, (3, 2)))
-            ax.set_yticks([])
+            ax.set_yticks(y)
+            if ax in axes[::cols]:       # the scenario names once per row of panels, one line each
+                ax.set_yticklabels([_short(scenario_title(known[n], lang) if n in known else n, lang) for n in names],
+                                   fontsize=max(4.5, min(7.0, 60 / max(len(names), 1))))
+            else:
+                ax.set_yticklabels([])
+            ax.tick_params(axis="y", length=0)
             ax.set_ylim(len(names) - 0.5, -0.5)
             ax.set_title(_title(metric, lang, 34, 17), loc="left")
             ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
@@ -234,14 +253,67 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
             ax.grid(axis="y", visible=False)
         for ax in axes[len(metrics):]:
             ax.set_visible(False)
-        handles = [Patch(color=looks[n]["color"],
-                         label=_wrap(scenario_title(known[n], lang) if n in known else n, lang, 48, 24))
-                   for n in names]
         if has_band:
-            handles.append(_band_handle(uncertainty, lang))
-        fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
+            fig.legend(handles=[_band_handle(uncertainty, lang)], loc="outside lower center", frameon=False)
         fig.suptitle(_wrap(word("final_title", lang, step=step), lang, 90, 45))
     return fig
+
+
+def differences_figure(over_time: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, lang: str = "en",
+                       reference: str | None = "baseline") -> Figure:
+    """Paired differences from the reference over time (``comparison.differences_over_time``): one panel
+    per metric, one line per scenario with its 95% interval, zero as a black line and, shaded grey, the
+    metric's smallest effect worth reporting either side of zero, so a reform that fades or relapses
+    shows as a line returning into the grey."""
+    from ..metrics import min_effect
+    check_lang(lang)
+    known = _by_name(scenarios)
+    names = list(dict.fromkeys(over_time["scenario"]))
+    looks = _styles(names, reference)
+    metrics = [m for m in metrics if m in set(over_time["metric"])]
+    cols = 3
+    rows = max(1, -(-len(metrics) // cols))
+    with matplotlib.rc_context(style()):
+        fig = Figure(figsize=(A4_WIDTH_IN, min(1.95 * rows + 0.12 * len(names) + 1.3, PAGE_HEIGHT_IN)),
+                     layout="constrained")
+        axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
+        for ax, metric in zip(axes, metrics, strict=False):
+            factor = metric_factor(metric)
+            d = over_time[over_time["metric"] == metric]
+            smallest = min_effect(metric) * factor
+            ax.axhspan(-smallest, smallest, color=BAND_GREY, alpha=0.25, lw=0, zorder=0)
+            ax.axhline(0, color=REFERENCE_COLOUR, lw=0.8, zorder=1)
+            for name in names:
+                s = d[d["scenario"] == name].sort_values("step")
+                look = looks[name]
+                label = scenario_title(known[name], lang) if name in known else name
+                ax.plot(s["step"], s["mean_difference"] * factor, label=_wrap(label, lang, 48, 24), **look)
+                ax.fill_between(s["step"], s["ci_low"] * factor, s["ci_high"] * factor, color=look["color"],
+                                alpha=0.15, lw=0, zorder=look["zorder"] - 1)
+            ax.set_title(_wrap(metric_label(metric, lang), lang), loc="left")
+            ax.set_ylabel(metric_unit(metric, lang, difference=True))
+            ax.yaxis.set_major_formatter(FuncFormatter(_plain_number))
+            ax.yaxis.set_major_locator(MaxNLocator(5))
+        for ax in axes[len(metrics):]:
+            ax.set_visible(False)
+        for ax in axes[max(0, len(metrics) - cols):len(metrics)]:
+            ax.set_xlabel(word("month", lang))
+            ax.xaxis.set_tick_params(labelbottom=True)
+        handles, labels = axes[0].get_legend_handles_labels()
+        grey = Patch(color=BAND_GREY, alpha=0.5, label=word("min_effect_legend", lang))
+        fig.legend([*handles, grey], [*labels, grey.get_label()], loc="outside lower center",
+                   ncol=2 if len(labels) <= 8 else 3, frameon=False)
+        title = word("differences_title", lang,
+                     ref=scenario_title(known[reference], lang) if reference in known else reference)
+        fig.suptitle(_wrap(title, lang, 90, 45))
+    return fig
+
+
+def plot_differences(over_time: pd.DataFrame, path: Path, metrics=KEY_METRICS, *, scenarios=None,
+                     lang: str = "en", reference: str | None = "baseline") -> Path:
+    """differences_over_time.png: see ``differences_figure``."""
+    return save(differences_figure(over_time, scenarios=scenarios, metrics=metrics, lang=lang,
+                                   reference=reference), path)
 
 
 def save(fig: Figure, path):

@@ -202,6 +202,32 @@ WORDS = {
     ),
     "paired_parameters": ("和相同的参数组", " and parameter set"),
     "holds": ("成立", "holds"),
+    "too_small": ("差异小于值得报告的幅度", "smaller than worth reporting"),
+    "too_few": ("配对太少", "too few pairs"),
+    "verdict_rule": (
+        "「成立」需要同时满足三点：至少 {pairs} 对配对重复；至少 {share:.0%} 的配对方向一致"
+        "（括号内为符号检验的双侧 p 值）；平均差值不小于该指标值得报告的最小幅度"
+        "（指标登记表 model/metrics.py 中的 min_effect，如满意度 2 个百分点、"
+        "等待 1 天）。配对太少时写「配对太少」，差异太小时写「差异小于值得报告的幅度」。",
+        "“Holds” needs all three: at least {pairs} pairs; at least {share:.0%} of the pairs agreeing in sign (the "
+        "sign test's two-sided p-value is in brackets); and a mean difference at least the smallest effect worth "
+        "reporting for the metric (min_effect in the metric registry, model/metrics.py: e.g. 2 points of "
+        "satisfaction, 1 day of waiting). With fewer pairs the cell says “too few pairs”; with a smaller effect, "
+        "“smaller than worth reporting”.",
+    ),
+    "compared_at": ("比较的是第 {m} 个月。", "Scenarios are compared at month {m}."),
+    "compared_window": ("比较的是每次重复在第 {a}–{b} 个月的平均值。",
+                        "Scenarios are compared on each replication's average over months {a}–{b}."),
+    "differences_over_time": ("与参照情景的配对差值随时间变化", "Paired differences over time"),
+    "differences_title": ("与「{ref}」的配对差值（均值与 95% 置信区间）",
+                          "Paired difference from “{ref}” (mean and 95% interval)"),
+    "min_effect_legend": ("灰色：小于值得报告的幅度", "grey: smaller than worth reporting"),
+    "differences_over_time_caption": (
+        "每条线是一个情景减参照情景（相同随机种子）的平均差值；灰色带内的差值小于值得报告的幅度。"
+        "线回到灰色带内说明效果消退或反弹。",
+        "Each line is a scenario minus the reference on the same seeds; a difference inside the grey band is "
+        "smaller than worth reporting. A line returning into the grey shows an effect that fades or relapses.",
+    ),
     "depends_parameters": ("取决于参数", "depends on the parameters"),
     "depends_seeds": ("取决于随机种子", "depends on the seed"),
     "no_difference": ("无差别", "no difference"),

@@ -217,6 +217,37 @@ def _parameter_label(name: str, lang: str) -> str:
     return (param.label_zh if lang == "zh" else param.label_en) or name
 
 
+def mu_sigma_figure(table: pd.DataFrame, outcomes: list[str] | None = None, lang: str = "en") -> Figure:
+    """Morris's μ*–σ plot, one panel per outcome: each parameter at (μ*, σ); far right matters, high up
+    acts non-linearly or through interactions. The grey line is σ = μ* (above it, interactions dominate)."""
+    from ..report.figures import A4_WIDTH_IN, _title, style
+    from ..report.i18n import check_lang, metric_factor
+    check_lang(lang)
+    panels = shown(table, outcomes)
+    cols = 2
+    rows = max(1, math.ceil(len(panels) / cols))
+    with matplotlib.rc_context(style()):
+        fig = Figure(figsize=(A4_WIDTH_IN, min(rows * 3.0 + 0.4, 9.8)), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+        for ax, outcome in zip(axes, panels, strict=False):
+            t = table[table["outcome"] == outcome]
+            factor = metric_factor(outcome)
+            x, y = t["mu_star"].to_numpy(float) * factor, t["sigma"].to_numpy(float) * factor
+            ax.scatter(x, y, s=10, color="#0072B2", zorder=3)
+            top = np.argsort(-np.nan_to_num(x))[:TOP_PARAMETERS]
+            for i in top:
+                ax.annotate(t["parameter"].iloc[i], (x[i], y[i]), fontsize=5.5, xytext=(2, 2),
+                            textcoords="offset points")
+            high = float(np.nanmax(np.r_[x, y, 0])) or 1.0
+            ax.plot([0, high], [0, high], color="#999999", lw=0.7, ls="--", zorder=1)
+            ax.set_title(_title(outcome, lang, 40, 20), loc="left")
+            ax.set_xlabel("μ*")
+            ax.set_ylabel("σ")
+        for ax in axes[len(panels):]:
+            ax.set_visible(False)
+    return fig
+
+
 def figure(table: pd.DataFrame, method: str, outcomes: list[str] | None = None, lang: str = "en") -> Figure:
     """One panel per outcome (HEADLINE by default), its TOP_PARAMETERS parameters as horizontal
     bars: Morris mu_star with its confidence interval; Sobol S1 and ST with theirs."""

@@ -161,6 +161,10 @@ class SweepResult:
     timeseries: pd.DataFrame
     design: Design
 
+    def __iter__(self):
+        """``runs, timeseries = load_sweep(folder)`` as before."""
+        return iter((self.runs, self.timeseries))
+
     def wide(self) -> pd.DataFrame:
         """The time series as one column per metric, with the run's ids (for plots and checks)."""
         wide = self.timeseries.pivot_table(index=["run_id", "step"], columns="metric", values="value",
@@ -400,7 +404,20 @@ def write_final(store: ResultStore, result: SweepResult) -> None:
     store.write(RUNS, lambda p: runs.to_parquet(p, index=False))
 
 
-def load_sweep(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """runs.parquet and timeseries.parquet of a complete sweep folder."""
-    require_complete(Path(folder))
-    return pd.read_parquet(Path(folder) / RUNS), pd.read_parquet(Path(folder) / TIMESERIES)
+def load_sweep(folder: Path) -> SweepResult:
+    """A complete sweep folder as the SweepResult ``run_sweep`` returned: runs.parquet,
+    timeseries.parquet and the design rebuilt from the manifest and the runs, so ``to_ema``,
+    ``to_salib`` and the sweep figures accept it. It also unpacks as ``runs, timeseries``."""
+    from ..study.design import Design, Factor
+    from ..study.store import read_manifest
+    folder = Path(folder)
+    require_complete(folder)
+    runs, timeseries = pd.read_parquet(folder / RUNS), pd.read_parquet(folder / TIMESERIES)
+    described = ((read_manifest(folder) or {}).get("description") or {}).get("design") or {}
+    factors = tuple(Factor(f["name"], float(f["low"]), float(f["high"])) for f in described.get("factors", ())
+                    if f.get("name") in runs.columns)
+    names = [f.name for f in factors]
+    points = (runs.groupby("point", sort=True)[names].first().reset_index(drop=True) if names and "point" in runs
+              else pd.DataFrame(columns=names))
+    design = Design(described.get("method", "unknown"), factors, points, int(described.get("samples", len(points))))
+    return SweepResult(runs, timeseries, design)

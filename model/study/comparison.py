@@ -15,7 +15,10 @@ With parameter uncertainty (``model.study.uncertainty``), replication k of every
 same parameter set, so a pair differs only in the scenario. Whether a conclusion ("the reform
 lowers the administrative share") holds across the band is then read from the pairs themselves:
 ``same_sign_share`` is the share of pairs whose difference has the sign of the mean difference,
-and the conclusion is ``robust`` if that share is at least ROBUST_SHARE.
+and the conclusion is ``robust`` if that share is at least ROBUST_SHARE. It ``holds`` (the word the
+report prints) only if, besides, there are at least MIN_PAIRS pairs and the mean difference is at
+least the metric's smallest effect worth reporting (``model.metrics.min_effect``); the sign test's
+two-sided p-value (``sign_test_p``, scipy's binomial test on the pairs that differ) is printed beside it.
 """
 
 from __future__ import annotations
@@ -24,22 +27,34 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..metrics import METRIC_NAMES
+from ..metrics import METRIC_NAMES, min_effect
 from ..report.i18n import NOT_YET_HELD
 
 COLUMNS = ["scenario", "metric", "step", "mean_difference", "ci_low", "ci_high", "replications",
-           "same_sign_share", "robust"]
+           "same_sign_share", "robust", "sign_test_p", "min_effect", "holds"]
 # A conclusion (the sign of a mean difference) is called robust when at least this share of the
 # paired replications agree with it: an analysis setting, stated in the report.
 ROBUST_SHARE = 0.9
+# A conclusion needs at least this many pairs to hold: with fewer, even 100% agreement is weak
+# evidence (2 of 2 pairs agree by chance half the time).
+MIN_PAIRS = 10
 PAIR_KEYS = ("replication", "seed", "parameter_set")     # what makes two replications a pair
+
+
+def csv_encoding(frame: pd.DataFrame) -> str:
+    """"utf-8-sig" (UTF-8 with a BOM, which Excel needs to show Chinese) if any text in ``frame`` is not
+    ASCII, else plain "utf-8"."""
+    for column in frame.select_dtypes(include=["object", "category", "string"]).columns:
+        if not frame[column].astype(str).map(str.isascii).all():
+            return "utf-8-sig"
+    return "utf-8"
 
 
 def absent_before_first_event(timeseries: pd.DataFrame, metrics=NOT_YET_HELD) -> pd.DataFrame:
     """A copy in which metrics that do not exist before their first event (turnout before any
     election) are NaN until then, per scenario and replication, instead of the model's 0."""
     out = timeseries.copy()
-    keys = [c for c in ("scenario", "replication") if c in out.columns]
+    keys = [c for c in ("scenario", "replication", "community") if c in out.columns]   # community: per-community rows
     ordered = out.sort_values([*keys, "step"]) if keys else out.sort_values("step")
     for metric in metrics:
         if metric not in out.columns:
@@ -51,20 +66,32 @@ def absent_before_first_event(timeseries: pd.DataFrame, metrics=NOT_YET_HELD) ->
 
 
 def paired_differences(timeseries: pd.DataFrame, reference: str = "baseline", *, step: int | None = None,
-                       metrics=METRIC_NAMES, level: float = 0.95) -> pd.DataFrame:
+                       window: tuple[int, int] | None = None, metrics=METRIC_NAMES,
+                       level: float = 0.95) -> pd.DataFrame:
     """One row per other scenario and metric: the mean of (scenario − reference) over replications run
-    on the same seeds at ``step`` (the final step by default), its ``level`` Student-t interval, and the
-    number of pairs; the share of pairs with the sign of the mean difference and whether that share
-    reaches ROBUST_SHARE (see `same_sign`). Empty if the reference is not in the study. With one pair
-    the interval and the share are NaN. A pair in which either value is absent (NaN, or turnout
-    before any election) is left out."""
+    on the same seeds at ``step`` (the final step by default) or averaged over the months of
+    ``window`` = (first, last) inclusive, its ``level`` Student-t interval, and the number of pairs;
+    the share of pairs with the sign of the mean difference and whether that share reaches
+    ROBUST_SHARE (see `same_sign`); the sign test's p-value; the metric's smallest effect worth
+    reporting, and whether the conclusion ``holds`` (robust, at least MIN_PAIRS pairs, and an effect at
+    least that large). Empty if the reference is not in the study. With one pair the interval and the
+    share are NaN. A pair in which either value is absent (NaN, or turnout before any election) is left
+    out; in a window, months without a value are left out of a replication's average. The ``step``
+    column is the month compared (the window's last month for a window)."""
     timeseries = absent_before_first_event(timeseries)
     if reference not in set(timeseries["scenario"]):
         return pd.DataFrame(columns=COLUMNS)
-    step = int(timeseries["step"].max()) if step is None else step
-    at = timeseries[timeseries["step"] == step]
+    keys = [k for k in PAIR_KEYS if k in timeseries.columns]
+    metrics = [m for m in metrics if m in timeseries.columns]
+    if window is not None:
+        first, last = window
+        inside = timeseries[timeseries["step"].between(first, last)]
+        at = inside.groupby(["scenario", *keys], sort=False)[metrics].mean().reset_index()
+        step = last
+    else:
+        step = int(timeseries["step"].max()) if step is None else step
+        at = timeseries[timeseries["step"] == step]
     ref = at[at["scenario"] == reference]
-    keys = [k for k in PAIR_KEYS if k in at.columns]
     rows = []
     for scenario, group in at[at["scenario"] != reference].groupby("scenario", sort=False):
         pairs = group.merge(ref, on=keys, how="inner", suffixes=("", "__ref"))
@@ -72,10 +99,31 @@ def paired_differences(timeseries: pd.DataFrame, reference: str = "baseline", *,
             diff = (pairs[metric] - pairs[f"{metric}__ref"]).dropna().to_numpy(float)
             mean, low, high = _t_interval(diff, level)
             share, robust = same_sign(diff)
+            smallest = min_effect(metric)
+            holds = bool(robust and diff.size >= MIN_PAIRS and abs(mean) >= smallest)
             rows.append({"scenario": scenario, "metric": metric, "step": step, "mean_difference": mean,
                          "ci_low": low, "ci_high": high, "replications": int(diff.size),
-                         "same_sign_share": share, "robust": robust})
+                         "same_sign_share": share, "robust": robust, "sign_test_p": sign_test(diff),
+                         "min_effect": smallest, "holds": holds})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def sign_test(diff: np.ndarray) -> float:
+    """Two-sided p-value of the sign test (scipy.stats.binomtest) on the pairs that differ; NaN if none."""
+    diff = np.asarray(diff, dtype=float)
+    positive, nonzero = int((diff > 0).sum()), int((diff != 0).sum())
+    if nonzero == 0:
+        return np.nan
+    return float(stats.binomtest(positive, nonzero, 0.5).pvalue)
+
+
+def differences_over_time(timeseries: pd.DataFrame, reference: str = "baseline", *, metrics=METRIC_NAMES,
+                          level: float = 0.95) -> pd.DataFrame:
+    """``paired_differences`` at every month: what the paired-difference-over-time figure draws."""
+    steps = sorted(set(timeseries["step"]))
+    parts = [paired_differences(timeseries, reference, step=int(t), metrics=metrics, level=level) for t in steps]
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
 
 
 def same_sign(diff: np.ndarray, threshold: float = ROBUST_SHARE) -> tuple[float, bool]:

@@ -220,16 +220,25 @@ def confidence_interval(values: np.ndarray, level: float = 0.95, bounds: tuple[f
     return mean, float(lo), float(hi)
 
 
-def summarise(timeseries: pd.DataFrame, step: int | None = None) -> pd.DataFrame:
-    """One row per scenario and metric at ``step`` (the final step by default): the mean over
+def summarise(timeseries: pd.DataFrame, step: int | None = None,
+              window: tuple[int, int] | None = None) -> pd.DataFrame:
+    """One row per scenario and metric at ``step`` (the final step by default), or of each
+    replication's average over the months of ``window`` = (first, last) inclusive: the mean over
     replications with its 95% interval (ci_low, ci_high; NaN from a single replication), and the
     band of the replications themselves (band_low, band_high: the BAND_QUANTILES), which with
-    parameter uncertainty shows how far the parameters move the result."""
+    parameter uncertainty shows how far the parameters move the result. ``step`` is the month
+    summarised (the window's last month for a window)."""
     if not isinstance(timeseries, pd.DataFrame) or timeseries.empty or "step" not in timeseries:
         raise InputError("summarise", "timeseries", "a study's time series with at least one month",
                          "an empty table")
-    step = int(timeseries["step"].max()) if step is None else step
-    final = timeseries[timeseries["step"] == step]
+    if window is not None:
+        first, step = window
+        inside = timeseries[timeseries["step"].between(first, step)]
+        keys = [k for k in ("scenario", "replication", "seed", "parameter_set") if k in inside.columns]
+        final = inside.groupby(keys, sort=False)[[m for m in METRIC_NAMES if m in inside]].mean().reset_index()
+    else:
+        step = int(timeseries["step"].max()) if step is None else step
+        final = timeseries[timeseries["step"] == step]
     rows = []
     for scenario, group in final.groupby("scenario", sort=False):
         for metric in METRIC_NAMES:

@@ -30,12 +30,14 @@ MANIFEST = "manifest.json"
 LOCK = ".lock"
 REPLICATIONS = "replications"
 PARTS = "parts"
-OUTPUTS = ("timeseries.csv", "communities.csv", "summary.csv", "differences.csv", "parameter_sets.csv",
-           "timeseries.png", "final_comparison.png", "report.md", "report.html", MANIFEST,
+OUTPUTS = ("timeseries.csv", "communities.csv", "communities.csv.gz", "summary.csv", "differences.csv",
+           "parameter_sets.csv", "timeseries.png", "final_comparison.png", "differences_over_time.png",
+           "report.md", "report.html", MANIFEST,
            # sweeps and the analyses built on them (model.research.sweep, model.research.folder)
            "runs.parquet", "timeseries.parquet", "design.csv",
            # run.py sensitivity (model.research.sensitivity) and run.py discover (model.research.discovery)
-           "sensitivity.csv", "sensitivity.png", "prim_boxes.csv", "prim_tradeoff.png", "prim_box.png",
+           "sensitivity.csv", "sensitivity.png", "sensitivity_mu_sigma.png", "prim_boxes.csv", "prim_tradeoff.png",
+           "prim_box.png",
            "discovery.md", "feature_scores.csv",
            # calibrate --fit (model.research.fitting)
            "patterns.csv", "accepted.csv", "posterior.csv", "identification.csv", "fit_report.md", "posterior.png")
