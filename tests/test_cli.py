@@ -65,6 +65,7 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path):
     assert "![Key metrics over time](timeseries.png)" in report and "admin_share" in report
 
 
+@pytest.mark.slow
 def test_calibration_lands_in_every_stylized_fact_range():
     """`run.py calibrate` (docs/ODD.md §10): SF4, SF6, SF7, SF9 and SF10 measures in range."""
     r = cli("calibrate", "--replications", "3")

@@ -43,6 +43,8 @@ from model import GovernanceModel
 from model.population import Population
 from model.scenario import load_scenario
 
+pytestmark = pytest.mark.slow   # per-agent reference runs
+
 SEEDS = tuple(range(101, 109))
 SMALL = {"n_streets": 1, "communities_per_street": 4, "residents_per_community": 3000, "scale": 0.1,
          "resident_agents": False}

@@ -183,6 +183,7 @@ def test_bad_posterior_from_the_shell_is_one_line():
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "calibrate --fit" in r.stderr
 
 
+@pytest.mark.slow
 def test_serial_and_two_workers_give_the_same_tables():
     scenarios = [load_scenario("baseline"), cut()]
     sets = plausible_sets(2, 4)
