@@ -21,6 +21,17 @@ def cli(*args, cwd=ROOT):
                           capture_output=True, text=True, timeout=300)
 
 
+def in_process(*args, capsys, monkeypatch, cwd=ROOT) -> tuple[int, str]:
+    """The command line run through model.cli.main in this process (no process start): exit code and stderr."""
+    from model import cli as cli_module
+    monkeypatch.chdir(cwd)
+    try:
+        code = cli_module.main([str(a) for a in args])
+    except SystemExit as stop:                      # argparse's own errors
+        code = stop.code
+    return code, capsys.readouterr().err
+
+
 def test_help_and_list_and_params():
     h = cli("--help")
     assert h.returncode == 0 and "run.py run baseline" in h.stdout and h.stderr == ""
@@ -110,22 +121,23 @@ def test_run_accepts_a_path_and_writes_under_the_working_folder(tmp_path):
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["run"], "the following arguments are required: SCENARIO"),
 ])
-def test_bad_command_lines_exit_2_with_one_line(args, needle):
-    r = cli(*args)
-    assert r.returncode == 2, (r.returncode, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
+def test_bad_command_lines_exit_2_with_one_line(args, needle, capsys, monkeypatch):
+    code, stderr = in_process(*args, capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 2, (code, stderr)
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
     assert needle in lines[0], lines[0]
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in stderr
 
 
-def test_unwritable_output_folder_fails_before_running(tmp_path):
+def test_unwritable_output_folder_fails_before_running(tmp_path, capsys, monkeypatch):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    r = cli("run", "baseline", *SMALL, "--out", blocker / "out")
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert "--out: expected a folder that can be written" in r.stderr
-    assert "Running" not in r.stderr
+    code, stderr = in_process("run", "baseline", *SMALL, "--out", blocker / "out", capsys=capsys,
+                              monkeypatch=monkeypatch)
+    assert code == 2 and len(stderr.strip().splitlines()) == 1, stderr
+    assert "--out: expected a folder that can be written" in stderr
+    assert "Running" not in stderr
 
 
 @pytest.mark.parametrize(("text", "needle"), [
@@ -138,11 +150,11 @@ def test_unwritable_output_folder_fails_before_running(tmp_path):
     ("[[reforms]]\nkind = 'deliberation'\nstart_month = 1\n[[reforms]]\nkind = 'deliberation'\nstart_month = 1\n",
      "bad.toml: reforms[1]: expected at most one deliberation reform in month 1"),
 ])
-def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle):
+def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle, capsys, monkeypatch):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
-    r = cli("run", path, *SMALL, "--out", tmp_path / "out")
-    assert r.returncode == 2, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and needle in lines[0], r.stderr
+    code, stderr = in_process("run", path, *SMALL, "--out", tmp_path / "out", capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], stderr
     assert not (tmp_path / "out").exists()          # nothing half-written
