@@ -43,6 +43,14 @@ def test_help_and_list_and_params():
     assert params.returncode == 0 and "台账数" in params.stdout and "lever" in params.stdout
 
 
+def test_the_module_entry_starts_and_lists_the_scenarios():
+    """The second real process start: `python -m model.cli` (what the `shequ` script calls)."""
+    r = subprocess.run([sys.executable, "-m", "model.cli", "list"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "burden_reduction" in r.stdout
+
+
 def test_run_writes_every_output_and_is_reproducible(tmp_path):
     outs = []
     for i in range(2):
