@@ -13,7 +13,7 @@ import pytest
 from model import METRIC_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = ["--steps", "6", "--replications", "2", "--workers", "1", "--scale", "0.005"]
+QUICK = ["--steps", "6", "--replications", "2", "--workers", "1", "--scale", "0.005"]
 
 
 def cli(*args, cwd=ROOT):
@@ -55,7 +55,7 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path):
     outs = []
     for i in range(2):
         out = tmp_path / f"r{i}"
-        r = cli("run", "baseline", "burden_reduction", *SMALL, "--steps", "25", "--seed", "7", "--out", out)
+        r = cli("run", "baseline", "burden_reduction", *QUICK, "--steps", "25", "--seed", "7", "--out", out)
         assert r.returncode == 0, r.stderr
         outs.append(out)
     for name in ("timeseries.csv", "communities.csv", "summary.csv", "timeseries.png",
@@ -107,7 +107,7 @@ def test_run_accepts_a_path_and_writes_under_the_working_folder(tmp_path):
     path.write_text("name = 'mine'\n", encoding="utf-8")
     work = tmp_path / "work"
     work.mkdir()
-    r = cli("run", path, *SMALL, cwd=work)
+    r = cli("run", path, *QUICK, cwd=work)
     assert r.returncode == 0, r.stderr
     # results/<name and options>/ where the command ran
     assert (work / "results" / "mine_steps-6_reps-2_scale-0.005" / "summary.csv").exists()
@@ -141,7 +141,7 @@ def test_bad_command_lines_exit_2_with_one_line(args, needle, capsys, monkeypatc
 def test_unwritable_output_folder_fails_before_running(tmp_path, capsys, monkeypatch):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    code, stderr = in_process("run", "baseline", *SMALL, "--out", blocker / "out", capsys=capsys,
+    code, stderr = in_process("run", "baseline", *QUICK, "--out", blocker / "out", capsys=capsys,
                               monkeypatch=monkeypatch)
     assert code == 2 and len(stderr.strip().splitlines()) == 1, stderr
     assert "--out: expected a folder that can be written" in stderr
@@ -161,7 +161,7 @@ def test_unwritable_output_folder_fails_before_running(tmp_path, capsys, monkeyp
 def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle, capsys, monkeypatch):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
-    code, stderr = in_process("run", path, *SMALL, "--out", tmp_path / "out", capsys=capsys, monkeypatch=monkeypatch)
+    code, stderr = in_process("run", path, *QUICK, "--out", tmp_path / "out", capsys=capsys, monkeypatch=monkeypatch)
     assert code == 2, stderr
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], stderr
