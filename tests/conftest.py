@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,20 @@ from model import GovernanceModel, load_scenario  # noqa: E402
 SEEDS = (11, 12, 13, 14, 15)
 SMALL = {"n_streets": 2, "communities_per_street": 3}
 STEPS = 120
+
+
+def pytest_collection_modifyitems(config, items):
+    """`make test` is the fast tier: slow and browser tests run only with SHEQU_ALL_TESTS=1 (as .ci/run sets)
+    or when asked for by -m."""
+    for item in items:
+        if "test_app_browser" in item.nodeid:
+            item.add_marker(pytest.mark.browser)
+    if os.environ.get("SHEQU_ALL_TESTS") == "1" or config.getoption("markexpr"):
+        return
+    keep = [i for i in items if not (i.get_closest_marker("slow") or i.get_closest_marker("browser"))]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
 
 
 def layout(scenario: str) -> dict:

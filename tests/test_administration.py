@@ -10,13 +10,14 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL
 
 from model import GovernanceModel, Reform, Scenario, load_scenario
 from model.parameters import PARAMETERS, base_defaults, reform_defaults
 from model.research.calibration import CHECKS
 
 SEEDS = (1, 2, 3)
-SMALL = {"n_streets": 2, "communities_per_street": 3, "resident_agents": False}
+ARRAYS = {**SMALL, "resident_agents": False}   # the administration alone, no Resident views
 
 
 def scenario(kind: str | None, start: int = 24, **values) -> Scenario:
@@ -27,7 +28,7 @@ def scenario(kind: str | None, start: int = 24, **values) -> Scenario:
 @cache
 def run(kind: str | None, seed: int, steps: int = 120, values: tuple = (), overrides: tuple = (),
         start: int = 24) -> GovernanceModel:
-    return GovernanceModel(scenario(kind, start, **dict(values)), rng=seed, **SMALL, **dict(overrides)).run(steps)
+    return GovernanceModel(scenario(kind, start, **dict(values)), rng=seed, **ARRAYS, **dict(overrides)).run(steps)
 
 
 def window(model: GovernanceModel, metric: str, first: int, last: int) -> float:
@@ -165,7 +166,7 @@ def test_reforms_cost_what_they_should_and_the_district_pays():
 
 def test_the_street_office_holds_functions_and_can_hand_them_to_departments():
     base = [run(None, s, steps=72) for s in SEEDS]
-    reform = [GovernanceModel("street_office_reform", rng=s, **SMALL).run(72) for s in SEEDS]
+    reform = [GovernanceModel("street_office_reform", rng=s, **ARRAYS).run(72) for s in SEEDS]
     for b, r in zip(base, reform, strict=True):
         assert b.streets[0].generated_total > 0
         moved = r.streets[0].base_volume().sum()

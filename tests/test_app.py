@@ -15,11 +15,11 @@ from model.app.state import ALL, HORIZON, LEVER_PARAMS, Session, build_scenario,
 from model.metrics import METRIC_BY_NAME
 from model.parameters import PARAMETERS, reform_defaults
 
-SMALL = {"n_streets": 3, "communities_per_street": 2}
+THREE_STREETS = {"n_streets": 3, "communities_per_street": 2}   # the app's views compare streets
 
 
 def session(preset="seed_district_package", **kw) -> Session:
-    return Session(preset, seed=7, overrides=SMALL, **kw)
+    return Session(preset, seed=7, overrides=THREE_STREETS, **kw)
 
 
 def test_levers_rebuild_the_preset_exactly():
@@ -28,8 +28,8 @@ def test_levers_rebuild_the_preset_exactly():
     rebuilt = build_scenario(preset, levers_from(preset))
     assert [(r.kind, r.start_month, r.params) for r in rebuilt.reforms] == \
         [(r.kind, r.start_month, r.params) for r in preset.reforms]
-    a = GovernanceModel(preset, rng=3, overrides=SMALL).run(14).district_frame()
-    b = GovernanceModel(rebuilt, rng=3, overrides=SMALL).run(14).district_frame()
+    a = GovernanceModel(preset, rng=3, overrides=THREE_STREETS).run(14).district_frame()
+    b = GovernanceModel(rebuilt, rng=3, overrides=THREE_STREETS).run(14).district_frame()
     pd.testing.assert_frame_equal(a, b)
 
 

@@ -13,12 +13,23 @@ import pytest
 from model import METRIC_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = ["--steps", "6", "--replications", "2", "--workers", "1", "--scale", "0.005"]
+QUICK = ["--steps", "6", "--replications", "2", "--workers", "1", "--scale", "0.005"]
 
 
 def cli(*args, cwd=ROOT):
     return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
+
+
+def in_process(*args, capsys, monkeypatch, cwd=ROOT) -> tuple[int, str]:
+    """The command line run through model.cli.main in this process (no process start): exit code and stderr."""
+    from model import cli as cli_module
+    monkeypatch.chdir(cwd)
+    try:
+        code = cli_module.main([str(a) for a in args])
+    except SystemExit as stop:                      # argparse's own errors
+        code = stop.code
+    return code, capsys.readouterr().err
 
 
 def test_help_and_list_and_params():
@@ -32,11 +43,19 @@ def test_help_and_list_and_params():
     assert params.returncode == 0 and "台账数" in params.stdout and "lever" in params.stdout
 
 
+def test_the_module_entry_starts_and_lists_the_scenarios():
+    """The second real process start: `python -m model.cli` (what the `shequ` script calls)."""
+    r = subprocess.run([sys.executable, "-m", "model.cli", "list"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "burden_reduction" in r.stdout
+
+
 def test_run_writes_every_output_and_is_reproducible(tmp_path):
     outs = []
     for i in range(2):
         out = tmp_path / f"r{i}"
-        r = cli("run", "baseline", "burden_reduction", *SMALL, "--steps", "25", "--seed", "7", "--out", out)
+        r = cli("run", "baseline", "burden_reduction", *QUICK, "--steps", "25", "--seed", "7", "--out", out)
         assert r.returncode == 0, r.stderr
         outs.append(out)
     for name in ("timeseries.csv", "communities.csv", "summary.csv", "timeseries.png",
@@ -65,6 +84,7 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path):
     assert "![Key metrics over time](timeseries.png)" in report and "admin_share" in report
 
 
+@pytest.mark.slow
 def test_calibration_lands_in_every_stylized_fact_range():
     """`run.py calibrate` (docs/ODD.md §10): SF4, SF6, SF7, SF9 and SF10 measures in range, but for one
     known miss."""
@@ -92,7 +112,7 @@ def test_run_accepts_a_path_and_writes_under_the_working_folder(tmp_path):
     path.write_text("name = 'mine'\n", encoding="utf-8")
     work = tmp_path / "work"
     work.mkdir()
-    r = cli("run", path, *SMALL, cwd=work)
+    r = cli("run", path, *QUICK, cwd=work)
     assert r.returncode == 0, r.stderr
     # results/<name and options>/ where the command ran
     assert (work / "results" / "mine_steps-6_reps-2_scale-0.005" / "summary.csv").exists()
@@ -114,22 +134,23 @@ def test_run_accepts_a_path_and_writes_under_the_working_folder(tmp_path):
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["run"], "the following arguments are required: SCENARIO"),
 ])
-def test_bad_command_lines_exit_2_with_one_line(args, needle):
-    r = cli(*args)
-    assert r.returncode == 2, (r.returncode, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
+def test_bad_command_lines_exit_2_with_one_line(args, needle, capsys, monkeypatch):
+    code, stderr = in_process(*args, capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 2, (code, stderr)
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
     assert needle in lines[0], lines[0]
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in stderr
 
 
-def test_unwritable_output_folder_fails_before_running(tmp_path):
+def test_unwritable_output_folder_fails_before_running(tmp_path, capsys, monkeypatch):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    r = cli("run", "baseline", *SMALL, "--out", blocker / "out")
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert "--out: expected a folder that can be written" in r.stderr
-    assert "Running" not in r.stderr
+    code, stderr = in_process("run", "baseline", *QUICK, "--out", blocker / "out", capsys=capsys,
+                              monkeypatch=monkeypatch)
+    assert code == 2 and len(stderr.strip().splitlines()) == 1, stderr
+    assert "--out: expected a folder that can be written" in stderr
+    assert "Running" not in stderr
 
 
 @pytest.mark.parametrize(("text", "needle"), [
@@ -142,13 +163,13 @@ def test_unwritable_output_folder_fails_before_running(tmp_path):
     ("[[reforms]]\nkind = 'deliberation'\nstart_month = 1\n[[reforms]]\nkind = 'deliberation'\nstart_month = 1\n",
      "bad.toml: reforms[1]: expected at most one deliberation reform in month 1"),
 ])
-def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle):
+def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle, capsys, monkeypatch):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
-    r = cli("run", path, *SMALL, "--out", tmp_path / "out")
-    assert r.returncode == 2, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and needle in lines[0], r.stderr
+    code, stderr = in_process("run", path, *QUICK, "--out", tmp_path / "out", capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], stderr
     assert not (tmp_path / "out").exists()          # nothing half-written
 
 

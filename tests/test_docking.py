@@ -43,8 +43,10 @@ from model import GovernanceModel
 from model.population import Population
 from model.scenario import load_scenario
 
+pytestmark = pytest.mark.slow   # per-agent reference runs
+
 SEEDS = tuple(range(101, 109))
-SMALL = {"n_streets": 1, "communities_per_street": 4, "residents_per_community": 3000, "scale": 0.1,
+DOCKED = {"n_streets": 1, "communities_per_street": 4, "residents_per_community": 3000, "scale": 0.1,
          "resident_agents": False}
 STEPS = 36
 WINDOW = 12
@@ -79,7 +81,7 @@ def compressed(name: str):
 
 @cache
 def final_means(name: str, impl: str, seed: int) -> pd.Series:
-    model = GovernanceModel(compressed(name), rng=seed, overrides=SMALL, population_cls=IMPLEMENTATIONS[impl])
+    model = GovernanceModel(compressed(name), rng=seed, overrides=DOCKED, population_cls=IMPLEMENTATIONS[impl])
     frame = model.run(STEPS).district_frame()
     return frame.tail(WINDOW)[list(METRICS)].mean()
 
@@ -107,7 +109,7 @@ def test_docking_detects_a_changed_coefficient():
 
 
 def test_reference_is_a_classic_mesa_population_starting_from_the_same_residents():
-    overrides = {**SMALL, "warmup_months": 0}
+    overrides = {**DOCKED, "warmup_months": 0}
     vec = GovernanceModel(compressed("baseline"), rng=7, overrides=overrides)
     ref = GovernanceModel(compressed("baseline"), rng=7, overrides=overrides, population_cls=ReferencePopulation)
     for field in ("community", "household", "age_group", "vulnerable", "registered", "trust", "habit", "aware",

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL
 
 from model import cli
 from model.cli import research as cli_research
@@ -32,7 +33,6 @@ from model.study.design import Factor, make_design
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"n_streets": 1, "communities_per_street": 1}    # the command's contract does not need a district
-SMALL = {"n_streets": 2, "communities_per_street": 3}
 
 
 def test_each_check_declares_the_months_it_reads():

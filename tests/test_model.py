@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL
 
 from model import METRIC_NAMES, GovernanceModel, Reform, Scenario
 from model.agents import AcceptanceCentre, Committee, Department, Resident, StreetOffice
 from model.scenario import load_scenario
 from model.study.experiment import run_study, summarise
 from model.study.seeds import replication_seeds
-
-SMALL = {"n_streets": 2, "communities_per_street": 3}
 
 
 def test_default_structure_follows_sf2_and_sf3():

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SMALL
 
 from model import GovernanceModel, Reform, Scenario, load_scenario
 from model.district import real_sizes, simulated_sizes
@@ -101,11 +102,11 @@ def test_params_json_prints_every_field_of_every_entry():
     assert ledgers["value"] == 72 and ledgers["role"] == "lever"
 
 
-SMALL = {"n_streets": 2, "communities_per_street": 3, "residents_per_community": 4000}
+LARGE = {**SMALL, "residents_per_community": 4000}   # communities big enough for a scoped effect to show
 
 
 def test_a_reform_is_a_dated_change_to_registry_values():
-    m = GovernanceModel("burden_reduction", rng=1, overrides=SMALL).run(30)
+    m = GovernanceModel("burden_reduction", rng=1, overrides=LARGE).run(30)
     start = next(r.start_month for r in load_scenario("burden_reduction").reforms)
     assert (m.values["ledgers"] == PARAMETERS["burden_reduction.ledgers"].value).all()
     assert m.values.at("ledgers", start - 1, 0) == PARAMETERS["ledgers"].value
@@ -135,8 +136,8 @@ def street_means(model: GovernanceModel, metric: str) -> np.ndarray:
 def test_a_scoped_reform_moves_its_own_communities_and_leaves_the_others(kind, metric, effect, params):
     seeds = range(21, 26)
     reformed = np.array([street_means(GovernanceModel(scoped(kind, Scope(streets=(0,)), **params), rng=s,
-                                                      overrides=SMALL).run(36), metric) for s in seeds])
-    baseline = np.array([street_means(GovernanceModel(None, rng=s, overrides=SMALL).run(36), metric)
+                                                      overrides=LARGE).run(36), metric) for s in seeds])
+    baseline = np.array([street_means(GovernanceModel(None, rng=s, overrides=LARGE).run(36), metric)
                          for s in seeds])
     moved = reformed[:, 0] - baseline[:, 0]
     others = reformed[:, 1] - baseline[:, 1]
@@ -148,7 +149,7 @@ def test_a_scoped_reform_moves_its_own_communities_and_leaves_the_others(kind, m
 
 def test_a_reform_can_name_single_communities():
     scope = Scope(communities=((1, 2),))
-    m = GovernanceModel(scoped("election", scope, election_mode="resident"), rng=3, overrides=SMALL).run(2)
+    m = GovernanceModel(scoped("election", scope, election_mode="resident"), rng=3, overrides=LARGE).run(2)
     assert list(np.flatnonzero(m.values["election_mode"] != ElectionMode.APPOINTED)) == [5]
     cf = m.community_frame()
     held = cf[(cf["step"] == 1) & (cf["turnout"] > 0)][["street", "community"]].to_numpy().tolist()
@@ -157,7 +158,7 @@ def test_a_reform_can_name_single_communities():
 
 def test_communities_may_differ_in_size():
     sizes = [[3000, 10000, 20000], [5000, 8000, 12000]]
-    overrides = {**SMALL, "community_sizes": sizes}
+    overrides = {**LARGE, "community_sizes": sizes}
     m = GovernanceModel(None, rng=4, overrides=overrides).run(6)
     scale = m.values["scale"]
     assert m.population.sizes.tolist() == [round(s * scale) for street in sizes for s in street]
@@ -165,13 +166,13 @@ def test_communities_may_differ_in_size():
     assert np.isfinite(cf.drop(columns=["step", "street", "community"]).to_numpy()).all()
     # district shares pool residents, so a big community weighs more
     assert m.district_frame()["trust"].iloc[-1] == pytest.approx(float(m.population.trust.mean()), rel=1e-5)
-    lognormal = {**base_defaults(), **SMALL, "community_sizes": {"distribution": "lognormal", "cv": 0.5, "seed": 7}}
+    lognormal = {**base_defaults(), **LARGE, "community_sizes": {"distribution": "lognormal", "cv": 0.5, "seed": 7}}
     assert (real_sizes(lognormal) == real_sizes(lognormal)).all()
     assert real_sizes(lognormal).std() > 0 and simulated_sizes(lognormal).min() >= 20
 
 
 def test_reform_values_can_be_varied_like_base_ones():
-    m = GovernanceModel("burden_reduction", rng=1, overrides={**SMALL, "burden_reduction.ledgers": 20}).run(30)
+    m = GovernanceModel("burden_reduction", rng=1, overrides={**LARGE, "burden_reduction.ledgers": 20}).run(30)
     assert (m.values["ledgers"] == 20).all()
     assert m.shequ_scenario.reforms[0].params["ledgers"] == 20
     from model import InputError

@@ -293,6 +293,7 @@ SLOW = ["run", "baseline", "--steps", "120", "--replications", "8", "--scale", "
 
 @pytest.mark.parametrize(("signals", "code"), [((signal.SIGINT,), 130), ((signal.SIGTERM,), 143),
                                                ((signal.SIGINT, signal.SIGINT), 130)])
+@pytest.mark.slow
 def test_parallel_run_stops_on_signals_with_no_process_left(tmp_path, signals, code):
     out = tmp_path / "out"
     proc = start([*SLOW, "--out", out], tmp_path)
@@ -318,6 +319,7 @@ def test_parallel_run_stops_on_signals_with_no_process_left(tmp_path, signals, c
             proc.wait()
 
 
+@pytest.mark.slow
 def test_a_killed_study_resumes_to_identical_files(tmp_path):
     a = tiny_toml(tmp_path, "a")
     args = ["run", a, "--steps", "4", "--replications", "3", "--workers", "1", "--scale", "0.005"]

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import SMALL
 
 from model import GovernanceModel, Reform, Scenario
 from model.parameters import base_defaults, reform_defaults
 from model.services import home_queues
 from model.states import Channel, Need
 
-SMALL = {"n_streets": 2, "communities_per_street": 3}
 SEEDS = (31, 32, 33)
 
 

@@ -139,6 +139,7 @@ def test_initial_trust_moves_trust_the_way_it_should(serial):
     assert np.corrcoef(base["initial_trust"], base["trust"])[0, 1] > 0.5
 
 
+@pytest.mark.slow
 def test_serial_pool_and_dask_give_identical_tables(small, serial):
     distributed = pytest.importorskip("dask.distributed")
     design, scenarios = small
@@ -197,6 +198,7 @@ def test_a_loaded_sweep_goes_to_ema_and_salib(reference):
     assert problem["names"] == [f.name for f in result.design.factors] and len(x) == len(y)
 
 
+@pytest.mark.slow
 def test_the_sweep_command_writes_its_contract(reference):
     out = reference
     runs, ts = load_sweep(out)
@@ -214,6 +216,7 @@ def test_the_sweep_command_writes_its_contract(reference):
 
 
 @pytest.mark.parametrize("how", ["kill", "interrupt"])
+@pytest.mark.slow
 def test_a_sweep_stopped_mid_way_resumes_to_the_same_table(tmp_path, reference, how):
     out = tmp_path / "stopped"
     proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *SWEEP, "--out", str(out), "--workers", "2"],

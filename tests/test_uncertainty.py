@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL
 
 from model import load_scenario
 from model.cli import main
@@ -27,7 +28,7 @@ from model.study.store import fingerprint
 from model.study.uncertainty import ParameterSets, plausible_sets, posterior_sets
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = {"n_streets": 2, "communities_per_street": 3, "scale": 0.005}
+TINY = {**SMALL, "scale": 0.005}   # many studies here: communities of a few residents
 FIXTURE = {"initial_trust": [0.25, 0.5, 0.7], "mean_ties": [1.5, 2.0, 3.5]}   # three accepted sets
 
 
@@ -62,8 +63,8 @@ def test_plausible_sets_are_a_hypercube_over_the_plausible_ranges():
 
 def test_the_band_is_wider_with_parameters_than_with_seeds_only():
     base = load_scenario("baseline")
-    seeds = run_study([base], 4, 12, 5, 1, SMALL, progress=False)
-    params = run_study([base], 4, 12, 5, 1, SMALL, progress=False, parameter_sets=plausible_sets(4, 5))
+    seeds = run_study([base], 4, 12, 5, 1, TINY, progress=False)
+    params = run_study([base], 4, 12, 5, 1, TINY, progress=False, parameter_sets=plausible_sets(4, 5))
     assert "parameter_set" not in seeds.timeseries and params.timeseries["parameter_set"].nunique() == 4
     assert seeds.seeds == params.seeds                      # the seeds do not move
     width = {}
@@ -86,12 +87,12 @@ def test_replication_r_has_the_same_seed_and_parameter_set_in_every_scenario(mon
 
     monkeypatch.setattr(experiment, "GovernanceModel", recording)
     sets = plausible_sets(3, 8)
-    result = run_study([load_scenario("baseline"), cut()], 3, 6, 8, 1, SMALL, progress=False, parameter_sets=sets)
+    result = run_study([load_scenario("baseline"), cut()], 3, 6, 8, 1, TINY, progress=False, parameter_sets=sets)
     assert len(calls) == 6
     by = {name: [(rng, o) for n, rng, o in calls if n == name] for name in ("baseline", "cut")}
     for r in range(3):
         assert by["baseline"][r] == by["cut"][r]                       # same seed, same parameter set
-        assert by["baseline"][r][1] == {**SMALL, **sets.sets[r]}
+        assert by["baseline"][r][1] == {**TINY, **sets.sets[r]}
     assert len({rng for rng, _ in by["baseline"]}) == 3
     assert by["baseline"][0][1]["initial_trust"] != by["baseline"][1][1]["initial_trust"]
     # the tables say which draw each replication had, the same in both scenarios
@@ -183,11 +184,12 @@ def test_bad_posterior_from_the_shell_is_one_line():
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "calibrate --fit" in r.stderr
 
 
+@pytest.mark.slow
 def test_serial_and_two_workers_give_the_same_tables():
     scenarios = [load_scenario("baseline"), cut()]
     sets = plausible_sets(2, 4)
-    serial = run_study(scenarios, 2, 6, 4, 1, SMALL, progress=False, parameter_sets=sets)
-    pooled = run_study(scenarios, 2, 6, 4, 2, SMALL, progress=False, parameter_sets=sets)
+    serial = run_study(scenarios, 2, 6, 4, 1, TINY, progress=False, parameter_sets=sets)
+    pooled = run_study(scenarios, 2, 6, 4, 2, TINY, progress=False, parameter_sets=sets)
     pd.testing.assert_frame_equal(serial.timeseries, pooled.timeseries)
     pd.testing.assert_frame_equal(serial.communities, pooled.communities)
 
