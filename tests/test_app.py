@@ -159,7 +159,7 @@ def test_compare_with_another_preset_on_the_same_seed():
     assert s.district()["admin_share"].iloc[-1] != s.district(baseline=True)["admin_share"].iloc[-1]
     assert other_label(s, "zh") == load_scenario("function_transfer_unfunded").title_zh
     # the same run as that preset on its own, on the same seed
-    alone = Session("function_transfer_unfunded", seed=7, overrides=SMALL, compare=None)
+    alone = Session("function_transfer_unfunded", seed=7, overrides=THREE_STREETS, compare=None)
     alone.run_to(first + 24)
     pd.testing.assert_frame_equal(s.district(baseline=True), alone.district())
     s.set_compare(None)
@@ -193,7 +193,7 @@ def test_the_map_can_show_12_month_averages():
 
 def test_the_app_seed_is_the_project_seed():
     from model.study.seeds import DEFAULT_SEED
-    assert Session("baseline", overrides=SMALL).seed == DEFAULT_SEED
+    assert Session("baseline", overrides=THREE_STREETS).seed == DEFAULT_SEED
 
 
 def test_use_cjk_sets_matplotlib_globally(monkeypatch):

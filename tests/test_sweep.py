@@ -188,6 +188,7 @@ def reference(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_a_loaded_sweep_goes_to_ema_and_salib(reference):
     """to_ema(load_sweep(folder)) used to raise AttributeError: the loaded sweep had no design."""
     from model.research.ema import to_ema, to_salib
