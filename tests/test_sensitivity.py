@@ -30,7 +30,8 @@ from model.study.design import factors_from, make_design
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"scale": 0.01, "n_streets": 2, "communities_per_street": 2}
 SEED = 7
-DRIVER, BYSTANDER = "hours_per_admin_task", "habit_weight"   # admin hours drive admin_share; habit does not
+DRIVER, BYSTANDER = "hours_per_admin_task", "vote_habit_weight"   # admin hours drive admin_share; a vote weight
+# cannot move it in a baseline with no election (habit_weight can: participation now changes who brings needs)
 CLI_TINY = ["--steps", "12", "--workers", "1", "--seed", str(SEED)]
 
 
