@@ -2,7 +2,7 @@
 and the Resident view onto a row of the population arrays.
 
 Departments and street offices are few; they are ordinary Mesa agents whose methods the
-model calls in the order of the month (DESIGN.md §2). Each reads the values in force through
+model calls in the order of the month (docs/ODD.md §3). Each reads the values in force through
 ``model.values`` (levers per community) and owns the rules about itself. A Committee is a view
 onto one entry of the committees' arrays (committees.py), whose rules run for all at once.
 """

@@ -1,4 +1,4 @@
-"""GovernanceModel: builds the district and orders the month (DESIGN.md §2).
+"""GovernanceModel: builds the district and orders the month (docs/ODD.md §3).
 
 The month is nine stages, each a call to the actors that own it; the rules live with the
 actors (agents.py, population.py, elections.py), the values in force in values.py, and

@@ -1,4 +1,4 @@
-"""The evaluation index (DESIGN.md §3): every metric per community and for the district.
+"""The evaluation index (docs/ODD.md §8): every metric per community and for the district.
 
 District values aggregate counts across communities (ratio of sums) where a metric is a
 ratio of counts or a per-resident quantity, and average community values where every
