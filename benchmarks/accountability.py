@@ -1,6 +1,7 @@
 """Accountability checks of issue 17 over 240 months, default scale (60 communities), 3 seeds.
 
     python benchmarks/accountability.py [--seeds 1 2 3] [--months 240] [--only backlog|money|elections|agenda]
+        [--set NAME=VALUE ...]
 
 Prints, per check, the figures and whether the acceptance threshold holds:
 
@@ -35,10 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from model import GovernanceModel, list_scenarios, load_scenario  # noqa: E402
 
 FAST = {"resident_agents": False}
+SETTINGS: dict[str, float] = {}   # --set name=value, applied to every run before a check's own overrides
 
 
 def run(scenario: str, seed: int, months: int, **overrides) -> GovernanceModel:
-    return GovernanceModel(scenario, rng=seed, overrides={**FAST, **overrides}).run(months)
+    return GovernanceModel(scenario, rng=seed, overrides={**FAST, **SETTINGS, **overrides}).run(months)
 
 
 def window(frame: pd.DataFrame, metric: str, first: int, last: int) -> float:
@@ -131,7 +133,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--months", type=int, default=240)
     parser.add_argument("--only", choices=("backlog", "money", "elections", "agenda"))
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a parameter value for every run (repeatable), to see a check at another point")
     a = parser.parse_args()
+    for item in a.set:
+        name, _, value = item.partition("=")
+        try:
+            SETTINGS[name] = float(value)
+        except ValueError:
+            parser.error(f"--set {item}: expected NAME=NUMBER")
     checks = {"backlog": lambda: backlog(a.seeds, a.months), "money": lambda: money(a.seeds),
               "elections": lambda: elections(a.seeds), "agenda": lambda: agenda(a.seeds)}
     for key, check in checks.items():
