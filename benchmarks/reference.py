@@ -385,7 +385,8 @@ class ClassicResident(mesa.Agent):
         x = p["support_intercept"] + p["street_nomination_support"] * street_nominated[self.community]
         if self.aware:
             x += (p["support_satisfaction_weight"] * (self.satisfaction - MIDPOINT)
-                  + p["support_trust_weight"] * (self.trust - MIDPOINT))
+                  + p["support_trust_weight"] * (self.trust - MIDPOINT)
+                  + p["support_service_weight"] * (self.expected(COMMITTEE)[0] - MIDPOINT))
         return sigmoid(x)
 
     def go_vote(self, month: int) -> None:

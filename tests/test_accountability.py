@@ -174,6 +174,22 @@ def test_worse_service_loses_more_seats_and_moves_the_members_further():
     assert min(shift) > 0.02, shift
 
 
+def test_voters_judge_the_committees_casework_not_only_their_satisfaction():
+    """Heavy task load (5 hours per admin task against 3) starves casework: residents learn that
+    the committee resolves little, and back the incumbents less at the election. With
+    ``support_service_weight`` 0 voters read only satisfaction and trust, which barely move
+    (residents who stop calling drift to the service level of the few still served)."""
+    heavy = (("hours_per_admin_task", 5.0),)
+    judging, blind = [], []
+    for s in SEEDS:
+        for weight, out in ((4.0, judging), (0.0, blind)):
+            w = (("support_service_weight", weight),)
+            starved, served = run(ELECTION, s, overrides=(*heavy, *w)), run(ELECTION, s, overrides=w)
+            out.append(float(np.mean(starved.elections.support) - np.mean(served.elections.support)))
+    assert max(judging) < -0.08, judging
+    assert min(blind) > -0.03, blind
+
+
 def test_orientation_follows_the_expected_loss_and_not_the_contest_lever():
     m = fresh(ELECTION, 1, steps=30)
     e, idx = m.elections, np.arange(6)

@@ -132,11 +132,15 @@ def test_departments_hire_toward_their_budget_and_drop_work_only_if_allowed():
 
 def test_work_taken_back_without_staff_shows_in_government_work_on_time():
     """Moving work away from committees is not free: departments that take it back without the
-    staff get it done late, and later still when they cannot hire."""
+    staff get it done late, and later still when they cannot hire. Under pressure from above that
+    grows 1% a year, where departments' queues bind; with the default still volume the hiring
+    freeze costs less than half a point of on-time work (docs/ODD.md §10)."""
+    growing = (("task_growth_per_year", 0.01),)
     for s in SEEDS[:2]:
-        base = window(run(None, s, steps=72), "government_work_on_time_share", 36, 71)
-        taken = window(run("function_transfer", s, steps=72), "government_work_on_time_share", 36, 71)
-        frozen = window(run("function_transfer", s, steps=72, overrides=(("department_hire_rate", 0.0),)),
+        base = window(run(None, s, steps=72, overrides=growing), "government_work_on_time_share", 36, 71)
+        taken = window(run("function_transfer", s, steps=72, overrides=growing), "government_work_on_time_share",
+                       36, 71)
+        frozen = window(run("function_transfer", s, steps=72, overrides=(*growing, ("department_hire_rate", 0.0))),
                         "government_work_on_time_share", 36, 71)
         assert base > 0.99
         assert frozen < taken - 0.005 < base - 0.01

@@ -33,13 +33,15 @@ def test_burden_reduction_lowers_admin_share_and_unmet_need(district):
 
 
 def test_burden_reduction_paradox_emerges_when_funding_does_not_follow(district):
-    """SF10: offloading dips after the reform, then departments push work back down."""
+    """SF10: offloading dips after the reform, then departments push work back down as the
+    campaign fades. With the default still volume the rebound is about one task per worker (it
+    was about two while volume grew 1% a year, half of it the growth: docs/ODD.md §10)."""
     for f in frames(district, "burden_reduction"):
         before = f.loc[f["step"].between(12, 23), "offloaded_tasks_per_worker"].mean()
         dip = f.loc[f["step"].between(25, 30), "offloaded_tasks_per_worker"].mean()
         later = f.loc[f["step"].between(72, 96), "offloaded_tasks_per_worker"].mean()
         assert dip < before - 1.0, (before, dip)
-        assert later > dip + 2.0, (dip, later)
+        assert later > dip + 0.5, (dip, later)
 
 
 def test_funded_transfer_keeps_admin_share_below_unfunded_five_years_on(district):
