@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Speed and scale benchmark: python benchmarks/run.py [--quick] [--out FILE].
+"""Speed and scale benchmark: python benchmarks/run.py [--quick] [--only CASE] [--out FILE].
 
 Runs every case in a fresh Python process (so each peak RSS is that case's own), prints a
-table and writes the same figures to benchmarks/results.json. All model cases run the
+table and writes the same figures to benchmarks/results.json, ending with every target beside
+its figure. ``--only CASE`` (district, flatness, reference, floor, study, morris) runs one case
+and replaces its record in the file, keeping the others. All model cases run the
 full reform package (scenarios/seed_district_package.toml) at 1:1 scale (scale = 1.0).
 See benchmarks/README.md for what each figure means.
 """
@@ -28,7 +30,7 @@ PACKAGE = str(ROOT / "scenarios" / "seed_district_package.toml")
 STEPS = 120
 # the per-agent reference runs on one community of each size, for fewer months
 REFERENCE_CASES = (("community_3000", 3000, 12), ("community_10000", 10000, 6))
-TARGETS = {"district_wall_s": 10.0, "district_rss_mib": 2048.0, "flatness": 1.5, "reference_speedup": 100.0,
+TARGETS = {"district_wall_s": 3.0, "district_rss_mib": 2048.0, "flatness": 1.5, "reference_speedup": 100.0,
            "floor_ratio": 5.0, "study_wall_s": 60.0, "morris_wall_s": 600.0}
 
 
@@ -320,76 +322,92 @@ def fmt_table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="skip the 300k/600k cases and the default study")
-    parser.add_argument("--out", type=Path, default=HERE / "results.json", help="where to write the figures")
-    parser.add_argument("--case", help=argparse.SUPPRESS)      # internal: run one case in this process
-    parser.add_argument("--only", choices=("morris_screen",),
-                        help="run only this case and update its record in --out, keeping the others")
-    args = parser.parse_args()
-    if args.case:
-        child(args)
-        return 0
-    if args.only == "morris_screen":
-        return only_morris(args.out)
+SECTIONS = ("district", "flatness", "reference", "floor", "study", "morris")
+"""The cases ``--only`` runs one at a time; a run without ``--only`` runs them all in this order."""
 
-    names = [n for n, spec in MODEL_CASES.items() if spec[3] or not args.quick]
-    records = []
-    for name in names:
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        # each run in its own process (peak RSS is that run's); the fastest of a few counts
-        runs = [in_subprocess(f"model:{name}") for _ in range(repeats_for(MODEL_CASES[name][1]))]
-        best = min(runs, key=lambda r: r["wall_s"])
-        best["wall_s_runs"] = [round(r["wall_s"], 3) for r in runs]
-        best["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
-        records.append(case_record(name, best))
-    by_name = {r["case"]: r for r in records}
 
-    print("running reference (per-agent) comparison ...", file=sys.stderr, flush=True)
-    ref = in_subprocess("reference")
-    district = by_name.get("district")
-    reference = reference_summary(ref, district)
+class Bench:
+    """One benchmark invocation: model cases run once and shared by the sections that read them."""
 
-    floor_case = "district" if district else names[-1]
-    print(f"running floor probe at {floor_case} ...", file=sys.stderr, flush=True)
-    fl = in_subprocess(f"floor:{floor_case}")
-    full = by_name[floor_case]
-    floor = {"case": floor_case, "residents": fl["residents"], "steps": fl["steps"],
-             "floor_step_s": round(fl["step_s"], 3), "model_step_s": full["step_s"],
-             "floor_us_per_resident_step": round(fl["us_per_resident_step"], 4),
-             "model_us_per_resident_step": full["us_per_resident_step"],
-             "mib_touched_per_step": round(fl["bytes_per_step"] / 2**20, 1),
-             "ratio": round(full["step_s"] / fl["step_s"], 1), "target": TARGETS["floor_ratio"]}
+    def __init__(self, quick: bool):
+        self.quick = quick
+        self.records: dict[str, dict] = {}
+        self.result: dict = {}
 
-    flat = [by_name[n]["us_per_resident_step"] for n in FLATNESS_CASES if n in by_name]
-    flatness = {"cases": [n for n in FLATNESS_CASES if n in by_name],
-                "us_per_resident_step": flat, "max_over_min": round(max(flat) / min(flat), 2),
-                "target": TARGETS["flatness"]}
+    def model(self, name: str) -> dict:
+        """A model case: each run in its own process (peak RSS is that run's); the fastest counts."""
+        if name not in self.records:
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            runs = [in_subprocess(f"model:{name}") for _ in range(repeats_for(MODEL_CASES[name][1]))]
+            best = min(runs, key=lambda r: r["wall_s"])
+            best["wall_s_runs"] = [round(r["wall_s"], 3) for r in runs]
+            best["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
+            self.records[name] = case_record(name, best)
+        return self.records[name]
 
-    study = ({"case": "default_study", "available": False, "note": "skipped with --quick"} if args.quick
-             else (print("running the default study (python run.py) ...", file=sys.stderr, flush=True)
-                   or default_study()))
+    def district(self) -> None:
+        self.result["district"] = self.model("district")
+        if not self.quick:
+            self.result["district_agents"] = self.model("district_agents")
 
-    morris = ({"case": "morris_screen", "available": False, "note": "skipped with --quick"} if args.quick
-              else (print("running the Morris screen ...", file=sys.stderr, flush=True) or morris_screen()))
+    def flatness(self) -> None:
+        cases = [n for n in FLATNESS_CASES if MODEL_CASES[n][3] or not self.quick]
+        flat = [self.model(n)["us_per_resident_step"] for n in cases]
+        self.result["flatness"] = {"cases": cases, "us_per_resident_step": flat,
+                                   "max_over_min": round(max(flat) / min(flat), 2), "target": TARGETS["flatness"]}
 
-    # ---- print
+    def reference(self) -> None:
+        print("running reference (per-agent) comparison ...", file=sys.stderr, flush=True)
+        ref = in_subprocess("reference")
+        self.result["reference_raw"] = ref
+        self.result["reference_speedup"] = reference_summary(ref, self.records.get("district"))
+
+    def floor(self) -> None:
+        case = "scale_120k" if self.quick else "district"
+        full = self.model(case)
+        print(f"running floor probe at {case} ...", file=sys.stderr, flush=True)
+        fl = in_subprocess(f"floor:{case}")
+        self.result["floor_raw"] = fl
+        self.result["floor_ratio"] = {
+            "case": case, "residents": fl["residents"], "steps": fl["steps"],
+            "floor_step_s": round(fl["step_s"], 3), "model_step_s": full["step_s"],
+            "floor_us_per_resident_step": round(fl["us_per_resident_step"], 4),
+            "model_us_per_resident_step": full["us_per_resident_step"],
+            "mib_touched_per_step": round(fl["bytes_per_step"] / 2**20, 1),
+            "ratio": round(full["step_s"] / fl["step_s"], 1), "target": TARGETS["floor_ratio"]}
+
+    def study(self) -> None:
+        print("running the default study (python run.py) ...", file=sys.stderr, flush=True)
+        self.result["default_study"] = default_study()
+
+    def morris(self) -> None:
+        print("running the Morris screen ...", file=sys.stderr, flush=True)
+        self.result["morris_screen"] = morris_screen()
+
+
+def print_cases(result: dict) -> None:
+    """The detailed table: every model case, the reference pair, the floor probe, the study."""
     header = ["case", "residents", "agents", "steps", "wall_s", "build_s", "step_s", "us/res-step",
               "res-steps/s", "peak_RSS_MiB"]
     rows = [[r["case"], f"{r['residents']:,}", "views" if r["resident_agents"] else "no", r["steps"],
              f"{r['wall_s']:.2f}", f"{r['build_s']:.2f}", f"{r['step_s']:.2f}", f"{r['us_per_resident_step']:.3f}",
-             f"{r['resident_steps_per_s'] / 1e6:.1f}M", f"{r['peak_rss_mib']:.0f}"] for r in records]
-    for label, _, _ in REFERENCE_CASES:
+             f"{r['resident_steps_per_s'] / 1e6:.1f}M", f"{r['peak_rss_mib']:.0f}"]
+            for r in result.get("cases", []) if r.get("implementation") == "vectorised"]
+    ref = result.get("reference_raw")
+    for label, _, _ in REFERENCE_CASES if ref else ():
         for impl in ("vectorised", "reference"):
             r = ref[label][impl]
             rows.append([f"{label}:{impl}", f"{r['residents']:,}", "classic" if impl == "reference" else "no",
                          r["steps"], f"{r['wall_s']:.2f}",
                          f"{r['build_s']:.2f}", f"{r['step_s']:.2f}", f"{r['us_per_resident_step']:.3f}",
                          f"{r['resident_steps_per_s'] / 1e6:.3f}M", f"{ref['peak_rss_mib']:.0f}"])
-    rows.append([f"floor:{floor_case}", f"{fl['residents']:,}", "-", fl["steps"], f"{fl['wall_s']:.2f}",
-                 f"{fl['build_s']:.2f}", f"{fl['step_s']:.2f}", f"{fl['us_per_resident_step']:.3f}",
-                 f"{fl['resident_steps_per_s'] / 1e6:.0f}M", f"{fl['peak_rss_mib']:.0f}"])
+    fl = result.get("floor_raw")
+    if fl:
+        rows.append([f"floor:{result['floor_ratio']['case']}", f"{fl['residents']:,}", "-", fl["steps"],
+                     f"{fl['wall_s']:.2f}", f"{fl['build_s']:.2f}", f"{fl['step_s']:.2f}",
+                     f"{fl['us_per_resident_step']:.3f}", f"{fl['resident_steps_per_s'] / 1e6:.0f}M",
+                     f"{fl['peak_rss_mib']:.0f}"])
+    study = result.get("default_study") or {}
     if study.get("available"):
         res, runs = study.get("residents"), study.get("runs")
         agents = "views" if study.get("resident_agents") else "no" if "resident_agents" in study else "-"
@@ -397,50 +415,116 @@ def main() -> int:
                      study.get("steps", "-"), f"{study['wall_s']:.1f}", "-", "-", "-",
                      f"{study['resident_steps_per_s'] / 1e6:.1f}M" if study.get("resident_steps_per_s") else "-",
                      f"{study['peak_rss_mib']:.0f}"])
-    print(fmt_table(rows, header))
+    if rows:
+        print(fmt_table(rows, header))
+        print()
+
+
+def target_rows(result: dict) -> list[list[str]]:
+    """Every target beside its figure (from this run or the last record in the file)."""
+    def row(what, figure, target, met):
+        return [what, figure if figure is not None else "not measured", target,
+                "-" if figure is None else "yes" if met else "NO"]
+
+    d = result.get("district") or next((c for c in result.get("cases", []) if c.get("case") == "district"), None)
+    ref = result.get("reference_speedup")
+    fl = result.get("floor_ratio")
+    flat = result.get("flatness")
+    study = result.get("default_study") or {}
+    morris = result.get("morris_screen") or {}
+    return [
+        row("district 1:1, 120 months: wall", d and f"{d['wall_s']:.2f} s", f"<= {TARGETS['district_wall_s']:g} s",
+            d and d["wall_s"] <= TARGETS["district_wall_s"]),
+        row("district 1:1: peak RSS", d and f"{d['peak_rss_mib']:.0f} MiB", f"<= {TARGETS['district_rss_mib']:.0f} MiB",
+            d and d["peak_rss_mib"] <= TARGETS["district_rss_mib"]),
+        row("floor ratio (model step / read-write floor)", fl and f"{fl['ratio']}x ({fl['case']})",
+            f"<= {TARGETS['floor_ratio']:g}x", fl and fl["ratio"] <= TARGETS["floor_ratio"]),
+        row("vs the classic formulation, 3,000 residents", ref and f"{ref['speedup']}x",
+            f">= {TARGETS['reference_speedup']:g}x", ref and ref["speedup"] >= TARGETS["reference_speedup"]),
+        row("per-resident cost, max/min over the flatness set",
+            flat and f"{flat['max_over_min']} ({flat['cases'][0]}..{flat['cases'][-1]})",
+            f"<= {TARGETS['flatness']:g}", flat and flat["max_over_min"] <= TARGETS["flatness"]),
+        row("default study (python run.py)", f"{study['wall_s']:.1f} s" if study.get("available") else None,
+            f"<= {TARGETS['study_wall_s']:g} s", study.get("available") and study["wall_s"] <= TARGETS["study_wall_s"]),
+        row("Morris screen, every uncertainty, r = 10", f"{morris['wall_s']:.0f} s on {morris['cores']} cores"
+            if morris.get("available") else None, f"<= {TARGETS['morris_wall_s']:g} s",
+            morris.get("available") and morris["wall_s"] <= TARGETS["morris_wall_s"]),
+    ]
+
+
+def print_summary(result: dict) -> None:
+    ref, fl, flat = result.get("reference_speedup"), result.get("floor_ratio"), result.get("flatness")
+    if ref:
+        c = ref["community_3000"]
+        print(f"reference (per-agent, shuffle_do) vs vectorised on one community of {c['residents']:,}: "
+              f"{c['reference_us_per_resident_step']:.2f} vs {c['vectorised_us_per_resident_step']:.3f} us per "
+              f"resident-step = {c['speedup']}x (resident rules alone: {c['speedup_resident_rules']}x)")
+        s = ref["community_10000"]
+        print(f"  on one community of {s['residents']:,} (1:1): {s['reference_us_per_resident_step']:.2f} vs "
+              f"{s['vectorised_us_per_resident_step']:.3f} us = {s['speedup']}x "
+              f"(resident rules alone: {s['speedup_resident_rules']}x)")
+        if "district_vs_reference_speedup" in ref:
+            print(f"  vectorised district (600k) per resident-step vs reference: "
+                  f"{ref['district_vs_reference_speedup']}x; the reference would need about "
+                  f"{ref['reference_district_estimate_h']} h for the district's 120 months")
+    if fl:
+        print(f"floor probe ({fl['mib_touched_per_step']} MiB read+written per step) at {fl['residents']:,}: "
+              f"model {fl['model_step_s']:.2f} s vs floor {fl['floor_step_s']:.2f} s for {fl['steps']} steps")
+    if flat:
+        print(f"time per resident-step over {', '.join(flat['cases'])}: "
+              f"{' '.join(f'{x:.3f}' for x in flat['us_per_resident_step'])} us")
+    d = result.get("district")
+    if d:
+        print(f"district 1:1: RSS {d['rss_after_build_mib']:.0f} MiB after building, "
+              f"{d['rss_after_run_mib']:.0f} MiB after the 120 months")
+    morris = result.get("morris_screen")
+    if morris:
+        print_morris(morris)
     print()
-    c = reference["community_3000"]
-    print(f"reference (per-agent, shuffle_do) vs vectorised on one community of {c['residents']:,}: "
-          f"{c['reference_us_per_resident_step']:.2f} vs {c['vectorised_us_per_resident_step']:.3f} us per "
-          f"resident-step = {c['speedup']}x (resident rules alone: {c['speedup_resident_rules']}x); "
-          f"target >= {TARGETS['reference_speedup']:.0f}x")
-    s = reference["community_10000"]
-    print(f"  on one community of {s['residents']:,} (1:1): {s['reference_us_per_resident_step']:.2f} vs "
-          f"{s['vectorised_us_per_resident_step']:.3f} us = {s['speedup']}x "
-          f"(resident rules alone: {s['speedup_resident_rules']}x)")
-    if "district_vs_reference_speedup" in reference:
-        print(f"  vectorised district (600k) per resident-step vs reference: "
-              f"{reference['district_vs_reference_speedup']}x; the reference would need about "
-              f"{reference['reference_district_estimate_h']} h for the district's 120 months")
-    print(f"floor probe ({floor['mib_touched_per_step']} MiB read+written per step) at {floor['residents']:,}: "
-          f"model {floor['model_step_s']:.2f} s vs floor {floor['floor_step_s']:.2f} s for {floor['steps']} steps "
-          f"= {floor['ratio']}x (target <= {TARGETS['floor_ratio']:.0f}x)")
-    print(f"time per resident-step over {', '.join(flatness['cases'])}: max/min = {flatness['max_over_min']} "
-          f"(target <= {TARGETS['flatness']})")
-    if district:
-        print(f"district 1:1, 120 steps: {district['wall_s']:.2f} s wall (target <= {TARGETS['district_wall_s']:.0f}),"
-              f" {district['peak_rss_mib']:.0f} MiB peak RSS (target <= {TARGETS['district_rss_mib']:.0f}); "
-              f"RSS {district['rss_after_build_mib']:.0f} MiB after building, "
-              f"{district['rss_after_run_mib']:.0f} MiB after the 120 months")
-    if study.get("available"):
-        print(f"default study (python run.py) on {study['cores']} cores: {study['wall_s']:.1f} s wall "
-              f"(target <= {TARGETS['study_wall_s']:.0f})")
-    else:
-        print(f"default study (python run.py): not available ({study['note']})")
+    print(fmt_table(target_rows(result), ["target", "figure", "goal", "met"]))
 
-    print_morris(morris)
 
-    result = {
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "quick": args.quick,
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count()},
-        "scenario": "scenarios/seed_district_package.toml", "targets": TARGETS,
-        "cases": records + ([study] if study.get("available") else []) + ([morris] if morris.get("available") else []),
-        "reference_speedup": reference, "floor_ratio": floor, "flatness": flatness, "default_study": study,
-        "morris_screen": morris,
-    }
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="skip the 300k/600k cases, the default study and the Morris screen")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json", help="where to write the figures")
+    parser.add_argument("--case", help=argparse.SUPPRESS)      # internal: run one case in this process
+    parser.add_argument("--only", choices=(*SECTIONS, "morris_screen"),
+                        help="run only this case and update its record in --out, keeping the others")
+    args = parser.parse_args()
+    if args.case:
+        child(args)
+        return 0
+    only = "morris" if args.only == "morris_screen" else args.only
+    sections = (only,) if only else tuple(s for s in SECTIONS
+                                          if not (args.quick and s in ("district", "study", "morris")))
+    bench = Bench(args.quick)
+    if not only:      # every model case in the table, smallest first
+        for name, spec in MODEL_CASES.items():
+            if spec[3] or not args.quick:
+                bench.model(name)
+    for section in sections:
+        getattr(bench, section)()
+
+    # one file of records: a run of one section replaces that section's records and keeps the rest
+    kept = json.loads(args.out.read_text(encoding="utf-8")) if only and args.out.is_file() else {}
+    result = {**kept, **bench.result}
+    measured = [v for k, v in bench.result.items() if k in ("default_study", "morris_screen") and v.get("available")]
+    fresh = {r["case"] for r in bench.records.values()} | {v["case"] for v in measured}
+    result["cases"] = ([c for c in kept.get("cases", []) if c.get("case") not in fresh]
+                       + list(bench.records.values()) + measured)
+    result.update(created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), quick=args.quick,
+                  machine={"python": platform.python_version(), "platform": platform.platform(),
+                           "cores": os.cpu_count()},
+                  scenario="scenarios/seed_district_package.toml", targets=TARGETS)
+    print_cases(result)
+    print_summary(result)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}", file=sys.stderr)
-    return 0
+    failed = [s for s, key in (("study", "default_study"), ("morris", "morris_screen"))
+              if s in sections and not result.get(key, {}).get("available")]
+    return 1 if failed else 0
 
 
 def print_morris(m: dict) -> None:
@@ -448,22 +532,9 @@ def print_morris(m: dict) -> None:
         print(f"Morris screen: not available ({m.get('note')})")
         return
     print(f"Morris screen ({m['trajectories']} trajectories, {m['runs']} runs of {m['steps']} months, default scale) "
-          f"on {m['cores']} cores: {m['wall_s']:.0f} s wall (target <= {m['target_wall_s']:.0f}); "
+          f"on {m['cores']} cores: {m['wall_s']:.0f} s wall; "
           f"{m['runs_per_core_minute']} runs per core-minute; {m['per_run_core_s']:.2f} core-s per run against "
           f"{m['bare_run_s']:.2f} s for a bare run (overhead {m['executor_overhead_per_run_s']:+.2f} s)")
-
-
-def only_morris(out: Path) -> int:
-    print("running the Morris screen ...", file=sys.stderr, flush=True)
-    m = morris_screen()
-    print_morris(m)
-    result = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {"cases": []}
-    result["cases"] = [c for c in result.get("cases", []) if c.get("case") != "morris_screen"] + [m]
-    result["morris_screen"] = m
-    result.setdefault("targets", {}).update(morris_wall_s=TARGETS["morris_wall_s"])
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {out}", file=sys.stderr)
-    return 0 if m.get("available") else 1
 
 
 if __name__ == "__main__":
