@@ -18,7 +18,7 @@ from model import GovernanceModel, Reform, Scenario, load_scenario
 from model.district import real_sizes, simulated_sizes
 from model.elections import ElectionMode
 from model.parameters import LEVERS, PARAMETERS, REFORM_KINDS, ROLES, SOURCE_KINDS, base_defaults
-from model.values import Scope
+from model.scenario import Scope
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_REPORT = ROOT.parent / "shared" / "seed"
