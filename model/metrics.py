@@ -131,6 +131,9 @@ def min_effect(name: str) -> float:
 
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 METRIC_BY_NAME = {m.name: m for m in METRICS}
+# Metrics that do not exist before their first event: turnout before any election has been held.
+# The model records them as 0 then; figures and tables show them as absent.
+NOT_YET_HELD = ("turnout", "personal_turnout")
 
 
 def _ratio(num, den):

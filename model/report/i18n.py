@@ -51,10 +51,6 @@ UNIT_DISPLAY = {
     "yuan/resident/year": Display(1.0, "yuan per resident a year", "元/人·年", 0),
 }
 
-# Metrics that do not exist before their first event: turnout before any election has been held.
-# The model records them as 0 then; figures and tables show them as absent.
-NOT_YET_HELD = ("turnout", "personal_turnout")
-
 
 def display(unit: str) -> Display:
     return UNIT_DISPLAY.get(unit, Display(1.0, unit, unit, 3))
