@@ -20,7 +20,7 @@ from .work import Function, Owner, TaskQueue
 
 if TYPE_CHECKING:
     from .committees import CommitteeArrays
-    from .governance import GovernanceModel
+    from .types import OwnerModel
 
 # The pilot departments: key, Chinese name. Their shares of the task volume are the
 # registry's dept_share_<key> parameters.
@@ -195,7 +195,7 @@ class Department(TaskOwner):
         share = self.model.values["assistance_share"]
         return {Function.ASSISTANCE: share, Function.GOVERNMENT: 1 - share}
 
-    def __init__(self, model: GovernanceModel, key: str, name_zh: str):
+    def __init__(self, model: OwnerModel, key: str, name_zh: str):
         super().__init__(model)
         p = model.values
         self.key, self.name_zh = key, name_zh
@@ -280,7 +280,7 @@ class StreetOffice(TaskOwner):
         """Its functions are administration and enforcement government must do itself."""
         return {Function.GOVERNMENT: 1.0}
 
-    def __init__(self, model: GovernanceModel, index: int, committees: list[Committee]):
+    def __init__(self, model: OwnerModel, index: int, committees: list[Committee]):
         super().__init__(model)
         self.index, self.committees = index, committees
         self.members = np.array([c.index for c in committees])     # its committees' community indices
@@ -392,7 +392,7 @@ class Committee(mesa.Agent):
               "deliberation_events", "certified", "burden", "capacity", "visits", "recruitment",
               "tasks_done_total")
 
-    def __init__(self, model: GovernanceModel, index: int, street: int):
+    def __init__(self, model: OwnerModel, index: int, street: int):
         super().__init__(model)
         self.index, self.street = index, street
         self._idx = np.array([index])
@@ -482,7 +482,7 @@ class AcceptanceCentre(mesa.Agent):
     takes over the street offices' administrative role there, and processes the department
     functions transferred to it, up to its task capacity each month."""
 
-    def __init__(self, model: GovernanceModel):
+    def __init__(self, model: OwnerModel):
         super().__init__(model)
         self.room = 0.0
 
@@ -516,7 +516,7 @@ class Resident(mesa.Agent):
 
     FIELDS = RESIDENT_FIELDS
 
-    def __init__(self, model: GovernanceModel, row: int):
+    def __init__(self, model: OwnerModel, row: int):
         super().__init__(model)
         self.row = row
 
