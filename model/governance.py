@@ -79,7 +79,7 @@ class GovernanceModel(mesa.Model):
         cps = base["communities_per_street"]
         self.committee_arrays = CommitteeArrays(self)     # the committees' state; rules run on all at once
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
-        self.streets = [StreetOffice(self, s, self.committees[s * cps:(s + 1) * cps])
+        self.streets = [StreetOffice(self, self.committees[s * cps:(s + 1) * cps])
                         for s in range(base["n_streets"])]
         self.departments = [Department(self, key, zh) for key, zh in DEPARTMENT_CATALOGUE]
         self.elections = Elections(self)
