@@ -32,6 +32,10 @@ class Metric:
     # The smallest difference worth reporting (see MIN_EFFECTS); None: the default for the unit.
     min_effect: float | None = None
 
+    def label(self, lang: str) -> str:
+        """The label in ``lang`` ("zh" or "en"): the one way every page, table and figure names it."""
+        return self.label_zh if lang == "zh" else self.label_en
+
     @property
     def smallest_effect(self) -> float:
         """The smallest difference from a reference worth calling a conclusion, in the metric's unit."""

@@ -57,8 +57,7 @@ def display(unit: str) -> Display:
 
 
 def metric_label(name: str, lang: str) -> str:
-    m = METRIC_BY_NAME[name]
-    return m.label_zh if lang == "zh" else m.label_en
+    return METRIC_BY_NAME[name].label(lang)
 
 
 def metric_unit(name: str, lang: str, *, difference: bool = False) -> str:

@@ -188,11 +188,6 @@ def feature_scores(x: pd.DataFrame, y: np.ndarray, master_seed: int) -> pd.DataF
 
 
 # ---------------------------------------------------------------------------------------- figures
-def _label(name: str, lang: str) -> str:
-    param = PARAMETERS[name]
-    return (param.label_zh if lang == "zh" else param.label_en) or name
-
-
 def tradeoff_figure(d: Discovery, lang: str = "en") -> Figure:
     """Coverage (x) against density (y) along the peeling trajectory, coloured by the number of
     restricted parameters; the chosen box ringed, the density target dashed."""
@@ -240,7 +235,8 @@ def box_figure(d: Discovery, lang: str = "en") -> Figure:
             ax.text(hi, y + 0.42, f"{r.high:.3g}", ha="center", va="center", fontsize=6.5)
             ax.text(1.01, y, f"[{r.range_low:g}, {r.range_high:g}]", ha="left", va="center", fontsize=6.5,
                     color="#555555")
-        ax.set_yticks(range(len(box)), [_wrap(_label(p, lang), lang, 40, 20) for p in box["parameter"]], fontsize=7)
+        ax.set_yticks(range(len(box)), [_wrap(PARAMETERS[name].label(lang), lang, 40, 20) for name in box["parameter"]],
+                      fontsize=7)
         ax.set_ylim(n - 0.4, -0.7)
         ax.set_xlim(0, 1.18)
         ax.set_xticks([0, 0.5, 1], ["low", "", "high"] if lang != "zh" else ["下限", "", "上限"])
