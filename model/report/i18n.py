@@ -19,7 +19,7 @@ from ..metrics import METRIC_BY_NAME
 LANGS = ("zh", "en")
 
 
-def check_lang(lang: str, source: str = "command line", field: str = "--lang") -> str:
+def check_lang(lang: str, source: str = "report", field: str = "lang=") -> str:
     """``lang`` if it is a supported language, else a one-line InputError."""
     if lang not in LANGS:
         raise InputError(source, field, "one of " + ", ".join(LANGS), lang)

@@ -60,15 +60,15 @@ def word(key: str, lang: str, **fields) -> str:
     return (zh if lang == "zh" else en).format(**fields)
 
 
-def check_miss(miss: str, source: str = "command line") -> str:
+def check_miss(miss: str, source: str = "discover") -> str:
     if miss not in MISS:
-        raise InputError(source, "--miss", "one of " + ", ".join(MISS), miss)
+        raise InputError(source, "miss=", "one of " + ", ".join(MISS), miss)
     return miss
 
 
-def check_density(density: float, source: str = "command line") -> float:
+def check_density(density: float, source: str = "discover") -> float:
     if not (isinstance(density, int | float) and 0 < density <= 1):
-        raise InputError(source, "--density", "a number in (0, 1]", density)
+        raise InputError(source, "density=", "a number in (0, 1]", density)
     return float(density)
 
 
@@ -128,7 +128,7 @@ def discover(result, outcome: str, threshold: float, miss: str = "below", densit
     from .ema import workbench
     workbench()
     from ema_workbench.analysis import prim
-    check_outcomes([outcome], "discover", "--outcome")
+    check_outcomes([outcome], "discover", "outcome=")
     check_miss(miss, "discover")
     density = check_density(density, "discover")
     runs = result.runs

@@ -87,7 +87,7 @@ def indices(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int 
     return {c: np.asarray(found[c], dtype=float) for c in INDEX_COLUMNS[method]}
 
 
-def check_outcomes(names: list[str] | None, source: str = "command line", field: str = "--outcomes") -> list[str]:
+def check_outcomes(names: list[str] | None, source: str = "sensitivity", field: str = "outcomes=") -> list[str]:
     """The metrics named (each a metric of model.metrics), or every metric when none is named."""
     if not names:
         return list(METRIC_NAMES)
