@@ -71,7 +71,7 @@ class GovernanceModel(mesa.Model):
         self.real_sizes = real_sizes(base)
         self.services_home = home_queues(base["n_streets"], base["communities_per_street"])
 
-        self.population = population_cls(base, self.rng, simulated_sizes(base), model=self)
+        self.population = population_cls(self.values, self.rng, simulated_sizes(base), model=self)
         self.government = DistrictGovernment(self)
         self.committee_tasks = TaskQueue(self.n_communities)   # tasks pushed down, one column per committee
         self.committee_veto = TaskQueue(self.n_communities)    # of them, veto items (一票否决)
@@ -104,7 +104,7 @@ class GovernanceModel(mesa.Model):
 
     @property
     def p(self) -> ValuesInForce:
-        """The values in force (short name used throughout the rules)."""
+        """The values in force, under the name every rule gives them (``p = self.model.values``)."""
         return self.values
 
     # ------------------------------------------------------------------ schedule
