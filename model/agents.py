@@ -20,7 +20,7 @@ from .work import Function, Owner, TaskQueue
 
 if TYPE_CHECKING:
     from .committees import CommitteeArrays
-    from .governance import GovernanceModel
+    from .types import OwnerModel
 
 # The pilot departments: key, Chinese name. Their shares of the task volume are the
 # registry's dept_share_<key> parameters.
@@ -195,7 +195,7 @@ class Department(TaskOwner):
         share = self.model.values["assistance_share"]
         return {Function.ASSISTANCE: share, Function.GOVERNMENT: 1 - share}
 
-    def __init__(self, model: GovernanceModel, key: str, name_zh: str):
+    def __init__(self, model: OwnerModel, key: str, name_zh: str):
         super().__init__(model)
         p = model.values
         self.key, self.name_zh = key, name_zh
@@ -280,9 +280,9 @@ class StreetOffice(TaskOwner):
         """Its functions are administration and enforcement government must do itself."""
         return {Function.GOVERNMENT: 1.0}
 
-    def __init__(self, model: GovernanceModel, index: int, committees: list[Committee]):
+    def __init__(self, model: OwnerModel, committees: list[Committee]):
         super().__init__(model)
-        self.index, self.committees = index, committees
+        self.committees = committees
         self.members = np.array([c.index for c in committees])     # its committees' community indices
         self.serves = np.zeros(model.n_communities, dtype=bool)
         self.serves[self.members] = True
@@ -384,7 +384,7 @@ class Committee(mesa.Agent):
 
     Its state is one entry of the model's CommitteeArrays (committees.py), where the rules
     run for all committees at once; this agent is a view onto entry ``index`` (like Resident),
-    and its methods run those rules for this committee alone."""
+    so that ``committee.skill`` and ``agents.get("funding")`` work as usual."""
 
     owner = Owner.COMMITTEE     # of the community's self-governance functions
     FIELDS = ("skill", "incoming", "inspections", "refused", "done", "lean", "trained", "funding",
@@ -392,74 +392,18 @@ class Committee(mesa.Agent):
               "deliberation_events", "certified", "burden", "capacity", "visits", "recruitment",
               "tasks_done_total")
 
-    def __init__(self, model: GovernanceModel, index: int, street: int):
+    def __init__(self, model: OwnerModel, index: int, street: int):
         super().__init__(model)
         self.index, self.street = index, street
-        self._idx = np.array([index])
 
     @property
     def _arrays(self) -> CommitteeArrays:
         return self.model.committee_arrays
 
-    def lever(self, name: str):
-        """The value of a lever in force in this committee's community."""
-        return self.model.values[name][self.index]
-
     @property
     def hours(self) -> dict[str, float]:
         """This month's hours by use (empty before the first month)."""
         return {k: v[self.index].item() for k, v in self._arrays.hours.items()}
-
-    @property
-    def appraisal_weight(self) -> float:
-        return self._arrays.appraisal_weight(self._idx)[0].item()
-
-    @property
-    def orientation(self) -> float:
-        return self._arrays.orientation(self._idx)[0].item()
-
-    @property
-    def productivity(self) -> float:
-        return self._arrays.productivity(self._idx)[0].item()
-
-    @property
-    def agenda_share(self) -> float:
-        return self._arrays.agenda_share(self._idx)[0].item()
-
-    @property
-    def admin_hours(self) -> float:
-        return self._arrays.admin_hours(self._idx)[0].item()
-
-    @property
-    def turnover(self) -> float:
-        return self._arrays.turnover(self._idx)[0].item()
-
-    def adapt(self, stake: float) -> None:
-        self._arrays.adapt(self._idx, stake)
-
-    def certify(self) -> None:
-        self._arrays.certify(self._idx)
-
-    def plan_month(self, queue: float, vulnerable_households: float, tasks: float) -> None:
-        self._arrays.plan_month(self._idx, np.array([queue]), np.array([vulnerable_households]), np.array([tasks]))
-
-    def _count_agenda(self) -> None:
-        self._arrays.count_agenda(self._idx, np.array([self._assembly_meetings()]))
-
-    def _assembly_meetings(self) -> int:
-        return self._arrays.assembly_meetings(self.index)
-
-    def service_level(self) -> float:
-        return self._arrays.service_level(self._idx)[0].item()
-
-    def event_seats(self, simulated_residents: int) -> float:
-        return self._arrays.event_seats(self._idx, np.array([simulated_residents]))[0].item()
-
-    def procedural_trust(self) -> float:
-        return self._arrays.procedural_trust(self._idx)[0].item()
-
-    def observe(self, resolved_share: float, satisfaction: float) -> None:
-        self._arrays.observe(self._idx, resolved_share, satisfaction)
 
 
 def _committee_property(name: str) -> property:
@@ -482,7 +426,7 @@ class AcceptanceCentre(mesa.Agent):
     takes over the street offices' administrative role there, and processes the department
     functions transferred to it, up to its task capacity each month."""
 
-    def __init__(self, model: GovernanceModel):
+    def __init__(self, model: OwnerModel):
         super().__init__(model)
         self.room = 0.0
 
@@ -516,7 +460,7 @@ class Resident(mesa.Agent):
 
     FIELDS = RESIDENT_FIELDS
 
-    def __init__(self, model: GovernanceModel, row: int):
+    def __init__(self, model: OwnerModel, row: int):
         super().__init__(model)
         self.row = row
 

@@ -19,7 +19,7 @@ from .constants import EPSILON, MONTHS_PER_QUARTER, MONTHS_PER_YEAR, PER_THOUSAN
 from .population import sigmoid
 
 if TYPE_CHECKING:
-    from .governance import GovernanceModel
+    from .types import CommitteeModel
 
 UPWARD = ("meetings", "inspections", "ledgers", "plaques")
 """Hours of mandatory upward work, in the order they are summed."""
@@ -35,7 +35,7 @@ class CommitteeArrays:
 
     Field meanings are those of the Committee agent's attributes (docs/ODD.md §2.2)."""
 
-    def __init__(self, model: GovernanceModel):
+    def __init__(self, model: CommitteeModel):
         self.model = model
         p, C = model.values, model.n_communities
         W = p["workers_per_committee"]
@@ -393,3 +393,14 @@ class CommitteeArrays:
         self.skill[idx] = skill
         self.exits[self.exit_months % MONTHS_PER_YEAR, idx] = exits
         self.exit_months += 1
+
+    def replace_lost(self, idx: np.ndarray, lost: np.ndarray) -> None:
+        """(7) Newcomers take the seats incumbents lost at an election (``lost``: a row of seats
+        per committee of ``idx``), with entry skill, trained where training is in force. The
+        elections decide who loses; what a newcomer brings is the committee's state."""
+        p = self.model.values
+        entry = p["entry_skill"]
+        for row, c in enumerate(idx):
+            if lost[row].any():
+                bonus = p["training_skill"] if self.lever("training", c) else 0.0
+                self.skill[c, lost[row]] = min(1.0, entry + bonus)

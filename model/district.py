@@ -45,19 +45,19 @@ def check_sizes(value: Any, n_streets: int, per_street: int) -> str | None:
     return None
 
 
-def real_sizes(p) -> np.ndarray:
+def real_sizes(base) -> np.ndarray:
     """Real residents of every community, in district order (street by street)."""
-    n = p["n_streets"] * p["communities_per_street"]
-    value = p["community_sizes"]
+    n = base["n_streets"] * base["communities_per_street"]
+    value = base["community_sizes"]
     if value == "equal":
-        return np.full(n, float(p["residents_per_community"]))
+        return np.full(n, float(base["residents_per_community"]))
     if isinstance(value, dict):
         sigma = np.sqrt(np.log1p(value["cv"] ** 2))
         draws = np.random.default_rng(value["seed"]).lognormal(-sigma ** 2 / 2, sigma, n)
-        return np.maximum(1.0, np.round(p["residents_per_community"] * draws))
+        return np.maximum(1.0, np.round(base["residents_per_community"] * draws))
     return np.array([size for street in value for size in street], dtype=float)
 
 
-def simulated_sizes(p) -> np.ndarray:
+def simulated_sizes(base) -> np.ndarray:
     """Simulated residents of every community: real residents times the scale, at least a floor."""
-    return np.maximum(MIN_SIMULATED_PER_COMMUNITY, np.round(real_sizes(p) * p["scale"])).astype(np.int64)
+    return np.maximum(MIN_SIMULATED_PER_COMMUNITY, np.round(real_sizes(base) * base["scale"])).astype(np.int64)

@@ -22,7 +22,7 @@ from .constants import EPSILON, MIDPOINT
 from .population import sigmoid
 
 if TYPE_CHECKING:
-    from .governance import GovernanceModel
+    from .types import ElectionModel
 
 NOT_SCHEDULED = -1
 
@@ -41,7 +41,7 @@ class Elections:
     is an elected mode, then every ``term_months``. Until then the committee serves under
     the mandate it has (appointed at the start)."""
 
-    def __init__(self, model: GovernanceModel):
+    def __init__(self, model: ElectionModel):
         self.model = model
         C = model.n_communities
         self.mandate = np.full(C, ElectionMode.APPOINTED, dtype=object)
@@ -144,8 +144,8 @@ class Elections:
         Of the committee's seats, the first ``elected_seats`` share are elected (seat 0 is
         the director's). Each is contested with the chance a challenger enters (``challenge``);
         an incumbent loses a contested seat with a chance logistic in how far the incumbents'
-        support falls short of half. A lost seat goes to a newcomer with entry skill. The
-        members then expect to lose as the margin says."""
+        support falls short of half. A lost seat goes to a newcomer
+        (CommitteeArrays.replace_lost). The members then expect to lose as the margin says."""
         m, p = self.model, self.model.values
         held = np.flatnonzero(due)
         n_elected = np.maximum(1, np.round(p["elected_seats"][held] * self.seats)).astype(np.int64)
@@ -159,12 +159,7 @@ class Elections:
         self.lost[held] = lost.sum(axis=1) / n_elected
         self.expected_loss[held] = self.loss_chance(held, support[held])
         self.elected_director[held] = contested[:, 0] | ~street_nominated[held]
-        entry = p["entry_skill"]
-        for row, c in enumerate(held):
-            if lost[row].any():
-                committee = m.committees[c]
-                bonus = p["training_skill"] if committee.lever("training") else 0.0
-                committee.skill[lost[row]] = min(1.0, entry + bonus)
+        m.committee_arrays.replace_lost(held, lost)
 
     def elected(self, community: int) -> bool:
         return self.mandate[community] != ElectionMode.APPOINTED

@@ -16,7 +16,6 @@ import pandas as pd
 
 from .agents import DEPARTMENT_CATALOGUE, AcceptanceCentre, Committee, Department, Resident, StreetOffice
 from .committees import CommitteeArrays
-from .constants import PER_THOUSAND
 from .district import real_sizes, simulated_sizes
 from .elections import ElectionMode, Elections
 from .government import DistrictGovernment
@@ -72,7 +71,7 @@ class GovernanceModel(mesa.Model):
         self.real_sizes = real_sizes(base)
         self.services_home = home_queues(base["n_streets"], base["communities_per_street"])
 
-        self.population = population_cls(base, self.rng, simulated_sizes(base), model=self)
+        self.population = population_cls(self.values, self.rng, simulated_sizes(base), model=self)
         self.government = DistrictGovernment(self)
         self.committee_tasks = TaskQueue(self.n_communities)   # tasks pushed down, one column per committee
         self.committee_veto = TaskQueue(self.n_communities)    # of them, veto items (一票否决)
@@ -80,7 +79,7 @@ class GovernanceModel(mesa.Model):
         cps = base["communities_per_street"]
         self.committee_arrays = CommitteeArrays(self)     # the committees' state; rules run on all at once
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
-        self.streets = [StreetOffice(self, s, self.committees[s * cps:(s + 1) * cps])
+        self.streets = [StreetOffice(self, self.committees[s * cps:(s + 1) * cps])
                         for s in range(base["n_streets"])]
         self.departments = [Department(self, key, zh) for key, zh in DEPARTMENT_CATALOGUE]
         self.elections = Elections(self)
@@ -105,7 +104,7 @@ class GovernanceModel(mesa.Model):
 
     @property
     def p(self) -> ValuesInForce:
-        """The values in force (short name used throughout the rules)."""
+        """The values in force, under the name every rule gives them (``p = self.model.values``)."""
         return self.values
 
     # ------------------------------------------------------------------ schedule
@@ -145,7 +144,9 @@ class GovernanceModel(mesa.Model):
         # (4) needs arise; residents choose where to take them (channels with room this month)
         volunteers = pop.per_community(pop.last_volunteer == self.month - 1)
         cs, every = self.committee_arrays, self.committee_arrays.all
-        capacity = capacities(self, cs.capacity.copy(), volunteers)   # the committee's as last month
+        centre = self.centre.capacity(self.centre_coverage()) if self.centre else 0.0
+        capacity = capacities(values, self.real_sizes, self.services_home,
+                              cs.capacity.copy(), centre, volunteers)   # the committee's as last month
         pop.raise_needs(self.month, capacity, self.services_home,
                         open_channels(capacity, self.services_home, self.centre_coverage()))
         # (5) committees split hours and serve; queues carry over
@@ -154,7 +155,8 @@ class GovernanceModel(mesa.Model):
         self.committee_veto.complete(veto)
         self.committee_tasks.complete(cs.done - veto)
         capacity[Channel.COMMITTEE] = cs.capacity
-        outcome = pop.serve(self.month, capacity, self.services_home, priority(self), cs.service_level(every),
+        first = priority(values["priority_vulnerable"], values["service_brands"])
+        outcome = pop.serve(self.month, capacity, self.services_home, first, cs.service_level(every),
                             cs.counter_capacity(every))
         pop.visit_vulnerable(self.month, cs.visits.copy())
         # (6) residents take part and update attitudes
@@ -208,40 +210,11 @@ class GovernanceModel(mesa.Model):
         """Communities whose residents and transferred functions the acceptance centre takes."""
         return self.values["acceptance_centre"].astype(bool)
 
-    def centre_capacity(self) -> float:
-        return self.centre.capacity(self.centre_coverage()) if self.centre else 0.0
-
-    def service_point_capacity(self) -> np.ndarray:
-        """Administrative needs department service points take per community (simulated)."""
-        p = self.values
-        return (p["service_point_capacity_per_1000"] * self.real_sizes / PER_THOUSAND * p["scale"]
-                * p["service_points"].astype(bool))
-
-    def department_spending(self) -> float:
-        """Departments' spending this month, with the centre and service points they run."""
-        p = self.values
-        total = sum(d.spending for d in self.departments)
-        if self.centre is not None:
-            total += p["centre_cost_per_month"]
-        total += p["service_point_cost"] * int(p["service_points"].astype(bool).sum())
-        return float(total)
-
     def spending_by_payer(self) -> dict[str, np.ndarray]:
-        """Public spending this month per community, yuan, by who pays it: the district
-        government (workers' pay and pensions, training, facilities), the street offices
-        (committee funding, their own staff and their transfer payments, shared over their
-        communities) and the
-        departments (their staff, transfer payments, the acceptance centre and service points,
-        shared by residents)."""
-        street = self.committee_values("funding")
-        for s in self.streets:   # their staff and what they pay for tasks they push down
-            street[s.serves] += s.spending / s.serves.sum()
-        return {"district_government": self.government.spending(), "street_offices": street,
-                "departments": self.department_spending() * self.real_sizes / self.real_sizes.sum()}
-
-    def public_spending(self) -> np.ndarray:
-        """All public spending this month per community, yuan."""
-        return sum(self.spending_by_payer().values())
+        """Public spending this month per community, yuan, by who pays it
+        (DistrictGovernment.spending_by_payer)."""
+        return self.government.spending_by_payer(self.departments, self.streets, self.centre is not None,
+                                                 self.committee_values("funding"), self.committee_arrays.trained)
 
     def government_work_due(self) -> tuple[np.ndarray, np.ndarray]:
         """Government tasks whose deadline ends this month per community, and how many of them
@@ -259,6 +232,7 @@ class GovernanceModel(mesa.Model):
     def _record(self, outcome) -> MonthRecord:
         p, overhead = self.values, self.government.practiced
         due, on_time = self.government_work_due()
+        accounts = self.spending_by_payer()
         return MonthRecord(
             month=self.month, population=self.population, service=outcome,
             committee_hours=self.committee_arrays.hours["total"].copy(),
@@ -274,8 +248,9 @@ class GovernanceModel(mesa.Model):
             ledgers=overhead["ledgers"], plaques=overhead["plaques"],
             inspections_per_year=overhead["inspections_per_year"],
             meetings_per_month=overhead["meetings_per_month"],
-            department_spending=self.department_spending(), real_sizes=self.real_sizes,
-            public_spending=self.public_spending(), government_due=due, government_on_time=on_time,
+            department_spending=self.government.department_spending(self.departments, self.centre is not None),
+            real_sizes=self.real_sizes, public_spending=sum(accounts.values()),
+            government_due=due, government_on_time=on_time,
             workers_per_committee=p["workers_per_committee"], scale=p["scale"],
             committee_backlog=self.committee_backlog(),
             money_paid=self.committee_arrays.money.copy(), money_due=self.committee_arrays.money_due.copy(),

@@ -1,5 +1,6 @@
 """The district government: runs the campaigns that monitor offloading, lets overhead grow
-back as they fade, and pays for what reforms cost.
+back as they fade, pays for what reforms cost, and keeps the district's accounts of who pays
+for what.
 
 A burden-reduction campaign sets the monitoring of offloading in force; from then on its
 strength fades each month unless the campaign is renewed. While monitoring is weak, the
@@ -10,6 +11,7 @@ actually practise are ``practiced``, the formal rule is the lever in force.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -18,13 +20,13 @@ import numpy as np
 from .constants import NEVER
 
 if TYPE_CHECKING:
-    from .governance import GovernanceModel
+    from .types import Model, Payer, StreetPayer
 
 OVERHEAD = ("ledgers", "plaques", "meetings_per_month", "inspections_per_year")
 
 
 class DistrictGovernment(mesa.Agent):
-    def __init__(self, model: GovernanceModel):
+    def __init__(self, model: Model):
         super().__init__(model)
         p, C = model.values, model.n_communities
         self.monitoring = np.array(p["offloading_monitoring"], dtype=float)
@@ -64,14 +66,38 @@ class DistrictGovernment(mesa.Agent):
         self.renovated = np.maximum(0.0, level - self._formal["facilities_level"])
         self._formal["facilities_level"] = level
 
-    def spending(self) -> np.ndarray:
+    def spending(self, trained: np.ndarray) -> np.ndarray:
         """What the district pays this month per community, yuan: workers' pay and pensions,
-        training, facility renovation and upkeep (committee funding is the street offices')."""
-        m, p = self.model, self.model.values
+        training (``trained``: workers trained this month), facility renovation and upkeep
+        (committee funding is the street offices')."""
+        p = self.model.values
         workers = p["workers_per_committee"]
         pay = workers * p["worker_pay_month"] * p["pay_level"]
         pensions = pay * p["pension_cost_share"] * p["pension"]
-        trained = m.committee_arrays.trained.astype(float)
+        trained = trained.astype(float)
         facilities = (self.renovated * p["facility_renovation_cost"]
                       + p["facilities_level"] * p["facility_upkeep_month"])
         return pay + pensions + trained * p["training_cost_per_worker"] + facilities
+
+    def department_spending(self, departments: Iterable[Payer], centre_open: bool) -> float:
+        """Departments' spending this month, with the centre and service points they run."""
+        p = self.model.values
+        total = sum(d.spending for d in departments)
+        if centre_open:
+            total += p["centre_cost_per_month"]
+        total += p["service_point_cost"] * int(p["service_points"].astype(bool).sum())
+        return float(total)
+
+    def spending_by_payer(self, departments: Iterable[Payer], streets: Iterable[StreetPayer], centre_open: bool,
+                          funding: np.ndarray, trained: np.ndarray) -> dict[str, np.ndarray]:
+        """Public spending this month per community, yuan, by who pays it: the district
+        government (workers' pay and pensions, training, facilities), the street offices
+        (committee ``funding``, their own staff and their transfer payments, shared over their
+        communities) and the departments (their staff, transfer payments, the acceptance centre
+        and service points, shared by residents)."""
+        real = self.model.real_sizes
+        street = np.array(funding, dtype=float)
+        for s in streets:   # their staff and what they pay for tasks they push down
+            street[s.serves] += s.spending / s.serves.sum()
+        return {"district_government": self.spending(trained), "street_offices": street,
+                "departments": self.department_spending(departments, centre_open) * real / real.sum()}

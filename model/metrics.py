@@ -32,6 +32,10 @@ class Metric:
     # The smallest difference worth reporting (see MIN_EFFECTS); None: the default for the unit.
     min_effect: float | None = None
 
+    def label(self, lang: str) -> str:
+        """The label in ``lang`` ("zh" or "en"): the one way every page, table and figure names it."""
+        return self.label_zh if lang == "zh" else self.label_en
+
     @property
     def smallest_effect(self) -> float:
         """The smallest difference from a reference worth calling a conclusion, in the metric's unit."""
@@ -131,6 +135,9 @@ def min_effect(name: str) -> float:
 
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 METRIC_BY_NAME = {m.name: m for m in METRICS}
+# Metrics that do not exist before their first event: turnout before any election has been held.
+# The model records them as 0 then; figures and tables show them as absent.
+NOT_YET_HELD = ("turnout", "personal_turnout")
 
 
 def _ratio(num, den):

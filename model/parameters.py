@@ -51,6 +51,10 @@ class Parameter:
     def default(self) -> Any:
         return self.value
 
+    def label(self, lang: str) -> str:
+        """The label in ``lang`` ("zh" or "en"): the one way every page, table and figure names it."""
+        return self.label_zh if lang == "zh" else self.label_en
+
     @property
     def kind(self) -> type:
         return type(self.value)

@@ -11,13 +11,16 @@ fixed parameters, and what reforms change reaches it as per-community arguments.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .constants import DAYS_PER_MONTH, EPSILON, MAX_TIES, MIDPOINT, NEVER
 from .services import COMMITTEE_OWN, COUNTER, N_CHANNELS, N_EXPECTATIONS, N_OPTIONS, TAKES
 from .states import AgeGroup, Channel, Elsewhere, Employment, Need
+
+if TYPE_CHECKING:
+    from .values import ValuesInForce
 
 F = np.float32
 RESIDENT_FIELDS = ("community", "household", "age_group", "employment", "vulnerable", "registered",
@@ -58,8 +61,10 @@ class ServiceOutcome:
 class Population:
     """All residents of the district: attributes, attitudes, requests, participation."""
 
-    def __init__(self, p: dict[str, Any], rng: np.random.Generator, sizes: np.ndarray, model=None):
-        """``p``: the fixed parameters; ``sizes``: simulated residents per community.
+    def __init__(self, p: ValuesInForce, rng: np.random.Generator, sizes: np.ndarray, model=None):
+        """``p``: the values in force, the same object every other rule reads (the resident rules
+        read only parameters no reform changes, so they may be read once, as the fixed parts of
+        the choice equations are); ``sizes``: simulated residents per community.
         ``model`` is the owning model, for implementations that create agents of their own
         (the per-agent reference in benchmarks/); the vectorised rules do not need it."""
         self.p, self.rng = p, rng

@@ -36,7 +36,6 @@ import psutil
 from .district import check_sizes, simulated_sizes
 from .errors import InputError
 from .parameters import PARAMETERS, REFORM_KINDS, base_defaults, check_value, coerce, reform_defaults
-from .values import Scope
 
 # Installed, the shipped scenarios are package data (model/scenarios/); in a source tree, scenarios/.
 _HERE = Path(__file__).resolve().parent
@@ -47,6 +46,33 @@ TOP_KEYS = {"name", "title_en", "title_zh", "about", "parameters", "reforms"}
 ABOUT_KEYS = {"en", "zh", "notice_en", "notice_zh", "questions_en", "questions_zh"}
 QUESTION_KEYS = {"questions_en", "questions_zh"}   # lists of strings; the other about keys are strings
 MAX_START_MONTH = 1200
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a reform applies: whole streets and/or single (street, community) pairs.
+
+    Empty means the whole district."""
+
+    streets: tuple[int, ...] = ()
+    communities: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def district(self) -> bool:
+        return not self.streets and not self.communities
+
+    def mask(self, n_streets: int, per_street: int) -> np.ndarray:
+        """Which communities (in district order) the scope covers."""
+        if self.district:
+            return np.ones(n_streets * per_street, dtype=bool)
+        covered = np.zeros((n_streets, per_street), dtype=bool)
+        covered[list(self.streets)] = True
+        for street, community in self.communities:
+            covered[street, community] = True
+        return covered.ravel()
+
+    def as_dict(self) -> dict[str, list]:
+        return {"streets": list(self.streets), "communities": [list(c) for c in self.communities]}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from .constants import PER_THOUSAND
 from .states import Channel, Elsewhere, Need
 
 if TYPE_CHECKING:
-    from .governance import GovernanceModel
+    from .values import ValuesInForce
 
 # The specialised channels that can take each need (besides the committee).
 ROUTES: dict[Need, tuple[Channel, ...]] = {
@@ -58,20 +58,30 @@ def home_queues(n_streets: int, per_street: int) -> np.ndarray:
     return home
 
 
-def capacities(model: GovernanceModel, committee: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+def service_point_capacity(p: ValuesInForce, real_sizes: np.ndarray) -> np.ndarray:
+    """Administrative needs department service points take per community (simulated)."""
+    return (p["service_point_capacity_per_1000"] * real_sizes / PER_THOUSAND * p["scale"]
+            * p["service_points"].astype(bool))
+
+
+def capacities(p: ValuesInForce, real_sizes: np.ndarray, home: np.ndarray, committee: np.ndarray,
+               centre: float, volunteers: np.ndarray) -> np.ndarray:
     """Requests each queue can serve this month (simulated residents), shape (channels, C).
 
-    ``committee``: the committees' service capacity; ``volunteers``: residents per community
-    who volunteered last month."""
-    p, C = model.values, model.n_communities
-    per_resident = model.real_sizes / PER_THOUSAND * p["scale"]
+    ``p``: the values in force; ``real_sizes``: real residents per community; ``home``: the
+    queues communities join (``home_queues``); ``committee``: the committees' service capacity;
+    ``centre``: the acceptance centre's (0 while it is closed); ``volunteers``: residents per
+    community who volunteered last month. The caller hands these over, so the channels need
+    nothing else of the model."""
+    C = real_sizes.size
+    per_resident = real_sizes / PER_THOUSAND * p["scale"]
     cap = np.zeros((N_CHANNELS, C))
     cap[Channel.COMMITTEE] = committee
-    cap[Channel.CENTRE, 0] = model.centre_capacity()
-    cap[Channel.SERVICE_POINT] = model.service_point_capacity()
+    cap[Channel.CENTRE, 0] = centre
+    cap[Channel.SERVICE_POINT] = service_point_capacity(p, real_sizes)
     cap[Channel.HEALTH_STATION] = p["health_station_capacity_per_1000"] * per_resident * p["health_station"]
     labour = p["labour_office_capacity_per_1000"] * per_resident * p["labour_office"]
-    np.add.at(cap[Channel.LABOUR_OFFICE], model.services_home[Channel.LABOUR_OFFICE], labour)
+    np.add.at(cap[Channel.LABOUR_OFFICE], home[Channel.LABOUR_OFFICE], labour)
     brands = p["service_brands"].astype(float)
     cap[Channel.SOCIAL_ORG] = (p["social_org_capacity_per_1000"] * per_resident * p["social_organizations_active"]
                                * (1 + p["brand_capacity_boost"] * brands))
@@ -88,10 +98,11 @@ def open_channels(capacity: np.ndarray, home: np.ndarray, centre_open: np.ndarra
     return is_open
 
 
-def priority(model: GovernanceModel) -> np.ndarray:
-    """Where vulnerable residents' requests go first, shape (channels, C)."""
-    p = model.values
-    first = np.tile(p["priority_vulnerable"].astype(bool), (N_CHANNELS, 1))
+def priority(priority_vulnerable: np.ndarray, service_brands: np.ndarray) -> np.ndarray:
+    """Where vulnerable residents' requests go first, shape (channels, C): every channel where
+    priority for the vulnerable is in force (the lever per community), and the branded ones
+    where the service brands are."""
+    first = np.tile(priority_vulnerable.astype(bool), (N_CHANNELS, 1))
     for channel in BRANDED:
-        first[channel] |= p["service_brands"].astype(bool)
+        first[channel] |= service_brands.astype(bool)
     return first

@@ -22,33 +22,6 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Scope:
-    """Where a reform applies: whole streets and/or single (street, community) pairs.
-
-    Empty means the whole district."""
-
-    streets: tuple[int, ...] = ()
-    communities: tuple[tuple[int, int], ...] = ()
-
-    @property
-    def district(self) -> bool:
-        return not self.streets and not self.communities
-
-    def mask(self, n_streets: int, per_street: int) -> np.ndarray:
-        """Which communities (in district order) the scope covers."""
-        if self.district:
-            return np.ones(n_streets * per_street, dtype=bool)
-        covered = np.zeros((n_streets, per_street), dtype=bool)
-        covered[list(self.streets)] = True
-        for street, community in self.communities:
-            covered[street, community] = True
-        return covered.ravel()
-
-    def as_dict(self) -> dict[str, list]:
-        return {"streets": list(self.streets), "communities": [list(c) for c in self.communities]}
-
-
-@dataclass(frozen=True)
 class Change:
     """One value set by a reform: from ``month`` on, ``name`` is ``value`` in ``communities``."""
 

@@ -60,8 +60,7 @@ def test_ending_economic_activity_frees_hours_but_costs_event_seats():
     assert r.committees[0].inspections == b.committees[0].inspections
     assert r.committees[0].hours["economy"] == 0 < b.committees[0].hours["economy"]
     assert r.committees[0].hours["service"] > b.committees[0].hours["service"]
-    seats = [np.mean([c.event_seats(size) for c, size in zip(m.committees, m.population.sizes, strict=True)])
-             for m in (b, r)]
+    seats = [np.mean(m.committee_arrays.event_seats(m.committee_arrays.all, m.population.sizes)) for m in (b, r)]
     assert seats[1] < 0.9 * seats[0]
 
 

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from conftest import SMALL
 
-from model import GovernanceModel, Reform, Scenario, load_scenario
+from model import METRICS, GovernanceModel, Reform, Scenario, load_scenario
 from model.district import real_sizes, simulated_sizes
 from model.elections import ElectionMode
 from model.parameters import LEVERS, PARAMETERS, REFORM_KINDS, ROLES, SOURCE_KINDS, base_defaults
-from model.values import Scope
+from model.scenario import Scope
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_REPORT = ROOT.parent / "shared" / "seed"
@@ -53,6 +53,11 @@ def test_literal_scan_catches_a_literal(tmp_path):
     path = tmp_path / "rule.py"
     path.write_text("LIMIT = 40\n\ndef rule(x):\n    return 0.6 + x * LIMIT\n")
     assert literals(path) == [(4, 0.6)]
+
+
+def test_metrics_and_parameters_give_their_label_in_either_language():
+    for item in (*PARAMETERS.values(), *METRICS):
+        assert (item.label("zh"), item.label("en")) == (item.label_zh, item.label_en), item.name
 
 
 def test_every_entry_says_what_it_is_and_where_it_comes_from():

@@ -331,7 +331,7 @@ def test_v6_a_reform_parameter_no_scenario_uses_is_refused():
     with pytest.raises(InputError, match="no burden_reduction reform"):
         GovernanceModel("baseline", **{"burden_reduction.ledgers": 5})
     design = make_design("lhs", factors_from(["burden_reduction.ledgers=3:20"]), 2, 1)
-    with pytest.raises(InputError, match="command line: --vary: expected a parameter some scenario uses"):
+    with pytest.raises(InputError, match="plan: design=: expected a parameter some scenario uses"):
         sweep_module.plan(design, [tiny("baseline")], 1, 26, 1)
     assert len(sweep_module.plan(design, [tiny("baseline"), tiny("burden_reduction")], 1, 26, 1)) == 4
     with pytest.raises(InputError, match="parameter_sets: expected a parameter some scenario uses"):
@@ -517,7 +517,7 @@ def test_v4_the_largest_design_point_times_workers_must_fit_with_a_margin(tmp_pa
         raise LookupError("the sweep would start here")
 
     monkeypatch.setattr(sweep_module, "run_jobs", fake_run_jobs)
-    with pytest.raises(InputError, match="--workers: expected a set-up that fits in .* with 25% to spare "
+    with pytest.raises(InputError, match="run_sweep: workers=: expected a set-up that fits in .* with 25% to spare "
                                          "\\(2 model\\(s\\) at once, the largest design point"):
         run_sweep(design, [tiny("baseline")], 1, 6, 1, workers=2, progress=False)
     assert started == []
@@ -555,7 +555,7 @@ def test_v4_a_design_too_big_to_plan_is_refused(monkeypatch):
     from model import scenario as scenario_module
     from model.errors import InputError
     monkeypatch.setattr(scenario_module, "available_memory", lambda: 2**20)
-    with pytest.raises(InputError, match="--samples: expected a set-up that fits"):
+    with pytest.raises(InputError, match="make_design: samples=: expected a set-up that fits"):
         make_design("lhs", factors_from(None), 100_000, 1)
 
 
@@ -714,7 +714,7 @@ def test_v15_a_server_that_is_not_dask_is_refused_in_bounded_time(monkeypatch, f
     monkeypatch.setattr(sweep_module, "CONNECT_SECONDS", 3.0)
     address = "tcp://" + fake_cdn[0].split("//")[1].rstrip("/")
     started = time.monotonic()
-    with pytest.raises(InputError, match="--scheduler: expected the address of a running Dask scheduler"):
+    with pytest.raises(InputError, match="executor_for: scheduler=: expected the address of a running Dask scheduler"):
         with sweep_module.executor_for(address):
             pass
     assert time.monotonic() - started < 15

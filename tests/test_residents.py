@@ -130,17 +130,22 @@ def test_resident_items_come_from_attendees_who_raise_them():
 
 def test_an_event_nobody_attends_adds_no_resident_item():
     m = GovernanceModel(None, rng=7, overrides={**SMALL, "representative_turnout": 0.0})
+    arrays, first = m.committee_arrays, np.array([0])
+    c = m.committees[0]
+
+    def count_agenda():
+        arrays.count_agenda(first, np.array([arrays.assembly_meetings(0)]))
+
     agenda = []
     for events in (0, 5):
-        c = m.committees[0]
         c.agenda_residents = 0.0
         c.deliberation_events = events
         m.population.raised_items[:] = 0.0
-        c._count_agenda()
+        count_agenda()
         agenda.append(c.agenda_residents)
     assert agenda[0] == agenda[1]
     m.population.raised_items[0] = 10.0
-    c._count_agenda()
+    count_agenda()
     assert c.agenda_residents > agenda[1]
 
 
@@ -183,10 +188,9 @@ def test_attendees_with_a_need_raise_more():
 
 def test_assembly_reports_count_only_when_the_assembly_meets():
     m = GovernanceModel(None, rng=5, overrides=SMALL)
-    c = m.committees[0]
-    assert sum(c._assembly_meetings() for _ in range(240)) > 0
+    assert sum(m.committee_arrays.assembly_meetings(0) for _ in range(240)) > 0
     m = GovernanceModel(None, rng=5, overrides={**SMALL, "representative_turnout": 0.0})
-    assert sum(m.committees[0]._assembly_meetings() for _ in range(240)) == 0
+    assert sum(m.committee_arrays.assembly_meetings(0) for _ in range(240)) == 0
 
 
 # ------------------------------------------------------------------ services

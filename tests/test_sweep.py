@@ -242,6 +242,22 @@ def test_a_sweep_stopped_mid_way_resumes_to_the_same_table(tmp_path, reference, 
                                   pd.read_parquet(out / "timeseries.parquet"), check_exact=True)
 
 
+def test_library_errors_name_the_argument_and_the_command_line_names_its_option():
+    from model.cli.parser import as_option
+    with pytest.raises(InputError, match=r"^make_design: samples=: expected an integer >= 2") as caught:
+        make_design("sobol", factors_from(["initial_trust"]), 1, 1)
+    assert str(as_option(caught.value, "sweep")).startswith("command line: --samples: expected an integer >= 2")
+    with pytest.raises(InputError, match=r"^factors_from: texts=: expected a parameter name") as caught:
+        factors_from(["nope"])
+    assert str(as_option(caught.value, "sweep")).startswith("command line: --vary: ")
+    with pytest.raises(InputError, match=r"^make_design: method=: ") as caught:
+        make_design("nope", factors_from(["initial_trust"]), 2, 1)
+    assert as_option(caught.value, "sweep").field == "--design"
+    assert as_option(caught.value, "sensitivity").field == "--method"
+    scenario_error = InputError("custom.toml", "start_month", "a month within the run", 200)
+    assert as_option(scenario_error, "sweep") is scenario_error
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--design", "sobol", "--samples", "1"], "command line: --samples: expected an integer >= 2 for the sobol"),
     (["--vary", "nope"], "command line: --vary: expected a parameter name"),

@@ -149,13 +149,11 @@ def kind_label(kind: str, lang: str) -> str:
 
 
 def metric_label(name: str, lang: str) -> str:
-    m = METRIC_BY_NAME[name]
-    return m.label_zh if lang == "zh" else m.label_en
+    return METRIC_BY_NAME[name].label(lang)
 
 
 def param_label(name: str, lang: str) -> str:
-    param = PARAMETERS[name]
-    return param.label_zh if lang == "zh" else param.label_en
+    return PARAMETERS[name].label(lang)
 
 
 def choice_label(value: str, lang: str) -> str:

@@ -17,8 +17,8 @@ from ..governance import GovernanceModel
 from ..metrics import METRIC_BY_NAME
 from ..parameters import PARAMETERS, REFORM_KINDS, reform_defaults
 from ..scenario import Reform, Scenario, load_scenario
+from ..scenario import Scope as ReformScope
 from ..study.seeds import DEFAULT_SEED
-from ..values import Scope as ReformScope
 
 # The reform parameters a trainer sets on screen; the rest keep their scenario or registry values.
 LEVER_PARAMS: dict[str, tuple[str, ...]] = {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..study.runner import Interrupted, StudyFailed, kill_children
 from ..study.store import WriteFailed
-from .parser import build_parser, calibrate_arguments
+from .parser import as_option, build_parser, calibrate_arguments
 from .research import cmd_calibrate, cmd_calibrate_fit, cmd_discover, cmd_sensitivity, cmd_sweep
 from .study import cmd_list, cmd_params, cmd_status, run_and_write
 
@@ -26,8 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     from model.scenario import list_scenarios, load_scenario
 
     parser = build_parser()
+    command = None
     try:
         args = parser.parse_args(argv)
+        command = args.command
         if args.command == "list":
             cmd_list()
         elif args.command == "params":
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise InputError("scenarios", "folder", "at least one .toml scenario file")
             run_and_write(scenarios, "default_study", args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {as_option(exc, command)}", file=sys.stderr)
         return 2
     except (StudyFailed, WriteFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -30,6 +30,11 @@ DEFAULT_REPLICATIONS = 5
 DEFAULT_STEPS = 120
 FIT_SAMPLES = 100        # calibrate --fit's prior sample: 100 points x 6 scenarios = 600 runs, minutes on a laptop
 FIT_ONLY = ("samples", "vary", "steps", "out", "workers", "scheduler", "scale", "overwrite", "accept")
+# A library error names the function argument at fault (``samples=``); the command line names the
+# option that sets it: ``--`` and the argument's name, unless it is one of these.
+OPTION_FOR = {"text": "--vary", "texts": "--vary", "factors": "--vary", "design": "--vary",
+              "scenarios": "SCENARIO", "source": "--parameter-uncertainty", "method": "--design"}
+OPTION_FOR_COMMAND = {"sensitivity": {"method": "--method"}}
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -55,6 +60,17 @@ def bounded(convert: type, name: str, low: float, high: float):
             raise InputError("command line", name, f"{noun} in {shown}", text)
         return value
     return parse
+
+
+def as_option(exc, command: str | None):
+    """A library's InputError as the command line says it: ``command line: --samples: ...`` for
+    ``make_design: samples=: ...``; any other error as it is."""
+    from model.errors import InputError
+    name = exc.field[:-1]
+    if not (exc.field.endswith("=") and name.isidentifier()):
+        return exc
+    option = OPTION_FOR_COMMAND.get(command, {}).get(name) or OPTION_FOR.get(name) or "--" + name.replace("_", "-")
+    return InputError("command line", option, exc.expected, exc.got)
 
 
 def scheduler_address(text: str) -> str:

@@ -169,7 +169,7 @@ def cmd_discover(args) -> Path:
     from model.study.design import factors_from, make_design
     args.samples = args.samples or DEFAULT_SAMPLES
     density = args.density or DEFAULT_DENSITY
-    check_outcomes([args.outcome], field="--outcome")
+    check_outcomes([args.outcome], field="outcome=")
     scenarios = research_scenarios([args.scenario], ["baseline"], args)
     design = make_design("lhs", factors_from(args.vary), args.samples, args.seed)
     with swept("discover", args.outcome, design, scenarios, args, outcome=args.outcome, threshold=args.threshold,

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..metrics import NOT_YET_HELD
 from ..scenario import Scenario
 from ..study.comparison import (
     MIN_PAIRS,
@@ -39,7 +40,6 @@ from ..study.comparison import (
 from .figures import KEY_METRICS, plot_differences, plot_final, plot_timeseries
 from .i18n import (
     BAND_SOURCES,
-    NOT_YET_HELD,
     about_text,
     band_source,
     check_lang,

@@ -25,12 +25,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ..metrics import METRIC_BY_NAME
+from ..metrics import METRIC_BY_NAME, NOT_YET_HELD
 from ..study.comparison import absent_before_first_event
 from ..study.experiment import band
 from .fonts import font_families
 from .i18n import (
-    NOT_YET_HELD,
     band_source,
     check_lang,
     metric_factor,

@@ -19,7 +19,7 @@ from ..metrics import METRIC_BY_NAME
 LANGS = ("zh", "en")
 
 
-def check_lang(lang: str, source: str = "command line", field: str = "--lang") -> str:
+def check_lang(lang: str, source: str = "report", field: str = "lang=") -> str:
     """``lang`` if it is a supported language, else a one-line InputError."""
     if lang not in LANGS:
         raise InputError(source, field, "one of " + ", ".join(LANGS), lang)
@@ -51,18 +51,13 @@ UNIT_DISPLAY = {
     "yuan/resident/year": Display(1.0, "yuan per resident a year", "元/人·年", 0),
 }
 
-# Metrics that do not exist before their first event: turnout before any election has been held.
-# The model records them as 0 then; figures and tables show them as absent.
-NOT_YET_HELD = ("turnout", "personal_turnout")
-
 
 def display(unit: str) -> Display:
     return UNIT_DISPLAY.get(unit, Display(1.0, unit, unit, 3))
 
 
 def metric_label(name: str, lang: str) -> str:
-    m = METRIC_BY_NAME[name]
-    return m.label_zh if lang == "zh" else m.label_en
+    return METRIC_BY_NAME[name].label(lang)
 
 
 def metric_unit(name: str, lang: str, *, difference: bool = False) -> str:

@@ -60,15 +60,15 @@ def word(key: str, lang: str, **fields) -> str:
     return (zh if lang == "zh" else en).format(**fields)
 
 
-def check_miss(miss: str, source: str = "command line") -> str:
+def check_miss(miss: str, source: str = "discover") -> str:
     if miss not in MISS:
-        raise InputError(source, "--miss", "one of " + ", ".join(MISS), miss)
+        raise InputError(source, "miss=", "one of " + ", ".join(MISS), miss)
     return miss
 
 
-def check_density(density: float, source: str = "command line") -> float:
+def check_density(density: float, source: str = "discover") -> float:
     if not (isinstance(density, int | float) and 0 < density <= 1):
-        raise InputError(source, "--density", "a number in (0, 1]", density)
+        raise InputError(source, "density=", "a number in (0, 1]", density)
     return float(density)
 
 
@@ -128,7 +128,7 @@ def discover(result, outcome: str, threshold: float, miss: str = "below", densit
     from .ema import workbench
     workbench()
     from ema_workbench.analysis import prim
-    check_outcomes([outcome], "discover", "--outcome")
+    check_outcomes([outcome], "discover", "outcome=")
     check_miss(miss, "discover")
     density = check_density(density, "discover")
     runs = result.runs
@@ -188,11 +188,6 @@ def feature_scores(x: pd.DataFrame, y: np.ndarray, master_seed: int) -> pd.DataF
 
 
 # ---------------------------------------------------------------------------------------- figures
-def _label(name: str, lang: str) -> str:
-    param = PARAMETERS[name]
-    return (param.label_zh if lang == "zh" else param.label_en) or name
-
-
 def tradeoff_figure(d: Discovery, lang: str = "en") -> Figure:
     """Coverage (x) against density (y) along the peeling trajectory, coloured by the number of
     restricted parameters; the chosen box ringed, the density target dashed."""
@@ -240,7 +235,8 @@ def box_figure(d: Discovery, lang: str = "en") -> Figure:
             ax.text(hi, y + 0.42, f"{r.high:.3g}", ha="center", va="center", fontsize=6.5)
             ax.text(1.01, y, f"[{r.range_low:g}, {r.range_high:g}]", ha="left", va="center", fontsize=6.5,
                     color="#555555")
-        ax.set_yticks(range(len(box)), [_wrap(_label(p, lang), lang, 40, 20) for p in box["parameter"]], fontsize=7)
+        ax.set_yticks(range(len(box)), [_wrap(PARAMETERS[name].label(lang), lang, 40, 20) for name in box["parameter"]],
+                      fontsize=7)
         ax.set_ylim(n - 0.4, -0.7)
         ax.set_xlim(0, 1.18)
         ax.set_xticks([0, 0.5, 1], ["low", "", "high"] if lang != "zh" else ["下限", "", "上限"])

@@ -91,15 +91,15 @@ def min_steps(patterns: Sequence[Pattern], scenarios: Sequence[Scenario]) -> int
 
 
 def check_steps(steps: int, patterns: Sequence[Pattern], scenarios: Sequence[Scenario],
-                source: str = "command line") -> None:
+                source: str = "fit") -> None:
     need = min_steps(patterns, scenarios)
     if steps < need:
-        raise InputError(source, "--steps", f"at least {need} months, the last month a stylized-fact check "
+        raise InputError(source, "steps=", f"at least {need} months, the last month a stylized-fact check "
                          "reads plus one", steps)
 
 
 def patterns_within(steps: int, patterns: Sequence[Pattern], scenarios: dict[str, Scenario],
-                    source: str = "command line") -> list[Pattern]:
+                    source: str = "patterns_within") -> list[Pattern]:
     """The patterns a run of ``steps`` months can be judged on: each one's window inside the run
     and the reforms of the scenarios it reads started. The others are left out with a one-line
     warning (a shorter fit tests fewer facts); none left is bad input."""
@@ -107,13 +107,13 @@ def patterns_within(steps: int, patterns: Sequence[Pattern], scenarios: dict[str
         return min_steps([p], [scenarios[n] for n in scenarios_read([p])])
     kept = [p for p in patterns if need(p) <= steps]
     if not kept:
-        raise InputError(source, "--steps", f"at least {min(need(p) for p in patterns)} months, so that one "
+        raise InputError(source, "steps=", f"at least {min(need(p) for p in patterns)} months, so that one "
                          "stylized-fact check can be read (all of them need "
                          f"{max(need(p) for p in patterns)})", steps)
     if len(kept) < len(patterns):
         left = [n for n, p in zip(pattern_names(patterns), patterns, strict=True) if p not in kept]
         print(f"warning: {steps} months leave out the pattern(s) {', '.join(left)}; all "
-              f"{len(patterns)} need --steps {max(need(p) for p in patterns)}", file=sys.stderr)
+              f"{len(patterns)} need {max(need(p) for p in patterns)} months", file=sys.stderr)
     return kept
 
 

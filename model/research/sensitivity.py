@@ -87,7 +87,7 @@ def indices(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int 
     return {c: np.asarray(found[c], dtype=float) for c in INDEX_COLUMNS[method]}
 
 
-def check_outcomes(names: list[str] | None, source: str = "command line", field: str = "--outcomes") -> list[str]:
+def check_outcomes(names: list[str] | None, source: str = "sensitivity", field: str = "outcomes=") -> list[str]:
     """The metrics named (each a metric of model.metrics), or every metric when none is named."""
     if not names:
         return list(METRIC_NAMES)
@@ -212,11 +212,6 @@ def dropped_trajectories(result, scenario: str | None = None) -> tuple[int, int]
 
 
 # ---------------------------------------------------------------------------------------- figure
-def _parameter_label(name: str, lang: str) -> str:
-    param = PARAMETERS[name]
-    return (param.label_zh if lang == "zh" else param.label_en) or name
-
-
 def mu_sigma_figure(table: pd.DataFrame, outcomes: list[str] | None = None, lang: str = "en") -> Figure:
     """Morris's μ*–σ plot, one panel per outcome: each parameter at (μ*, σ); far right matters, high up
     acts non-linearly or through interactions. The grey line is σ = μ* (above it, interactions dominate)."""
@@ -266,7 +261,7 @@ def figure(table: pd.DataFrame, method: str, outcomes: list[str] | None = None, 
             key = "mu_star" if method == "morris" else "ST"
             t = t.sort_values(key, ascending=False, na_position="last").head(top)
             y = np.arange(len(t))
-            labels = [_wrap(_parameter_label(n, lang), lang, 34, 16) for n in t["parameter"]]
+            labels = [_wrap(PARAMETERS[n].label(lang), lang, 34, 16) for n in t["parameter"]]
             if t[key].isna().all() or (t[key] == 0).all():
                 what = "no_data" if t[key].isna().all() else "constant"
                 ax.text(0.5, 0.5, _wrap(word(what, lang), lang, 40, 20), ha="center", va="center",

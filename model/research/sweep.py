@@ -107,18 +107,18 @@ def run_one(job: Job) -> tuple[dict[str, Any], pd.DataFrame | None]:
 
 
 def plan(design: Design, scenarios: list[Scenario], replications: int, steps: int, master_seed: int,
-         source: str = "command line") -> list[Job]:
+         source: str = "plan") -> list[Job]:
     """Every run of the sweep, in a fixed order (point, scenario, replication), each checked
     before anything runs: a design value outside a parameter's valid range is bad input."""
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise InputError(source, "--replications", "an integer >= 1", replications)
+        raise InputError(source, "replications=", "an integer >= 1", replications)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise InputError(source, "--steps", "an integer >= 1", steps)
+        raise InputError(source, "steps=", "an integer >= 1", steps)
     if not scenarios:
-        raise InputError(source, "SCENARIO", "at least one scenario")
+        raise InputError(source, "scenarios=", "at least one scenario")
     check_unique_names(scenarios)
     check_run_length(scenarios, steps)
-    check_values_used(scenarios, [f.name for f in design.factors], source, "--vary")
+    check_values_used(scenarios, [f.name for f in design.factors], source, "design=")
     seeds = replication_seeds(master_seed, replications)
     jobs = Plan()
     for i in range(len(design.points)):
@@ -143,11 +143,11 @@ class Plan(list):
     largest_what: str = ""
 
 
-def check_sweep_memory(jobs: Plan, workers: int, source: str = "command line") -> None:
+def check_sweep_memory(jobs: Plan, workers: int, source: str = "run_sweep") -> None:
     """Before a sweep starts: its largest model, once per worker running at the same time, must
     fit in available memory with a margin (and each under the address-space limit)."""
     copies = max(1, min(workers, len(jobs)))
-    check_memory(copies * jobs.largest, source, "--workers" if copies > 1 else "--vary",
+    check_memory(copies * jobs.largest, source, "workers=" if copies > 1 else "design=",
                  f"{copies} model(s) at once, the largest {jobs.largest_what}", per_process=jobs.largest)
 
 
@@ -280,7 +280,7 @@ def check_scheduler(address: str) -> str:
     """A scheduler address that is not empty: an unset variable in a cluster script must not
     mean "run locally" without a word."""
     if not isinstance(address, str) or not address.strip():
-        raise InputError("command line", "--scheduler", "the address of a Dask scheduler (tcp://HOST:PORT); "
+        raise InputError("executor_for", "scheduler=", "the address of a Dask scheduler (tcp://HOST:PORT); "
                          "leave the option out to run on local processes", address)
     return address
 
@@ -296,7 +296,7 @@ def executor_for(scheduler: str | None):
     try:
         from dask.distributed import Client
     except ImportError:
-        raise InputError("command line", "--scheduler", "Dask distributed installed "
+        raise InputError("executor_for", "scheduler=", "Dask distributed installed "
                          "(pip install 'shequ[analysis]')", scheduler) from None
     client = _connect(Client, scheduler)
     stop = threading.Event()
@@ -327,7 +327,7 @@ def _connect(client_type, scheduler: str):
     reason = (f"no Dask answer within {CONNECT_SECONDS:g} s" if thread.is_alive()
               else str(result.get("error")).strip().splitlines()[0] if str(result.get("error")).strip() else
               type(result.get("error")).__name__)
-    raise InputError("command line", "--scheduler", f"the address of a running Dask scheduler ({reason})",
+    raise InputError("executor_for", "scheduler=", f"the address of a running Dask scheduler ({reason})",
                      scheduler)
 
 

@@ -27,8 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..metrics import METRIC_NAMES, min_effect
-from ..report.i18n import NOT_YET_HELD
+from ..metrics import METRIC_NAMES, NOT_YET_HELD, min_effect
 
 COLUMNS = ["scenario", "metric", "step", "mean_difference", "ci_low", "ci_high", "replications",
            "same_sign_share", "robust", "sign_test_p", "min_effect", "holds"]

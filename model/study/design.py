@@ -49,7 +49,7 @@ def default_factors() -> list[Factor]:
             for param in PARAMETERS.values() if param.role == "uncertainty"]
 
 
-def parse_factor(text: str, source: str = "command line", field: str = "--vary") -> Factor:
+def parse_factor(text: str, source: str = "parse_factor", field: str = "text=") -> Factor:
     """``NAME`` (its plausible range) or ``NAME=LOW:HIGH``; checked against the registry."""
     name, equals, span = text.partition("=")
     name = name.strip()
@@ -88,14 +88,14 @@ def check_factor(factor: object, source: str = "Python API") -> Factor:
     return parse_factor(f"{factor.name}={low!r}:{high!r}", source, f"Factor({factor.name!r})")
 
 
-def factors_from(texts: list[str] | None, source: str = "command line") -> list[Factor]:
+def factors_from(texts: list[str] | None, source: str = "factors_from") -> list[Factor]:
     """The factors named (each once), or the default set when none is named."""
     if not texts:
         return default_factors()
-    factors = [parse_factor(t, source) for t in texts]
+    factors = [parse_factor(t, source, "texts=") for t in texts]
     names = [f.name for f in factors]
     if len(set(names)) != len(names):
-        raise InputError(source, "--vary", "each parameter once", ", ".join(names))
+        raise InputError(source, "texts=", "each parameter once", ", ".join(names))
     return factors
 
 
@@ -140,29 +140,29 @@ def count_points(method: str, samples: int, k: int) -> int:
 
 
 def make_design(method: str, factors: list[Factor], samples: int, master_seed: int,
-                source: str = "command line") -> Design:
+                source: str = "make_design") -> Design:
     """Draw a design. ``samples`` is the number of points (lhs), levels per factor (factorial),
     trajectories (morris) or the base sample N of Saltelli's scheme (sobol, N x (k + 2) points,
     first and total order)."""
     if method not in METHODS:
-        raise InputError(source, "--design", "one of " + ", ".join(METHODS), method)
+        raise InputError(source, "method=", "one of " + ", ".join(METHODS), method)
     if not factors:
-        raise InputError(source, "--vary", "at least one parameter to vary")
+        raise InputError(source, "factors=", "at least one parameter to vary")
     for f in factors:
         check_factor(f, source)
     low = 2 if method in ("factorial", "morris", "sobol") else 1
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < low:
-        raise InputError(source, "--samples", f"an integer >= {low} for the {method} design", samples)
+        raise InputError(source, "samples=", f"an integer >= {low} for the {method} design", samples)
     if method == "factorial" and len(factors) * math.log10(samples) > math.log10(MAX_POINTS):
-        raise InputError(source, "--samples", f"a factorial design of at most {MAX_POINTS:,} points "
-                         f"({samples} levels ^ {len(factors)} factors is far more; name fewer with --vary)", samples)
+        raise InputError(source, "samples=", f"a factorial design of at most {MAX_POINTS:,} points "
+                         f"({samples} levels ^ {len(factors)} factors is far more; vary fewer factors)", samples)
     n = count_points(method, samples, len(factors))
     if n > MAX_POINTS:
-        raise InputError(source, "--samples", f"a design of at most {MAX_POINTS:,} points, got {n:,}", samples)
+        raise InputError(source, "samples=", f"a design of at most {MAX_POINTS:,} points, got {n:,}", samples)
     from ..scenario import check_memory
     # the sample, its table and the planned runs hold each value a few times over
     needed = n * len(factors) * DESIGN_BYTES_PER_VALUE
-    check_memory(needed, source, "--samples", f"a design of {n:,} points x {len(factors)} parameters",
+    check_memory(needed, source, "samples=", f"a design of {n:,} points x {len(factors)} parameters",
                  per_process=needed)
     if n >= LARGE_DESIGN:
         print(f"Planning a {method} design of {n:,} points x {len(factors)} parameters (each point runs once per "

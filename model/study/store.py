@@ -104,7 +104,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def resolve_out(path: Path | str, option: str = "--out") -> Path:
+def resolve_out(path: Path | str, option: str = "out=") -> Path:
     """The absolute path of a results folder, or a one-line InputError if it cannot be resolved
     (a symlink loop, a name too long)."""
     try:
@@ -116,7 +116,7 @@ def resolve_out(path: Path | str, option: str = "--out") -> Path:
         return resolved
     except (OSError, RuntimeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise InputError("command line", option, f"a usable folder path ({reason})", str(path)) from None
+        raise InputError("results folder", option, f"a usable folder path ({reason})", str(path)) from None
 
 
 def require_complete(folder: Path) -> dict[str, Any]:
@@ -137,7 +137,7 @@ class ResultStore:
     the final files atomically, mark the status."""
 
     def __init__(self, folder: Path, study_fingerprint: str, *, overwrite: bool = False,
-                 option: str = "--out"):
+                 option: str = "out="):
         self.folder = Path(folder)
         self.fingerprint = study_fingerprint
         self.overwrite = overwrite
@@ -160,14 +160,14 @@ class ResultStore:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise InputError("command line", self.option, f"a folder that can be written ({exc.strerror})",
+            raise InputError("results folder", self.option, f"a folder that can be written ({exc.strerror})",
                              str(folder)) from None
         self._lock = FileLock(str(folder / LOCK))
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
             self._lock = None
-            raise InputError("command line", self.option, "a folder no other run is writing (it is locked "
+            raise InputError("results folder", self.option, "a folder no other run is writing (it is locked "
                              "by another process)", str(folder)) from None
         try:
             self._check_contents()
@@ -186,7 +186,7 @@ class ResultStore:
             if not self.overwrite:
                 what = ("holds a different study" if manifest is not None and "fingerprint" in manifest
                         else "is not an empty folder or a results folder of this program")
-                raise InputError("command line", self.option,
+                raise InputError("results folder", self.option,
                                  f"an empty folder or one holding this same study; {what} "
                                  "(give --overwrite to replace it)", str(self.folder))
 
@@ -207,7 +207,7 @@ class ResultStore:
         if read_manifest(self.folder) is None:
             foreign = self._foreign()
             if foreign:
-                raise InputError("command line", self.option, "a results folder of this program or an empty folder "
+                raise InputError("results folder", self.option, "a results folder of this program or an empty folder "
                                  f"(--overwrite removes only what this program writes; this folder holds "
                                  f"{len(foreign)} other file(s), e.g. {foreign[0]})", str(self.folder))
         for name in OUTPUTS:

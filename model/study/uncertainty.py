@@ -74,11 +74,11 @@ def plausible_sets(replications: int, master_seed: int) -> ParameterSets:
                          tuple(design.values(i) for i in range(replications)))
 
 
-def posterior_path(given: str | Path | None, option: str = "--posterior") -> Path:
+def posterior_path(given: str | Path | None, option: str = "posterior=") -> Path:
     """The accepted.csv named by ``given`` (the file, or the folder that holds it)."""
     if given is None or not str(given).strip():
-        raise InputError("command line", option, f"the {POSTERIOR_FILE} of a calibration "
-                         f"(the file or its folder) with --parameter-uncertainty posterior; {FIT_HINT}")
+        raise InputError("parameter_sets", option, f"the {POSTERIOR_FILE} of a calibration "
+                         f"(the file or its folder) with the 'posterior' source; {FIT_HINT}")
     path = Path(given)
     if path.is_dir():
         path = path / POSTERIOR_FILE
@@ -137,13 +137,13 @@ def parameter_sets(source: str | None, replications: int, master_seed: int,
     """The study's parameter sets for ``--parameter-uncertainty SOURCE``; None without it."""
     if source is None:
         if posterior is not None:
-            raise InputError("command line", "--posterior", "--parameter-uncertainty posterior with it", posterior)
+            raise InputError("parameter_sets", "posterior=", "the 'posterior' source with it", posterior)
         return None
     if source not in SOURCES:
-        raise InputError("command line", "--parameter-uncertainty", "one of " + ", ".join(SOURCES), source)
+        raise InputError("parameter_sets", "source=", "one of " + ", ".join(SOURCES), source)
     if source == "plausible":
         if posterior is not None:
-            raise InputError("command line", "--posterior", "no --posterior with --parameter-uncertainty "
-                             "plausible (the plausible ranges come from the registry)", posterior)
+            raise InputError("parameter_sets", "posterior=", "no posterior with the 'plausible' source (the "
+                             "plausible ranges come from the registry)", posterior)
         return plausible_sets(replications, master_seed)
     return posterior_sets(posterior, replications, master_seed)
