@@ -194,7 +194,11 @@ def test_csvs_write_no_election_as_empty_and_chinese_with_a_bom(tmp_path):
     ts = pd.read_csv(tmp_path / "out" / "timeseries.csv", encoding="utf-8-sig")
     assert set(ts["scenario"]) == {"baseline", "我的情景"}
     assert ts["turnout"].isna().all()          # no election in two months: empty, not 0
+    assert ts["contested_seat_share"].isna().all() and ts["incumbent_loss_share"].isna().all()
     assert (tmp_path / "out" / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv", encoding="utf-8-sig").set_index("metric")
+    assert summary.loc[["turnout", "contested_seat_share"], "mean"].isna().all()   # an average of nothing
+    assert summary.loc["admin_share", "mean"] > 0
 
 
 def test_large_community_output_is_compressed(tmp_path, monkeypatch):

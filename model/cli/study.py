@@ -151,12 +151,13 @@ def run_and_write(scenarios, name: str, args) -> Path:
               file=sys.stderr)
         result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
                            store=store, parameter_sets=sets)
-        summary = summarise(result.timeseries, step=at_month, window=window)
         csv = {"index": False, "float_format": "%.6g"}
-        # "no election yet" is written as an empty cell (NaN), not the model's 0; text that is not ASCII
-        # (a scenario named in Chinese) makes the file UTF-8 with a BOM, so Excel shows it
+        # "no election yet" is written as an empty cell (NaN), not the model's 0, in every CSV (summary.csv's
+        # mean then is NaN too); text that is not ASCII (a scenario named in Chinese) makes the file UTF-8
+        # with a BOM, so Excel shows it
         timeseries, communities = (absent_before_first_event(result.timeseries),
                                    absent_before_first_event(result.communities))
+        summary = summarise(timeseries, step=at_month, window=window)
         store.write("timeseries.csv", lambda p: timeseries.to_csv(p, encoding=csv_encoding(timeseries), **csv))
         if len(communities) > COMMUNITY_ROWS_PLAIN:      # gzip: about a tenth of the size, read by pandas as is
             store.write("communities.csv.gz", lambda p: communities.to_csv(

@@ -40,6 +40,7 @@ from .figures import KEY_METRICS, plot_differences, plot_final, plot_timeseries
 from .i18n import (
     BAND_SOURCES,
     NOT_YET_HELD,
+    TURNOUTS,
     about_text,
     band_source,
     check_lang,
@@ -71,7 +72,7 @@ def _is_nan(x) -> bool:
 
 def _cell(metric: str, mean, low, high, lang: str, *, signed: bool = False) -> tuple[str, bool]:
     """(text, has_no_interval) for a mean and its interval in display units."""
-    if _is_nan(mean) or (metric in NOT_YET_HELD and mean == 0 and high == 0 and not signed):
+    if _is_nan(mean) or (metric in TURNOUTS and mean == 0 and high == 0 and not signed):
         return word("not_held", lang) if metric in NOT_YET_HELD and not signed else "—", True
     value = format_value(metric, mean, signed=signed)
     if _is_nan(low) or _is_nan(high):

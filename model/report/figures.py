@@ -30,7 +30,7 @@ from ..study.comparison import absent_before_first_event
 from ..study.experiment import band
 from .fonts import font_families
 from .i18n import (
-    NOT_YET_HELD,
+    TURNOUTS,
     band_source,
     check_lang,
     metric_factor,
@@ -224,7 +224,7 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
             s = summary[summary["metric"] == metric].set_index("scenario").reindex(names)
             mean = s["mean"].to_numpy(float) * factor
             low, high = s["ci_low"].to_numpy(float) * factor, s["ci_high"].to_numpy(float) * factor
-            absent = np.isnan(mean) | ((mean == 0) & (high == 0) & (metric in NOT_YET_HELD))
+            absent = np.isnan(mean) | ((mean == 0) & (high == 0) & (metric in TURNOUTS))
             shown = ~absent
             err = np.vstack([mean - low, high - mean])
             err = np.where(np.isnan(err), 0, err)

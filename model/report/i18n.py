@@ -51,9 +51,14 @@ UNIT_DISPLAY = {
     "yuan/resident/year": Display(1.0, "yuan per resident a year", "元/人·年", 0),
 }
 
-# Metrics that do not exist before their first event: turnout before any election has been held.
-# The model records them as 0 then; figures and tables show them as absent.
-NOT_YET_HELD = ("turnout", "personal_turnout")
+# Metrics that do not exist before the first election: turnout, and the last election's contested
+# and lost seats. The model records them as 0 then; the CSV files, figures and tables show them as
+# absent. Turnout marks the first election: it is above 0 once one has been held, while the others can
+# be 0 after one (no seat contested, none lost, everyone voting by proxy).
+# A turnout of 0 in a summary made from the model's raw values means no election was held.
+TURNOUTS = ("turnout", "personal_turnout")
+NOT_YET_HELD = (*TURNOUTS, "contested_seat_share", "incumbent_loss_share")
+ELECTION_MARKER = "turnout"
 
 
 def display(unit: str) -> Display:
