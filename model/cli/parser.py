@@ -203,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="lhs: N points; factorial: N levels per parameter; morris: N trajectories; "
                             "sobol: Saltelli's N x (k + 2) points (default lhs)")
     add_sweep_options(sweep, samples=64)
+    sweep.add_argument("--outcomes", nargs="+", metavar="METRIC", default=None,
+                       help="metrics drawn in sweep_<metric>.png (against each varied parameter) and, with two "
+                            "strategies or more, sweep_<metric>_difference.png (each strategy minus baseline or "
+                            "the first named) (default: six headline metrics)")
+    sweep.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the figures (default en)")
     sens = sub.add_parser("sensitivity", help="global sensitivity of one scenario: Morris screening or Sobol "
                           "indices (SALib)", description="Run a Morris or Sobol design over parameters (default: "
                           "every `uncertainty` parameter over its plausible range) on one scenario and write "

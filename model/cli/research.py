@@ -112,11 +112,17 @@ def research_folder(command: str, scenarios, args, method: str) -> Path:
 
 
 def cmd_sweep(args) -> Path:
+    from model.report.figures import save
     from model.research.folder import finish
+    from model.research.sensitivity import HEADLINE, check_outcomes
+    from model.research.sweep_figures import sweep_figures
     from model.study.design import factors_from, make_design
+    outcomes = check_outcomes(args.outcomes) if args.outcomes else list(HEADLINE)
     scenarios = research_scenarios(args.scenarios, ["baseline"], args)
     design = make_design(args.design, factors_from(args.vary), args.samples, args.seed)
     with swept("sweep", args.design, design, scenarios, args) as run:
+        for name, fig in sweep_figures(run.result, outcomes, args.lang).items():
+            run.store.write(name, lambda p, fig=fig: save(fig, p))
         finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed())
     print(f"Done in {time.time() - run.started:.1f} s: {run.store.folder / 'runs.parquet'}", file=sys.stderr)
     return run.store.folder
