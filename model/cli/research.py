@@ -17,6 +17,17 @@ from pathlib import Path
 from ..study.seeds import DEFAULT_SEED
 from .parser import DEFAULT_STEPS
 from .study import check_scale, git_commit, versions
+from .words import tr
+
+
+def lang(args) -> str:
+    return getattr(args, "lang", "en")
+
+
+def say_done(args, started: float, path: Path, open_it: bool = False) -> None:
+    """The last line of a research command: how long it took and the file to read first."""
+    text = "Done in {seconds:.1f} s. Open {path}" if open_it else "Done in {seconds:.1f} s: {path}"
+    print(tr(text, lang(args), seconds=time.time() - started, path=path), file=sys.stderr)
 
 
 @dataclass
@@ -69,7 +80,7 @@ def cmd_calibrate_fit(args) -> Path:
           + (f": {', '.join(fit.identified)}" if fit.identified else "")
           + f"; {len(fit.informed)} inform(s) some pattern's value"
           + (f": {', '.join(fit.informed)}" if fit.informed else ""))
-    print(f"Done in {time.time() - run.started:.1f} s. Open {run.store.folder / 'fit_report.md'}", file=sys.stderr)
+    say_done(args, run.started, run.store.folder / "fit_report.md", open_it=True)
     return run.store.folder
 
 
@@ -124,7 +135,7 @@ def cmd_sweep(args) -> Path:
         for name, fig in sweep_figures(run.result, outcomes, args.lang).items():
             run.store.write(name, lambda p, fig=fig: save(fig, p))
         finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed())
-    print(f"Done in {time.time() - run.started:.1f} s: {run.store.folder / 'runs.parquet'}", file=sys.stderr)
+    say_done(args, run.started, run.store.folder / "runs.parquet")
     return run.store.folder
 
 
@@ -156,7 +167,7 @@ def cmd_sensitivity(args) -> Path:
         finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed(),
                dropped_trajectories=dropped[0] if dropped else 0)
     report(table, args.method, args.outcomes, dropped)
-    print(f"Done in {time.time() - run.started:.1f} s: {run.store.folder / 'sensitivity.csv'}", file=sys.stderr)
+    say_done(args, run.started, run.store.folder / "sensitivity.csv")
     return run.store.folder
 
 
@@ -198,5 +209,5 @@ def cmd_discover(args) -> Path:
         print(f"{found.misses} of {found.cases} run(s) miss; PRIM box {found.chosen}: coverage {s['coverage']:.0%}, "
               f"density {s['density']:.0%}, mass {s['mass']:.0%}, restricting "
               + (", ".join(found.box["parameter"]) or "nothing"), file=sys.stderr)
-    print(f"Done in {time.time() - run.started:.1f} s: {store.folder / 'discovery.md'}", file=sys.stderr)
+    say_done(args, run.started, store.folder / "discovery.md")
     return store.folder
