@@ -151,6 +151,7 @@ def cmd_sensitivity(args) -> Path:
         mu_sigma_figure,
         report,
     )
+    from model.study.comparison import csv_encoding  # label_zh: UTF-8 with a BOM, so Excel shows it
     from model.study.design import factors_from, make_design
     args.samples = args.samples or DEFAULT_SAMPLES[args.method]
     outcomes = check_outcomes(args.outcomes)
@@ -158,7 +159,8 @@ def cmd_sensitivity(args) -> Path:
     design = make_design(args.method, factors_from(args.vary), args.samples, args.seed)
     with swept("sensitivity", args.method, design, scenarios, args, outcomes=outcomes, lang=args.lang) as run:
         table = analyse(run.result, args.method, outcomes, args.seed)
-        run.store.write("sensitivity.csv", lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+        run.store.write("sensitivity.csv", lambda p: table.to_csv(p, index=False, float_format="%.6g",
+                                                                  encoding=csv_encoding(table)))
         run.store.write("sensitivity.png", lambda p: save(figure(table, args.method, args.outcomes, args.lang), p))
         if args.method == "morris":
             run.store.write("sensitivity_mu_sigma.png",
@@ -183,6 +185,7 @@ def cmd_discover(args) -> Path:
     )
     from model.research.folder import finish
     from model.research.sensitivity import check_outcomes
+    from model.study.comparison import csv_encoding  # label_zh: UTF-8 with a BOM, so Excel shows it
     from model.study.design import factors_from, make_design
     args.samples = args.samples or DEFAULT_SAMPLES
     density = args.density or DEFAULT_DENSITY
@@ -193,9 +196,11 @@ def cmd_discover(args) -> Path:
                miss=args.miss, density=density, lang=args.lang) as run:
         store, result = run.store, run.result
         found = discover(result, args.outcome, args.threshold, args.miss, density, args.seed)
-        store.write("prim_boxes.csv", lambda p: found.box.to_csv(p, index=False, float_format="%.6g"))
+        store.write("prim_boxes.csv", lambda p: found.box.to_csv(p, index=False, float_format="%.6g",
+                                                                 encoding=csv_encoding(found.box)))
         if found.message is None:
-            store.write("feature_scores.csv", lambda p: found.scores.to_csv(p, index=False, float_format="%.6g"))
+            store.write("feature_scores.csv", lambda p: found.scores.to_csv(p, index=False, float_format="%.6g",
+                                                                            encoding=csv_encoding(found.scores)))
             store.write("prim_tradeoff.png", lambda p: save(tradeoff_figure(found, args.lang), p))
             store.write("prim_box.png", lambda p: save(box_figure(found, args.lang), p))
         store.write_text("discovery.md", summary(found, scenarios[0].name, len(result.runs), len(design.factors),
