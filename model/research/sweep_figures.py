@@ -233,7 +233,7 @@ def difference_figure(result, outcome: str, strategies=None, reference: str | No
             y = diff.loc[diff["scenario"] == strategy, "value"].to_numpy(float) * factor
             if y.size:
                 first.hist(y, bins=bins, color=looks[strategy]["color"], histtype="step", lw=1.2, zorder=2,
-                           label=_wrap(word("across", lang, a=strategy, share=float((y > 0).mean())), lang, 44, 22))
+                           label=_wrap(word("across", lang, a=strategy, share=float((y > 0).mean())), lang, 60, 40))
         first.axvline(0, color=REFERENCE_COLOUR, lw=0.8, zorder=3)
         first.set_title(word("distribution", lang), loc="left")
         first.set_xlabel(unit)
@@ -256,7 +256,7 @@ def difference_figure(result, outcome: str, strategies=None, reference: str | No
         fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), frameon=False)
         a = strategies[0] if len(strategies) == 1 else word("each_strategy", lang)
         title = word("difference_title", lang, a=a, b=reference,
-                     label=metric_label(outcome, lang)) + "; " + word("min_effect", lang)
+                     label=metric_label(outcome, lang)) + ("；" if lang == "zh" else "; ") + word("min_effect", lang)
         if len(shown) < len(names):
             title += word("strongest", lang, shown=len(shown), total=len(names))
         fig.suptitle(_wrap(title, lang, 100, 50))
