@@ -196,6 +196,19 @@ def test_lang_zh_progress_and_last_line_point_to_report_html(tmp_path, capsys, m
     assert "最后一个月" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")   # the report follows
 
 
+def test_lang_zh_an_unexpected_error_is_one_chinese_line(monkeypatch, capsys):
+    from model import cli as cli_module
+    from model.cli.console import run_main
+
+    def broken(*args):
+        raise ValueError("something odd\nsecond line")
+
+    monkeypatch.setattr(cli_module, "cmd_list", broken)
+    assert run_main(cli_module.main, ["--lang", "zh", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("错误：意外的 ValueError：something odd（这是程序缺陷"), err
+
+
 def test_the_language_is_read_before_argparse_reads_the_line():
     from model.cli.words import chosen_lang
     assert chosen_lang(["run", "x", "--lang", "zh"]) == "zh" and chosen_lang(["--lang=zh"]) == "zh"
@@ -258,7 +271,7 @@ def test_csvs_write_no_election_as_empty_and_chinese_with_a_bom(tmp_path):
     assert (tmp_path / "out" / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     summary = pd.read_csv(tmp_path / "out" / "summary.csv", encoding="utf-8-sig").set_index("metric")
     assert summary.loc[["turnout", "contested_seat_share"], "mean"].isna().all()   # an average of nothing
-    assert summary.loc["admin_share", "mean"] > 0
+    assert (summary.loc["admin_share", "mean"] > 0).all()
 
 
 def test_large_community_output_is_compressed(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from ..study.store import WriteFailed
 from .parser import build_parser, calibrate_arguments
 from .research import cmd_calibrate, cmd_calibrate_fit, cmd_discover, cmd_sensitivity, cmd_sweep
 from .study import cmd_list, cmd_params, cmd_status, run_and_write
-from .words import chosen_lang, input_error, tr
+from .words import chosen_lang, error_prefix, input_error, tr
 
 __all__ = ["entry", "main"]
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         print(input_error(exc, lang), file=sys.stderr)
         return 2
     except (StudyFailed, WriteFailed) as exc:
-        print(f"{tr('error', lang)}: {exc}", file=sys.stderr)
+        print(f"{error_prefix(lang)}{exc}", file=sys.stderr)
         return 1
     except Interrupted as exc:
         if argv is None:           # run as a program: end now, with nothing left to interrupt or wait for

@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from .words import chosen_lang, tr
+from .words import chosen_lang, error_prefix, tr
 
 BROKEN_PIPE_STATUS = 1   # what Python's documentation recommends for a closed pipe
 UNEXPECTED_STATUS = 1    # an error that is not the user's input (those exit 2)
@@ -41,9 +41,9 @@ def run_main(main: Callable[[list[str] | None], int | None], argv: list[str] | N
             raise
         text = str(exc).strip().splitlines()
         said = lang(argv)
-        print(f"{tr('error', said)}: " + tr("unexpected {kind}: {text} (this is a bug; set SHEQU_DEBUG=1 to see where)",
-                                            said, kind=type(exc).__name__, text=text[0] if text else "no message"),
-              file=sys.stderr)
+        print(error_prefix(said) + tr("unexpected {kind}: {message} (this is a bug; set SHEQU_DEBUG=1 to see "
+                                            "where)", said, kind=type(exc).__name__,
+                                            message=text[0] if text else "no message"), file=sys.stderr)
         return UNEXPECTED_STATUS
 
 

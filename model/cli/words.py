@@ -208,10 +208,8 @@ ZH: dict[str, str] = {
     "Done in {seconds:.1f} s. Open {path}": "完成，用时 {seconds:.1f} 秒。请打开 {path}",
     "Done in {seconds:.1f} s: {path}": "完成，用时 {seconds:.1f} 秒：{path}",
     "interrupted": "已中断",
-    "error": "错误",
-    "(see --help)": "（见 --help）",
-    "unexpected {kind}: {text} (this is a bug; set SHEQU_DEBUG=1 to see where)":
-        "意外的 {kind}：{text}（这是程序缺陷；设置 SHEQU_DEBUG=1 可看到出错位置）",
+    "unexpected {kind}: {message} (this is a bug; set SHEQU_DEBUG=1 to see where)":
+        "意外的 {kind}：{message}（这是程序缺陷；设置 SHEQU_DEBUG=1 可看到出错位置）",
 }
 
 # argparse's error messages (Python 3.12), English pattern -> Chinese replacement
@@ -282,6 +280,11 @@ def tr(text: str, lang: str, **fields) -> str:
         if match:
             return zh.format(**match.groupdict())
     return text
+
+
+def error_prefix(lang: str) -> str:
+    """How an error line begins."""
+    return "错误：" if lang == "zh" else "error: "
 
 
 def chosen_lang(argv: list[str]) -> str:
