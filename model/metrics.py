@@ -135,9 +135,14 @@ def min_effect(name: str) -> float:
 
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 METRIC_BY_NAME = {m.name: m for m in METRICS}
-# Metrics that do not exist before their first event: turnout before any election has been held.
-# The model records them as 0 then; figures and tables show them as absent.
-NOT_YET_HELD = ("turnout", "personal_turnout")
+# Metrics that do not exist before the first election: turnout, and the last election's contested
+# and lost seats. The model records them as 0 then; the CSV files, figures and tables show them as
+# absent. Turnout marks the first election: it is above 0 once one has been held, while the others can
+# be 0 after one (no seat contested, none lost, everyone voting by proxy).
+# A turnout of 0 in a summary made from the model's raw values means no election was held.
+TURNOUTS = ("turnout", "personal_turnout")
+NOT_YET_HELD = (*TURNOUTS, "contested_seat_share", "incumbent_loss_share")
+ELECTION_MARKER = "turnout"
 
 
 def _ratio(num, den):

@@ -143,6 +143,79 @@ def test_bad_command_lines_exit_2_with_one_line(args, needle, capsys, monkeypatc
     assert "Traceback" not in stderr
 
 
+def test_lang_zh_puts_every_help_text_into_chinese():
+    """--lang zh: the description, every command's and option's help, argparse's -h entry and group titles."""
+    import argparse
+    import re
+
+    from model.cli.parser import build_parser
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                yield from action._choices_actions
+                for sub in dict.fromkeys(action.choices.values()):
+                    yield from parsers(sub)
+
+    english = []
+    for p in parsers(build_parser("zh")):
+        texts = [p.help] if not isinstance(p, argparse.ArgumentParser) else [
+            p.description, p._positionals.title, p._optionals.title,
+            *[a.help for a in p._actions if a.help and a.help is not argparse.SUPPRESS]]
+        english += [t for t in texts if t and not cjk.search(t)]
+    assert not english, english
+    assert "\u7528\u6cd5" in build_parser("zh").format_usage()          # 用法 (usage)
+    assert build_parser("en").format_usage().startswith("usage: ")
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--lang", "zh", "run", "baseline", "--steps", "0"],
+     "错误：命令行：--steps：应为 [1, 1200] 之间的整数，实际为 '0'"),
+    (["run", "baseline", "--lang=zh", "--colour", "red"], "run.py：错误：无法识别的参数：--colour red（见 --help）"),
+    (["--lang", "zh", "frobnicate"], "参数 COMMAND：无效的选择 'frobnicate'"),
+    (["--lang", "zh", "run"], "缺少必需的参数：SCENARIO"),
+    (["--lang", "zh", "run", "burden_reduction", "--steps", "12"],
+     "start_month：应为 运行期内的月份（12 步时为 0 到 11）"),
+    (["--lang", "zh", "run", "baseline", "--at-month", "3", "--window", "1:2"], "--at-month 与 --window 只能选一个"),
+])
+def test_lang_zh_errors_are_one_chinese_line(args, needle, capsys, monkeypatch):
+    code, stderr = in_process(*args, capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 2 and len(stderr.strip().splitlines()) == 1, stderr
+    assert needle in stderr, stderr
+
+
+def test_lang_zh_progress_and_last_line_point_to_report_html(tmp_path, capsys, monkeypatch):
+    code, stderr = in_process("--lang", "zh", "run", "baseline", "--steps", "2", "--replications", "1",
+                              "--scale", "0.005", "--workers", "1", "--out", tmp_path / "out",
+                              capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 0, stderr
+    assert "运行 1 个情景 × 1 次重复，2 个月" in stderr and "Running" not in stderr
+    assert f"请打开 {tmp_path / 'out' / 'report.html'}" in stderr
+    assert "最后一个月" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")   # the report follows
+
+
+def test_lang_zh_an_unexpected_error_is_one_chinese_line(monkeypatch, capsys):
+    from model import cli as cli_module
+    from model.cli.console import run_main
+
+    def broken(*args):
+        raise ValueError("something odd\nsecond line")
+
+    monkeypatch.setattr(cli_module, "cmd_list", broken)
+    assert run_main(cli_module.main, ["--lang", "zh", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("错误：意外的 ValueError：something odd（这是程序缺陷"), err
+
+
+def test_the_language_is_read_before_argparse_reads_the_line():
+    from model.cli.words import chosen_lang
+    assert chosen_lang(["run", "x", "--lang", "zh"]) == "zh" and chosen_lang(["--lang=zh"]) == "zh"
+    assert chosen_lang(["--lang", "fr"]) == "en" and chosen_lang(["--", "--lang", "zh"]) == "en"
+    assert chosen_lang(["--lang", "zh", "params", "--lang", "en"]) == "en"
+
+
 def test_unwritable_output_folder_fails_before_running(tmp_path, capsys, monkeypatch):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
@@ -194,7 +267,11 @@ def test_csvs_write_no_election_as_empty_and_chinese_with_a_bom(tmp_path):
     ts = pd.read_csv(tmp_path / "out" / "timeseries.csv", encoding="utf-8-sig")
     assert set(ts["scenario"]) == {"baseline", "我的情景"}
     assert ts["turnout"].isna().all()          # no election in two months: empty, not 0
+    assert ts["contested_seat_share"].isna().all() and ts["incumbent_loss_share"].isna().all()
     assert (tmp_path / "out" / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv", encoding="utf-8-sig").set_index("metric")
+    assert summary.loc[["turnout", "contested_seat_share"], "mean"].isna().all()   # an average of nothing
+    assert (summary.loc["admin_share", "mean"] > 0).all()
 
 
 def test_large_community_output_is_compressed(tmp_path, monkeypatch):

@@ -106,6 +106,25 @@ def test_cost_axis_has_plain_numbers_and_no_offset():
     assert "10,000 yuan/month" in cost.get_ylabel()
 
 
+def test_panels_and_plain_axes_are_shared_by_every_panel_figure():
+    """One panel grid and one axis format for the study and research figures: spare cells hidden,
+    plain numbers (no offset, no 1e6) on the value axis of bar panels too."""
+    from model.report.figures import panels, plain_axis
+    fig = Figure()
+    axes = panels(fig, 4, 3)
+    assert len(axes) == 4 and [ax.get_visible() for ax in fig.axes] == [True] * 4 + [False] * 2
+    plain_axis(axes[0].yaxis, 5)
+    axes[0].plot([0, 1], [6_500_000, 6_600_000])
+    render(fig)
+    assert axes[0].yaxis.get_offset_text().get_text() == ""
+    final = final_figure(summarise(synthetic()), metrics=["department_cost"] * 2)
+    render(final)
+    shown = [ax for ax in final.axes if ax.get_visible()]
+    assert len(shown) == 2 and len(final.axes) == 3
+    labels = [t.get_text() for t in shown[0].get_xticklabels() if t.get_text()]
+    assert labels and all("e" not in t for t in labels)
+
+
 def test_importing_the_package_keeps_the_backend():
     code = ("import matplotlib; before = matplotlib.get_backend(); import model.report.document, model.report.figures; "
             "print(before, matplotlib.get_backend())")

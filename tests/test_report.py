@@ -61,6 +61,22 @@ def test_paired_differences_edge_cases():
     assert t["replications"] == 0 and np.isnan(t["mean_difference"])
 
 
+def test_election_results_are_absent_until_turnout_marks_an_election():
+    from model.study.comparison import absent_before_first_event
+    ts = pd.DataFrame({"scenario": "x", "replication": 0, "step": range(4),
+                       "turnout": [0.0, 0.0, 0.8, 0.8], "personal_turnout": [0.0, 0.0, 0.0, 0.0],
+                       "contested_seat_share": [0.0, 0.0, 0.0, 0.25], "admin_share": [0.0, 0.5, 0.5, 0.5]})
+    out = absent_before_first_event(ts)
+    # before the election: absent; from it on, a 0 is a real 0 (no seat contested, nobody in person)
+    assert out["turnout"].isna().tolist() == [True, True, False, False]
+    assert out["contested_seat_share"].tolist()[2:] == [0.0, 0.25] and out["contested_seat_share"][:2].isna().all()
+    assert out["personal_turnout"].tolist()[2:] == [0.0, 0.0]
+    assert out["admin_share"].tolist() == ts["admin_share"].tolist()     # not an election metric
+    # with no turnout column, each metric's own first non-zero month
+    alone = absent_before_first_event(ts.drop(columns="turnout"))
+    assert alone["contested_seat_share"].isna().tolist() == [True, True, True, False]
+
+
 @pytest.fixture
 def study(tmp_path):
     hostile = scenario_from_dict(

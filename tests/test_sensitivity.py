@@ -101,7 +101,8 @@ def test_sensitivity_command_writes_its_table_and_figure(tmp_path, tiny_toml):
     code = main(["sensitivity", tiny_toml, "--method", "morris", "--samples", "2", "--vary", DRIVER,
                  "--vary", BYSTANDER, "--outcomes", "admin_share", "trust", *CLI_TINY, "--out", str(out)])
     assert code == 0
-    table = pd.read_csv(out / "sensitivity.csv")
+    assert (out / "sensitivity.csv").read_bytes().startswith(b"\xef\xbb\xbf")   # label_zh: a BOM for Excel
+    table = pd.read_csv(out / "sensitivity.csv", encoding="utf-8-sig")
     assert list(table.columns[:6]) == ["outcome", "parameter", "mu_star", "mu_star_conf", "sigma", "mu"]
     assert set(table["outcome"]) == {"admin_share", "trust"} and set(table["parameter"]) == {DRIVER, BYSTANDER}
     assert (out / "sensitivity.png").stat().st_size > 10_000
@@ -123,7 +124,8 @@ def test_discover_command_finds_the_driver(tmp_path, tiny_toml):
     assert code == 0
     for name in ("prim_boxes.csv", "prim_tradeoff.png", "prim_box.png", "discovery.md", "feature_scores.csv"):
         assert (out / name).is_file(), name
-    box = pd.read_csv(out / "prim_boxes.csv")
+    assert (out / "prim_boxes.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    box = pd.read_csv(out / "prim_boxes.csv", encoding="utf-8-sig")
     assert {"parameter", "low", "high", "coverage", "density", "mass"} <= set(box.columns)
     assert DRIVER in set(box["parameter"])
     cut = box.set_index("parameter").loc[DRIVER]

@@ -172,6 +172,47 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(small, serial, monkeypa
     same(result.runs[ok], serial.runs[ok])
 
 
+def test_sweep_figures_draw_an_outcome_against_each_parameter_and_one_strategy_minus_another(serial):
+    import io
+    import warnings
+
+    from model.report.figures import save
+    from model.research.sweep_figures import (
+        difference_figure,
+        outcome_figure,
+        point_differences,
+        point_means,
+        strongest,
+        sweep_figures,
+    )
+    names = ["initial_trust", "mean_ties", "burden_reduction.ledgers"]
+    runs = serial.runs
+    means = point_means(serial, "trust")
+    assert len(means) == 3 * 2 and set(names) <= set(means.columns)
+    one = means[(means.scenario == "baseline") & (means.point == 1)]["value"].item()
+    assert one == runs[(runs.scenario == "baseline") & (runs.point == 1)]["trust"].mean()
+    # the difference is taken run by run on the same point and seed, then averaged over replications
+    diff = point_differences(serial, "ledgers", "burden_reduction", "baseline").set_index("point")
+    pairs = runs.pivot_table(index=["point", "replication"], columns="scenario", values="ledgers")
+    expected = (pairs["burden_reduction"] - pairs["baseline"]).groupby("point").mean()
+    assert np.allclose(diff.loc[expected.index, "value"], expected)
+    # with fewer panels than parameters, the one that moves the outcome comes first
+    assert strongest(means, names, limit=1) == ["initial_trust"]
+    assert strongest(means, names) == names
+    fig = outcome_figure(serial, "trust", lang="zh")
+    assert sum(ax.get_visible() for ax in fig.axes) == len(names)
+    diff_fig = difference_figure(serial, "ledgers", "burden_reduction")
+    assert sum(ax.get_visible() for ax in diff_fig.axes) == len(names) + 1      # the spread across the design first
+    shares = [t.get_text() for t in diff_fig.legends[0].get_texts()]
+    assert shares == [f"burden_reduction: higher at {(expected > 0).mean():.0%} of the points"]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r"(?s).*Glyph .* missing from")
+        save(fig, io.BytesIO())
+    assert set(sweep_figures(serial, ["trust"])) == {"sweep_trust.png", "sweep_trust_difference.png"}
+    with pytest.raises(InputError, match="expected a strategy of the sweep"):
+        point_differences(serial, "trust", "nope", "baseline")
+
+
 # ---------------------------------------------------------------- the command, interrupted and resumed
 
 SWEEP = ["sweep", "baseline", "burden_reduction", "--design", "lhs", "--samples", "8", "--replications", "2",
@@ -210,6 +251,9 @@ def test_the_sweep_command_writes_its_contract(reference):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["description"]["design"]["method"] == "lhs"
     assert not (out / "parts").exists()
+    # the figures: each headline outcome against the varied parameters, and the strategies' difference
+    assert {"sweep_admin_share.png", "sweep_admin_share_difference.png", "sweep_trust.png"} <= {
+        p.name for p in out.iterdir()}
     # the same command again finds the sweep complete and gives the same files
     again = cli(*SWEEP, "--out", out, "--workers", "1")
     assert again.returncode == 0, again.stderr

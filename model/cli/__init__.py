@@ -17,6 +17,7 @@ from ..study.store import WriteFailed
 from .parser import as_option, build_parser, calibrate_arguments
 from .research import cmd_calibrate, cmd_calibrate_fit, cmd_discover, cmd_sensitivity, cmd_sweep
 from .study import cmd_list, cmd_params, cmd_status, run_and_write
+from .words import chosen_lang, error_prefix, input_error, tr
 
 __all__ = ["entry", "main"]
 
@@ -25,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     from model.errors import InputError
     from model.scenario import list_scenarios, load_scenario
 
-    parser = build_parser()
+    lang = chosen_lang(sys.argv[1:] if argv is None else argv)     # help and errors in it, before parsing
+    parser = build_parser(lang)
     command = None
     try:
         args = parser.parse_args(argv)
@@ -72,10 +74,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise InputError("scenarios", "folder", "at least one .toml scenario file")
             run_and_write(scenarios, "default_study", args)
     except InputError as exc:
-        print(f"error: {as_option(exc, command)}", file=sys.stderr)
+        print(input_error(as_option(exc, command), lang), file=sys.stderr)
         return 2
     except (StudyFailed, WriteFailed) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{error_prefix(lang)}{exc}", file=sys.stderr)
         return 1
     except Interrupted as exc:
         if argv is None:           # run as a program: end now, with nothing left to interrupt or wait for
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             os._exit(exc.exit_code)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(tr("interrupted", lang), file=sys.stderr)
         return 130
     return 0
 

@@ -16,6 +16,8 @@ import os
 import sys
 from collections.abc import Callable
 
+from .words import chosen_lang, error_prefix, tr
+
 BROKEN_PIPE_STATUS = 1   # what Python's documentation recommends for a closed pipe
 UNEXPECTED_STATUS = 1    # an error that is not the user's input (those exit 2)
 
@@ -27,7 +29,7 @@ def run_main(main: Callable[[list[str] | None], int | None], argv: list[str] | N
         sys.stdout.flush()          # a closed pipe shows up here for output still in the buffer
         return int(status or 0)
     except KeyboardInterrupt:       # Ctrl-C before a command's own handling is in place
-        print("interrupted", file=sys.stderr)
+        print(tr("interrupted", lang(argv)), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # Point stdout at devnull so the interpreter's own flush at exit does not fail again.
@@ -38,6 +40,13 @@ def run_main(main: Callable[[list[str] | None], int | None], argv: list[str] | N
         if os.environ.get("SHEQU_DEBUG"):
             raise
         text = str(exc).strip().splitlines()
-        print(f"error: unexpected {type(exc).__name__}: {text[0] if text else 'no message'} (this is a bug; "
-              "set SHEQU_DEBUG=1 to see where)", file=sys.stderr)
+        said = lang(argv)
+        print(error_prefix(said) + tr("unexpected {kind}: {message} (this is a bug; set SHEQU_DEBUG=1 to see "
+                                            "where)", said, kind=type(exc).__name__,
+                                            message=text[0] if text else "no message"), file=sys.stderr)
         return UNEXPECTED_STATUS
+
+
+def lang(argv: list[str] | None) -> str:
+    """The language of the command line ``argv`` (sys.argv when None) asks for."""
+    return chosen_lang(sys.argv[1:] if argv is None else argv)

@@ -2,8 +2,8 @@
 
 Each study writes results/<name>/: timeseries.csv (district metrics every month),
 communities.csv (every community), summary.csv (final-month mean and 95% CI),
-timeseries.png and final_comparison.png, report.md (read this first) and
-manifest.json (versions, seeds, full parameters). One step is one month.
+timeseries.png and final_comparison.png, report.html (read this first; it prints), report.md
+and manifest.json (versions, seeds, full parameters). One step is one month.
 
 Examples:
   python run.py                               the default study: every scenario in scenarios/
@@ -17,6 +17,7 @@ Examples:
 Run the same command again after an interrupt (Ctrl-C, SIGTERM, a full disk) to resume: finished
 replications are kept in the folder's replications/ and reused. A folder holding another study is
 refused unless --overwrite is given. Installed, the command is also called `shequ`.
+Add --lang zh (before or after the command) for help, progress and error messages in Chinese.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import argparse
 from pathlib import Path
 
 from ..study.seeds import DEFAULT_SEED
+from .words import DESCRIPTION_ZH, argparse_error, tr
 
 DEFAULT_REPLICATIONS = 5
 DEFAULT_STEPS = 120
@@ -38,10 +40,46 @@ OPTION_FOR_COMMAND = {"sensitivity": {"method": "--method"}}
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit status 2."""
+    """argparse, but a usage error is one line on stderr and exit status 2, in ``lang`` (a subclass per
+    language, so that sub-command parsers are made in the same one), as is the help's usage line."""
+
+    lang = "en"
+
+    def _get_formatter(self):
+        formatter = super()._get_formatter()
+        if self.lang == "zh":
+            add_usage = formatter.add_usage
+            formatter.add_usage = lambda usage, actions, groups, prefix=None: add_usage(
+                usage, actions, groups, prefix if prefix is not None else "用法：")
+        return formatter
 
     def error(self, message: str):
+        if self.lang == "zh":
+            self.exit(2, f"{self.prog}：错误：{argparse_error(message, self.lang)}（见 --help）\n")
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def parser_class(lang: str) -> type[OneLineParser]:
+    """OneLineParser in ``lang``."""
+    return OneLineParser if lang == "en" else type(f"OneLineParser_{lang}", (OneLineParser,), {"lang": lang})
+
+
+def translate(parser: argparse.ArgumentParser, lang: str) -> None:
+    """Put the help of ``parser`` and of its sub-commands into ``lang`` (model.cli.words): descriptions,
+    each option's help, the group titles and the -h entry argparse adds."""
+    if lang == "en":
+        return
+    parser.description = tr(parser.description, lang) if parser.description else parser.description
+    parser._positionals.title = tr("positional arguments", lang)
+    parser._optionals.title = tr("options", lang)
+    for action in parser._actions:
+        if action.help and action.help is not argparse.SUPPRESS:
+            action.help = tr(action.help, lang)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:          # the command list of the top-level help
+                choice.help = tr(choice.help, lang)
+            for sub in dict.fromkeys(action.choices.values()):
+                translate(sub, lang)
 
 
 def bounded(convert: type, name: str, low: float, high: float):
@@ -121,7 +159,8 @@ def add_run_options(parser: argparse.ArgumentParser, top_level: bool = False) ->
     parser.add_argument("--overwrite", action="store_true", default=default(False),
                    help="replace what is in --out even if it is another study or not a results folder")
     parser.add_argument("--lang", choices=("en", "zh"), default=default("en"),
-                   help="language of report.md and the figures (default en; zh needs a CJK font for figures)")
+                   help="language of report.md, report.html, the figures and these messages (default en; "
+                        "zh needs a CJK font for figures)")
     parser.add_argument("--keep-replications", action="store_true", default=default(False),
                    help="keep replications/ (each replication's raw results) after the study completes; "
                         "by default it is removed then, as the CSV files hold everything in it")
@@ -164,10 +203,12 @@ def add_sweep_options(parser: argparse.ArgumentParser, samples: int | None, repl
     parser.add_argument("--overwrite", action="store_true", help="replace what is in --out")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser, metavar="COMMAND")
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The command line's parser; its help and argparse's messages in ``lang`` ("en" or "zh")."""
+    parser = parser_class(lang)(
+        prog="run.py", description=DESCRIPTION_ZH if lang == "zh" else __doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", parser_class=parser_class(lang), metavar="COMMAND")
     run = sub.add_parser("run", help="run one or more scenarios (names from `list`, or .toml paths)",
                          description="Run scenarios x replications and write results/<name>/.")
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO",
@@ -176,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(run)
     sub.add_parser("list", help="list the scenarios in scenarios/ with their titles")
     params = sub.add_parser("params", help="print the parameter registry")
-    params.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
+    params.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS, help="label language")
     params.add_argument("--markdown", action="store_true",
                         help="print a Markdown table with both labels (docs/parameters.md is made this way)")
     params.add_argument("--json", action="store_true",
@@ -211,19 +252,26 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="a design over uncertain parameters x scenarios x replications (Parquet)",
                            description="Run a design (Latin hypercube, full factorial, Morris or Sobol) over "
                            "parameters (default: every `uncertainty` parameter over its plausible range) crossed "
-                           "with scenarios and replications; write runs.parquet, timeseries.parquet, design.csv "
-                           "and manifest.json.")
+                           "with scenarios and replications; write runs.parquet, timeseries.parquet, design.csv, "
+                           "manifest.json and the sweep figures.")
     sweep.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenarios (strategies) to cross with "
                        "the design (default: baseline)")
     sweep.add_argument("--design", choices=("lhs", "factorial", "morris", "sobol"), default="lhs",
                        help="lhs: N points; factorial: N levels per parameter; morris: N trajectories; "
                             "sobol: Saltelli's N x (k + 2) points (default lhs)")
     add_sweep_options(sweep, samples=64)
+    sweep.add_argument("--outcomes", nargs="+", metavar="METRIC", default=None,
+                       help="metrics drawn in sweep_<metric>.png (against each varied parameter) and, with two "
+                            "strategies or more, sweep_<metric>_difference.png (each strategy minus baseline or "
+                            "the first named) (default: six headline metrics)")
+    sweep.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS,
+                       help="language of the figures and these messages (default en)")
     sens = sub.add_parser("sensitivity", help="global sensitivity of one scenario: Morris screening or Sobol "
                           "indices (SALib)", description="Run a Morris or Sobol design over parameters (default: "
                           "every `uncertainty` parameter over its plausible range) on one scenario and write "
                           "sensitivity.csv (outcome, parameter, mu_star, mu_star_conf, sigma, mu or S1, S1_conf, "
-                          "ST, ST_conf) and sensitivity.png, with the sweep's runs.parquet and timeseries.parquet.")
+                          "ST, ST_conf), sensitivity.png and for Morris sensitivity_mu_sigma.png, with the sweep's "
+                          "runs.parquet and timeseries.parquet.")
     sens.add_argument("scenario", nargs="?", default="baseline", metavar="SCENARIO",
                       help="the scenario (strategy) to analyse (default baseline)")
     sens.add_argument("--method", choices=("morris", "sobol"), default="morris",
@@ -233,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "sobol: base sample N, best a power of two (default 64), N x (k + 2) runs")
     sens.add_argument("--outcomes", nargs="+", metavar="METRIC", default=None,
                       help="metrics to analyse (default: every metric; the figure shows a few headline ones)")
-    sens.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the figure (default en)")
+    sens.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS,
+                      help="language of the figures and these messages (default en)")
     disc = sub.add_parser("discover", help="scenario discovery (PRIM): which uncertain ranges make a strategy "
                           "miss a threshold", description="Run a Latin hypercube over parameters (default: every "
                           "`uncertainty` parameter over its plausible range) on one scenario, mark the runs whose "
@@ -252,10 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="PRIM density target: the box with the highest coverage among those where at least this "
                            "share of runs miss (default 0.9)")
     add_sweep_options(disc, samples=None, samples_help="Latin-hypercube points (default 200)")
-    disc.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the figures (default en)")
+    disc.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS,
+                      help="language of the figures and these messages (default en)")
     study = sub.add_parser("study", help="the default study (same as no command): every scenario")
     add_run_options(study)
     add_run_options(parser, top_level=True)
+    translate(parser, lang)
     return parser
 
 

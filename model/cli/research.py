@@ -17,6 +17,17 @@ from pathlib import Path
 from ..study.seeds import DEFAULT_SEED
 from .parser import DEFAULT_STEPS
 from .study import check_scale, git_commit, versions
+from .words import tr
+
+
+def lang(args) -> str:
+    return getattr(args, "lang", "en")
+
+
+def say_done(args, started: float, path: Path, open_it: bool = False) -> None:
+    """The last line of a research command: how long it took and the file to read first."""
+    text = "Done in {seconds:.1f} s. Open {path}" if open_it else "Done in {seconds:.1f} s: {path}"
+    print(tr(text, lang(args), seconds=time.time() - started, path=path), file=sys.stderr)
 
 
 @dataclass
@@ -69,7 +80,7 @@ def cmd_calibrate_fit(args) -> Path:
           + (f": {', '.join(fit.identified)}" if fit.identified else "")
           + f"; {len(fit.informed)} inform(s) some pattern's value"
           + (f": {', '.join(fit.informed)}" if fit.informed else ""))
-    print(f"Done in {time.time() - run.started:.1f} s. Open {run.store.folder / 'fit_report.md'}", file=sys.stderr)
+    say_done(args, run.started, run.store.folder / "fit_report.md", open_it=True)
     return run.store.folder
 
 
@@ -112,13 +123,19 @@ def research_folder(command: str, scenarios, args, method: str) -> Path:
 
 
 def cmd_sweep(args) -> Path:
+    from model.report.figures import save
     from model.research.folder import finish
+    from model.research.sensitivity import HEADLINE, check_outcomes
+    from model.research.sweep_figures import sweep_figures
     from model.study.design import factors_from, make_design
+    outcomes = check_outcomes(args.outcomes) if args.outcomes else list(HEADLINE)
     scenarios = research_scenarios(args.scenarios, ["baseline"], args)
     design = make_design(args.design, factors_from(args.vary), args.samples, args.seed)
     with swept("sweep", args.design, design, scenarios, args) as run:
+        for name, fig in sweep_figures(run.result, outcomes, args.lang).items():
+            run.store.write(name, lambda p, fig=fig: save(fig, p))
         finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed())
-    print(f"Done in {time.time() - run.started:.1f} s: {run.store.folder / 'runs.parquet'}", file=sys.stderr)
+    say_done(args, run.started, run.store.folder / "runs.parquet")
     return run.store.folder
 
 
@@ -134,6 +151,7 @@ def cmd_sensitivity(args) -> Path:
         mu_sigma_figure,
         report,
     )
+    from model.study.comparison import csv_encoding  # label_zh: UTF-8 with a BOM, so Excel shows it
     from model.study.design import factors_from, make_design
     args.samples = args.samples or DEFAULT_SAMPLES[args.method]
     outcomes = check_outcomes(args.outcomes)
@@ -141,7 +159,8 @@ def cmd_sensitivity(args) -> Path:
     design = make_design(args.method, factors_from(args.vary), args.samples, args.seed)
     with swept("sensitivity", args.method, design, scenarios, args, outcomes=outcomes, lang=args.lang) as run:
         table = analyse(run.result, args.method, outcomes, args.seed)
-        run.store.write("sensitivity.csv", lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+        run.store.write("sensitivity.csv", lambda p: table.to_csv(p, index=False, float_format="%.6g",
+                                                                  encoding=csv_encoding(table)))
         run.store.write("sensitivity.png", lambda p: save(figure(table, args.method, args.outcomes, args.lang), p))
         if args.method == "morris":
             run.store.write("sensitivity_mu_sigma.png",
@@ -150,7 +169,7 @@ def cmd_sensitivity(args) -> Path:
         finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed(),
                dropped_trajectories=dropped[0] if dropped else 0)
     report(table, args.method, args.outcomes, dropped)
-    print(f"Done in {time.time() - run.started:.1f} s: {run.store.folder / 'sensitivity.csv'}", file=sys.stderr)
+    say_done(args, run.started, run.store.folder / "sensitivity.csv")
     return run.store.folder
 
 
@@ -166,6 +185,7 @@ def cmd_discover(args) -> Path:
     )
     from model.research.folder import finish
     from model.research.sensitivity import check_outcomes
+    from model.study.comparison import csv_encoding  # label_zh: UTF-8 with a BOM, so Excel shows it
     from model.study.design import factors_from, make_design
     args.samples = args.samples or DEFAULT_SAMPLES
     density = args.density or DEFAULT_DENSITY
@@ -176,9 +196,11 @@ def cmd_discover(args) -> Path:
                miss=args.miss, density=density, lang=args.lang) as run:
         store, result = run.store, run.result
         found = discover(result, args.outcome, args.threshold, args.miss, density, args.seed)
-        store.write("prim_boxes.csv", lambda p: found.box.to_csv(p, index=False, float_format="%.6g"))
+        store.write("prim_boxes.csv", lambda p: found.box.to_csv(p, index=False, float_format="%.6g",
+                                                                 encoding=csv_encoding(found.box)))
         if found.message is None:
-            store.write("feature_scores.csv", lambda p: found.scores.to_csv(p, index=False, float_format="%.6g"))
+            store.write("feature_scores.csv", lambda p: found.scores.to_csv(p, index=False, float_format="%.6g",
+                                                                            encoding=csv_encoding(found.scores)))
             store.write("prim_tradeoff.png", lambda p: save(tradeoff_figure(found, args.lang), p))
             store.write("prim_box.png", lambda p: save(box_figure(found, args.lang), p))
         store.write_text("discovery.md", summary(found, scenarios[0].name, len(result.runs), len(design.factors),
@@ -192,5 +214,5 @@ def cmd_discover(args) -> Path:
         print(f"{found.misses} of {found.cases} run(s) miss; PRIM box {found.chosen}: coverage {s['coverage']:.0%}, "
               f"density {s['density']:.0%}, mass {s['mass']:.0%}, restricting "
               + (", ".join(found.box["parameter"]) or "nothing"), file=sys.stderr)
-    print(f"Done in {time.time() - run.started:.1f} s: {store.folder / 'discovery.md'}", file=sys.stderr)
+    say_done(args, run.started, store.folder / "discovery.md")
     return store.folder

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..study.seeds import DEFAULT_SEED
 from .parser import DEFAULT_REPLICATIONS, DEFAULT_STEPS
+from .words import tr
 
 ROOT = Path(__file__).resolve().parents[2]   # the source checkout, for the git commit
 
@@ -145,18 +146,21 @@ def run_and_write(scenarios, name: str, args) -> Path:
     with results_folder(out, study_description(scenarios, args, overrides, sets), args.overwrite, kept=kept,
                         **manifest) as store:
         reused = store.stored_replications()
-        print(f"Running {len(scenarios)} scenario(s) x {args.replications} replication(s), {args.steps} months"
-              + (f", each replication with its own {sets.source} parameter set" if sets else "")
-              + (f" ({reused} stored replication(s) reused)" if reused else "") + f" -> {out}",
+        lang = args.lang
+        print(tr("Running {n} scenario(s) x {r} replication(s), {steps} months", lang, n=len(scenarios),
+                 r=args.replications, steps=args.steps)
+              + (tr(", each replication with its own {source} parameter set", lang, source=sets.source) if sets else "")
+              + (tr(" ({k} stored replication(s) reused)", lang, k=reused) if reused else "") + f" -> {out}",
               file=sys.stderr)
         result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
                            store=store, parameter_sets=sets)
-        summary = summarise(result.timeseries, step=at_month, window=window)
         csv = {"index": False, "float_format": "%.6g"}
-        # "no election yet" is written as an empty cell (NaN), not the model's 0; text that is not ASCII
-        # (a scenario named in Chinese) makes the file UTF-8 with a BOM, so Excel shows it
+        # "no election yet" is written as an empty cell (NaN), not the model's 0, in every CSV (summary.csv's
+        # mean then is NaN too); text that is not ASCII (a scenario named in Chinese) makes the file UTF-8
+        # with a BOM, so Excel shows it
         timeseries, communities = (absent_before_first_event(result.timeseries),
                                    absent_before_first_event(result.communities))
+        summary = summarise(timeseries, step=at_month, window=window)
         store.write("timeseries.csv", lambda p: timeseries.to_csv(p, encoding=csv_encoding(timeseries), **csv))
         if len(communities) > COMMUNITY_ROWS_PLAIN:      # gzip: about a tenth of the size, read by pandas as is
             store.write("communities.csv.gz", lambda p: communities.to_csv(
@@ -179,7 +183,8 @@ def run_and_write(scenarios, name: str, args) -> Path:
         store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
     if not getattr(args, "keep_replications", False):
         prune_replications(out)
-    print(f"Done in {time.time() - started:.1f} s. Open {out / 'report.md'}", file=sys.stderr)
+    print(tr("Done in {seconds:.1f} s. Open {path}", args.lang, seconds=time.time() - started,
+             path=out / "report.html"), file=sys.stderr)
     return out
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..metrics import NOT_YET_HELD
+from ..metrics import NOT_YET_HELD, TURNOUTS
 from ..scenario import Scenario
 from ..study.comparison import (
     MIN_PAIRS,
@@ -71,7 +71,7 @@ def _is_nan(x) -> bool:
 
 def _cell(metric: str, mean, low, high, lang: str, *, signed: bool = False) -> tuple[str, bool]:
     """(text, has_no_interval) for a mean and its interval in display units."""
-    if _is_nan(mean) or (metric in NOT_YET_HELD and mean == 0 and high == 0 and not signed):
+    if _is_nan(mean) or (metric in TURNOUTS and mean == 0 and high == 0 and not signed):
         return word("not_held", lang) if metric in NOT_YET_HELD and not signed else "—", True
     value = format_value(metric, mean, signed=signed)
     if _is_nan(low) or _is_nan(high):

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ..metrics import METRIC_BY_NAME, NOT_YET_HELD
+from ..metrics import METRIC_BY_NAME, TURNOUTS
 from ..study.comparison import absent_before_first_event
 from ..study.experiment import band
 from .fonts import font_families
@@ -84,6 +84,35 @@ def _plain_number(x: float, _pos=None) -> str:
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:g}"
+
+
+def panels(fig: Figure, count: int, cols: int, *, sharex: bool = False) -> np.ndarray:
+    """``count`` panels in rows of ``cols``; the grid's spare cells are hidden."""
+    rows = max(1, -(-count // cols))
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharex=sharex, squeeze=False)).ravel()
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return axes[:count]
+
+
+def plain_axis(axis, ticks: int) -> None:
+    """An x or y axis with at most ``ticks`` + 1 ticks, written as plain numbers (no offset, no 1e6)."""
+    axis.set_major_formatter(FuncFormatter(_plain_number))
+    axis.set_major_locator(MaxNLocator(ticks))
+
+
+def bar_axes(ax, bars: int) -> None:
+    """A panel of ``bars`` horizontal bars, the first on top: plain-number values, no grid across the bars."""
+    ax.set_ylim(bars - 0.5, -0.5)
+    plain_axis(ax.xaxis, 4)
+    ax.grid(axis="y", visible=False)
+
+
+def month_axes(axes, cols: int, lang: str) -> None:
+    """The month label and tick labels under the lowest panel of each column (shared x axes hide the others)."""
+    for ax in axes[max(0, len(axes) - cols):]:
+        ax.set_xlabel(word("month", lang))
+        ax.xaxis.set_tick_params(labelbottom=True)
 
 
 def _wrap(text: str, lang: str, width_en: int = 30, width_zh: int = 16) -> str:
@@ -159,8 +188,8 @@ def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_M
     with matplotlib.rc_context(style()):
         fig = Figure(figsize=(A4_WIDTH_IN, min(1.95 * rows + 1.3 + 0.12 * len(names), PAGE_HEIGHT_IN)),
                      layout="constrained")
-        axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
-        for ax, metric in zip(axes, metrics, strict=False):
+        axes = panels(fig, len(metrics), cols, sharex=True)
+        for ax, metric in zip(axes, metrics, strict=True):
             factor = metric_factor(metric)
             b = band(data, metric)
             for name in names:
@@ -181,13 +210,8 @@ def timeseries_figure(timeseries: pd.DataFrame, *, scenarios=None, metrics=KEY_M
                                    zorder=1)
             ax.set_title(_wrap(metric_label(metric, lang), lang), loc="left")
             ax.set_ylabel(metric_unit(metric, lang))
-            ax.yaxis.set_major_formatter(FuncFormatter(_plain_number))
-            ax.yaxis.set_major_locator(MaxNLocator(5))
-        for ax in axes[len(metrics):]:
-            ax.set_visible(False)
-        for ax in axes[max(0, len(metrics) - cols):len(metrics)]:
-            ax.set_xlabel(word("month", lang))
-            ax.xaxis.set_tick_params(labelbottom=True)
+            plain_axis(ax.yaxis, 5)
+        month_axes(axes, cols, lang)
         handles, labels = axes[0].get_legend_handles_labels()
         band_entry = _band_handle(uncertainty, lang)
         fig.legend([*handles, band_entry], [*labels, band_entry.get_label()], loc="outside lower center",
@@ -216,14 +240,14 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
         # never grows taller than a printed page (the bars get thinner instead)
         height = min((0.16 * len(names) + 0.75) * rows + 0.8, PAGE_HEIGHT_IN)
         fig = Figure(figsize=(A4_WIDTH_IN, height), layout="constrained")
-        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+        axes = panels(fig, len(metrics), cols)
         y = np.arange(len(names))
-        for ax, metric in zip(axes, metrics, strict=False):
+        for ax, metric in zip(axes, metrics, strict=True):
             factor = metric_factor(metric)
             s = summary[summary["metric"] == metric].set_index("scenario").reindex(names)
             mean = s["mean"].to_numpy(float) * factor
             low, high = s["ci_low"].to_numpy(float) * factor, s["ci_high"].to_numpy(float) * factor
-            absent = np.isnan(mean) | ((mean == 0) & (high == 0) & (metric in NOT_YET_HELD))
+            absent = np.isnan(mean) | ((mean == 0) & (high == 0) & (metric in TURNOUTS))
             shown = ~absent
             err = np.vstack([mean - low, high - mean])
             err = np.where(np.isnan(err), 0, err)
@@ -245,13 +269,8 @@ def final_figure(summary: pd.DataFrame, *, scenarios=None, metrics=KEY_METRICS, 
             else:
                 ax.set_yticklabels([])
             ax.tick_params(axis="y", length=0)
-            ax.set_ylim(len(names) - 0.5, -0.5)
+            bar_axes(ax, len(names))
             ax.set_title(_title(metric, lang, 34, 17), loc="left")
-            ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
-            ax.xaxis.set_major_locator(MaxNLocator(4))
-            ax.grid(axis="y", visible=False)
-        for ax in axes[len(metrics):]:
-            ax.set_visible(False)
         if has_band:
             fig.legend(handles=[_band_handle(uncertainty, lang)], loc="outside lower center", frameon=False)
         fig.suptitle(_wrap(word("final_title", lang, step=step), lang, 90, 45))
@@ -275,8 +294,8 @@ def differences_figure(over_time: pd.DataFrame, *, scenarios=None, metrics=KEY_M
     with matplotlib.rc_context(style()):
         fig = Figure(figsize=(A4_WIDTH_IN, min(1.95 * rows + 0.12 * len(names) + 1.3, PAGE_HEIGHT_IN)),
                      layout="constrained")
-        axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
-        for ax, metric in zip(axes, metrics, strict=False):
+        axes = panels(fig, len(metrics), cols, sharex=True)
+        for ax, metric in zip(axes, metrics, strict=True):
             factor = metric_factor(metric)
             d = over_time[over_time["metric"] == metric]
             smallest = min_effect(metric) * factor
@@ -291,13 +310,8 @@ def differences_figure(over_time: pd.DataFrame, *, scenarios=None, metrics=KEY_M
                                 alpha=0.15, lw=0, zorder=look["zorder"] - 1)
             ax.set_title(_wrap(metric_label(metric, lang), lang), loc="left")
             ax.set_ylabel(metric_unit(metric, lang, difference=True))
-            ax.yaxis.set_major_formatter(FuncFormatter(_plain_number))
-            ax.yaxis.set_major_locator(MaxNLocator(5))
-        for ax in axes[len(metrics):]:
-            ax.set_visible(False)
-        for ax in axes[max(0, len(metrics) - cols):len(metrics)]:
-            ax.set_xlabel(word("month", lang))
-            ax.xaxis.set_tick_params(labelbottom=True)
+            plain_axis(ax.yaxis, 5)
+        month_axes(axes, cols, lang)
         handles, labels = axes[0].get_legend_handles_labels()
         grey = Patch(color=BAND_GREY, alpha=0.5, label=word("min_effect_legend", lang))
         fig.legend([*handles, grey], [*labels, grey.get_label()], loc="outside lower center",

@@ -26,7 +26,6 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..errors import InputError
 from ..metrics import METRIC_NAMES
@@ -215,16 +214,15 @@ def dropped_trajectories(result, scenario: str | None = None) -> tuple[int, int]
 def mu_sigma_figure(table: pd.DataFrame, outcomes: list[str] | None = None, lang: str = "en") -> Figure:
     """Morris's μ*–σ plot, one panel per outcome: each parameter at (μ*, σ); far right matters, high up
     acts non-linearly or through interactions. The grey line is σ = μ* (above it, interactions dominate)."""
-    from ..report.figures import A4_WIDTH_IN, _title, style
+    from ..report.figures import A4_WIDTH_IN, _title, panels, style
     from ..report.i18n import check_lang, metric_factor
     check_lang(lang)
-    panels = shown(table, outcomes)
+    outcomes = shown(table, outcomes)
     cols = 2
-    rows = max(1, math.ceil(len(panels) / cols))
+    rows = max(1, math.ceil(len(outcomes) / cols))
     with matplotlib.rc_context(style()):
         fig = Figure(figsize=(A4_WIDTH_IN, min(rows * 3.0 + 0.4, 9.8)), layout="constrained")
-        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-        for ax, outcome in zip(axes, panels, strict=False):
+        for ax, outcome in zip(panels(fig, len(outcomes), cols), outcomes, strict=True):
             t = table[table["outcome"] == outcome]
             factor = metric_factor(outcome)
             x, y = t["mu_star"].to_numpy(float) * factor, t["sigma"].to_numpy(float) * factor
@@ -238,25 +236,22 @@ def mu_sigma_figure(table: pd.DataFrame, outcomes: list[str] | None = None, lang
             ax.set_title(_title(outcome, lang, 40, 20), loc="left")
             ax.set_xlabel("μ*")
             ax.set_ylabel("σ")
-        for ax in axes[len(panels):]:
-            ax.set_visible(False)
     return fig
 
 
 def figure(table: pd.DataFrame, method: str, outcomes: list[str] | None = None, lang: str = "en") -> Figure:
     """One panel per outcome (HEADLINE by default), its TOP_PARAMETERS parameters as horizontal
     bars: Morris mu_star with its confidence interval; Sobol S1 and ST with theirs."""
-    from ..report.figures import A4_WIDTH_IN, COLOURS, _plain_number, _title, _wrap, style
+    from ..report.figures import A4_WIDTH_IN, COLOURS, _title, _wrap, bar_axes, panels, style
     from ..report.i18n import check_lang, metric_factor, metric_unit
     check_lang(lang)
-    panels = shown(table, outcomes)
+    outcomes = shown(table, outcomes)
     cols = 2
-    rows = max(1, math.ceil(len(panels) / cols))
+    rows = max(1, math.ceil(len(outcomes) / cols))
     top = min(TOP_PARAMETERS, table["parameter"].nunique())
     with matplotlib.rc_context(style()):
         fig = Figure(figsize=(A4_WIDTH_IN, rows * (0.22 * top + 0.9) + 0.5), layout="constrained")
-        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-        for ax, outcome in zip(axes, panels, strict=False):
+        for ax, outcome in zip(panels(fig, len(outcomes), cols), outcomes, strict=True):
             t = table[table["outcome"] == outcome]
             key = "mu_star" if method == "morris" else "ST"
             t = t.sort_values(key, ascending=False, na_position="last").head(top)
@@ -279,16 +274,11 @@ def figure(table: pd.DataFrame, method: str, outcomes: list[str] | None = None, 
                 ax.barh(y + h / 2, t["ST"], xerr=t["ST_conf"].fillna(0), height=h, color=COLOURS[4], label="ST",
                         capsize=1.5, error_kw={"lw": 0.7})
                 ax.set_xlabel(word("share_of_variance", lang))
-                if outcome == panels[0]:
+                if outcome == outcomes[0]:
                     ax.legend(loc="lower right", frameon=False)
             ax.set_yticks(y, labels, fontsize=6)
-            ax.set_ylim(len(t) - 0.5, -0.5)
+            bar_axes(ax, len(t))
             ax.set_title(_title(outcome, lang, 40, 20), loc="left")
-            ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
-            ax.xaxis.set_major_locator(MaxNLocator(4))
-            ax.grid(axis="y", visible=False)
-        for ax in axes[len(panels):]:
-            ax.set_visible(False)
         fig.suptitle(word(f"{method}_title", lang))
     return fig
 

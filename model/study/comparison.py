@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..metrics import METRIC_NAMES, NOT_YET_HELD, min_effect
+from ..metrics import ELECTION_MARKER, METRIC_NAMES, NOT_YET_HELD, min_effect
 
 COLUMNS = ["scenario", "metric", "step", "mean_difference", "ci_low", "ci_high", "replications",
            "same_sign_share", "robust", "sign_test_p", "min_effect", "holds"]
@@ -49,17 +49,25 @@ def csv_encoding(frame: pd.DataFrame) -> str:
     return "utf-8"
 
 
-def absent_before_first_event(timeseries: pd.DataFrame, metrics=NOT_YET_HELD) -> pd.DataFrame:
-    """A copy in which metrics that do not exist before their first event (turnout before any
-    election) are NaN until then, per scenario and replication, instead of the model's 0."""
+def absent_before_first_event(timeseries: pd.DataFrame, metrics=NOT_YET_HELD,
+                              marker: str | None = ELECTION_MARKER) -> pd.DataFrame:
+    """A copy in which metrics that do not exist before their first event (turnout, contested and
+    lost seats before any election) are NaN until then, per scenario and replication (and community,
+    for per-community rows), instead of the model's 0. The event is the first month ``marker`` is not
+    0 (turnout: an election was held); without a marker column, each metric's own first non-zero month."""
     out = timeseries.copy()
     keys = [c for c in ("scenario", "replication", "community") if c in out.columns]   # community: per-community rows
     ordered = out.sort_values([*keys, "step"]) if keys else out.sort_values("step")
+
+    def first_seen(column: str) -> pd.Series:
+        held = ordered[column].fillna(0).ne(0)
+        return held.groupby([ordered[k] for k in keys]).cummax() if keys else held.cummax()
+
+    marked = first_seen(marker) if marker in out.columns else None
     for metric in metrics:
         if metric not in out.columns:
             continue
-        held = ordered[metric].fillna(0).ne(0)
-        seen = held.groupby([ordered[k] for k in keys]).cummax() if keys else held.cummax()
+        seen = marked if marked is not None else first_seen(metric)
         out.loc[seen.index[~seen.to_numpy()], metric] = np.nan
     return out
 

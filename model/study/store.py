@@ -25,6 +25,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from ..errors import InputError
+from ..metrics import METRIC_NAMES
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
@@ -35,6 +36,7 @@ OUTPUTS = ("timeseries.csv", "communities.csv", "communities.csv.gz", "summary.c
            "report.md", "report.html", MANIFEST,
            # sweeps and the analyses built on them (model.research.sweep, model.research.folder)
            "runs.parquet", "timeseries.parquet", "design.csv",
+           *(f"sweep_{m}{kind}.png" for m in METRIC_NAMES for kind in ("", "_difference")),   # sweep_figures
            # run.py sensitivity (model.research.sensitivity) and run.py discover (model.research.discovery)
            "sensitivity.csv", "sensitivity.png", "sensitivity_mu_sigma.png", "prim_boxes.csv", "prim_tradeoff.png",
            "prim_box.png",
