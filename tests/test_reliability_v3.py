@@ -681,6 +681,59 @@ def test_v11_ctrl_c_while_the_model_is_imported_is_no_traceback(tmp_path):
     assert proc.returncode in (130, 0), err          # 0 only if it had already finished
 
 
+# What an installer writes for a console script `name = "module:function"` (pip's template).
+CONSOLE_SCRIPT = """import re
+import sys
+from {module} import {function}
+if __name__ == "__main__":
+    sys.argv[0] = re.sub(r"(-script\\.pyw|\\.exe)?$", "", sys.argv[0])
+    sys.exit({function}())
+"""
+
+# Started before the script: the first import of numpy, which every part of the model needs, says
+# so on stderr and waits there for the test's Ctrl-C, so the signal lands while the model is imported.
+HOLD_AT_NUMPY = """import signal, sys
+
+
+class HoldAtNumpy:
+    held = False
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy" and not HoldAtNumpy.held:
+            HoldAtNumpy.held = True
+            sys.stderr.write("importing numpy\\n")
+            sys.stderr.flush()
+            while True:
+                signal.pause()
+        return None
+
+
+sys.meta_path.insert(0, HoldAtNumpy())
+"""
+
+
+def test_v11_ctrl_c_while_the_shequ_script_imports_the_model_is_one_line(tmp_path):
+    import tomllib
+    spec = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]["shequ"]
+    module, function = spec.split(":")
+    (tmp_path / "shequ").write_text(CONSOLE_SCRIPT.format(module=module, function=function), encoding="utf-8")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(HOLD_AT_NUMPY, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)])}
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "shequ"), "list"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stderr.readline()
+        assert first == "importing numpy\n", first + proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert err == "interrupted\n" and proc.returncode == 130, (proc.returncode, err)
+    assert out == ""
+
+
 def test_v11_a_second_signal_at_once_is_the_same_interrupt(monkeypatch):
     from model.study import runner
 
