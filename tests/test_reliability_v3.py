@@ -848,3 +848,21 @@ def test_v12_a_posterior_column_community_sizes_is_one_line(tmp_path):
     done = cli("run", "baseline", "--steps", "36", "--replications", "2", "--workers", "1", "--scale", "0.005",
                "--parameter-uncertainty", "posterior", "--posterior", post, "--out", tmp_path / "x")
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+
+
+# ---------------------------------------------------------------- the review's harness, re-run
+
+def test_discover_with_integer_parameters_in_the_design():
+    """The default discover design holds integer parameters (max_wait_months, ...): PRIM's pasting
+    put a limit such as 4.5 into their int64 columns, and pandas refused it (the folder failed)."""
+    import numpy as np
+
+    from model.research.discovery import discover
+    from model.research.sweep import SweepResult
+    design = make_design("lhs", factors_from(["max_wait_months", "escalation_limit_months", "need_rate"]), 16, 1)
+    runs = pd.DataFrame([design.values(i) for i in range(len(design.points))])
+    assert runs["max_wait_months"].dtype == "int64"
+    runs = runs.assign(scenario="baseline", status="ok", run_id=range(len(runs)),
+                       admin_share=np.random.default_rng(1).random(len(runs)))
+    found = discover(SweepResult(runs, pd.DataFrame(), design), "admin_share", 0.5, "above")
+    assert found.misses == int((runs["admin_share"] > 0.5).sum()) and found.chosen is not None
