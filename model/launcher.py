@@ -38,6 +38,9 @@ def entry() -> None:
     except KeyboardInterrupt:
         pressed.append(signal.SIGINT)
     if pressed:
+        # ignored, not handled, from here: a handler written in Python is reset to the default
+        # (ending the process by the signal) while the interpreter shuts down
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         print("interrupted", file=sys.stderr)
         sys.exit(INTERRUPTED_STATUS)
     sys.exit(run_main(main))

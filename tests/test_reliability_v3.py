@@ -694,15 +694,23 @@ if __name__ == "__main__":
 # so on stderr and waits there for the test's Ctrl-C, so the signal lands while the model is imported.
 # HOW says what the import then does with the KeyboardInterrupt: lets it through ("raise"); swallows
 # it, as a library's bare `except:` around an optional import does, and goes on ("swallow"); or lets
-# it through and has a second Ctrl-C arrive while "interrupted" is being printed ("twice").
-HOLD_AT_NUMPY = """import os, signal, sys
+# it through and has a second Ctrl-C arrive while "interrupted" is being printed and again once the
+# interpreter, shutting down, has put back the default action for a handler written in Python ("twice").
+HOLD_AT_NUMPY = """import atexit, os, signal, sys
 
 HOW = {how!r}
+
+
+def ctrl_c_while_shutting_down():
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 class SecondCtrlC:
     def __init__(self, stream):
         self.stream = stream
+        atexit.register(ctrl_c_while_shutting_down)
 
     def write(self, text):
         if text.startswith("interrupted"):
