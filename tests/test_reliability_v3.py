@@ -768,6 +768,31 @@ def test_v11_ctrl_c_while_the_shequ_script_imports_the_model_is_one_line(tmp_pat
     assert out == ""        # the command did not run
 
 
+CTRL_C_BEFORE_THE_RUN = """import atexit, os, signal, sys
+from model.cli.console import run_main
+
+
+def ctrl_c_while_shutting_down():     # as the interpreter's shutdown leaves a handler written in Python
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def main(argv):
+    atexit.register(ctrl_c_while_shutting_down)
+    raise KeyboardInterrupt           # a Ctrl-C after the imports, before the command's own handling
+
+
+sys.exit(run_main(main))
+"""
+
+
+def test_v11_a_second_ctrl_c_after_the_imports_does_not_end_the_process_by_the_signal():
+    r = subprocess.run([sys.executable, "-c", CTRL_C_BEFORE_THE_RUN], cwd=ROOT, capture_output=True, text=True,
+                       timeout=60)
+    assert (r.returncode, r.stderr) == (130, "interrupted\n")
+
+
 def test_v11_a_second_signal_at_once_is_the_same_interrupt(monkeypatch):
     from model.study import runner
 
