@@ -43,4 +43,7 @@ def entry() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         print("interrupted", file=sys.stderr)
         sys.exit(INTERRUPTED_STATUS)
-    sys.exit(run_main(main))
+    status = run_main(main)
+    if ours:    # done: a Ctrl-C while the interpreter shuts down would otherwise end it by the signal
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(status)

@@ -787,9 +787,32 @@ sys.exit(run_main(main))
 """
 
 
-def test_v11_a_second_ctrl_c_after_the_imports_does_not_end_the_process_by_the_signal():
-    r = subprocess.run([sys.executable, "-c", CTRL_C_BEFORE_THE_RUN], cwd=ROOT, capture_output=True, text=True,
-                       timeout=60)
+# The same through the shequ script's entry and the real main, whose own Ctrl-C handling returns 130.
+CTRL_C_IN_A_COMMAND = """import atexit, os, signal, sys
+import model.cli
+from model.launcher import entry
+
+
+def ctrl_c_while_shutting_down():
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def cmd_list():
+    atexit.register(ctrl_c_while_shutting_down)
+    raise KeyboardInterrupt
+
+
+model.cli.cmd_list = cmd_list
+sys.argv = ["shequ", "list"]
+entry()
+"""
+
+
+@pytest.mark.parametrize("script", [CTRL_C_BEFORE_THE_RUN, CTRL_C_IN_A_COMMAND], ids=["run_main", "launcher"])
+def test_v11_a_second_ctrl_c_after_the_imports_does_not_end_the_process_by_the_signal(script):
+    r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert (r.returncode, r.stderr) == (130, "interrupted\n")
 
 
