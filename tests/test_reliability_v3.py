@@ -681,6 +681,141 @@ def test_v11_ctrl_c_while_the_model_is_imported_is_no_traceback(tmp_path):
     assert proc.returncode in (130, 0), err          # 0 only if it had already finished
 
 
+# What an installer writes for a console script `name = "module:function"` (pip's template).
+CONSOLE_SCRIPT = """import re
+import sys
+from {module} import {function}
+if __name__ == "__main__":
+    sys.argv[0] = re.sub(r"(-script\\.pyw|\\.exe)?$", "", sys.argv[0])
+    sys.exit({function}())
+"""
+
+# Started before the script: the first import of numpy, which every part of the model needs, says
+# so on stderr and waits there for the test's Ctrl-C, so the signal lands while the model is imported.
+# HOW says what the import then does with the KeyboardInterrupt: lets it through ("raise"); swallows
+# it, as a library's bare `except:` around an optional import does, and goes on ("swallow"); or lets
+# it through and has a second Ctrl-C arrive while "interrupted" is being printed and again once the
+# interpreter, shutting down, has put back the default action for a handler written in Python ("twice").
+HOLD_AT_NUMPY = """import atexit, os, signal, sys
+
+HOW = {how!r}
+
+
+def ctrl_c_while_shutting_down():
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+class SecondCtrlC:
+    def __init__(self, stream):
+        self.stream = stream
+        atexit.register(ctrl_c_while_shutting_down)
+
+    def write(self, text):
+        if text.startswith("interrupted"):
+            os.kill(os.getpid(), signal.SIGINT)
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+class HoldAtNumpy:
+    held = False
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy" and not HoldAtNumpy.held:
+            HoldAtNumpy.held = True
+            try:
+                sys.stderr.write("importing numpy\\n")
+                sys.stderr.flush()
+                while True:
+                    signal.pause()
+            except KeyboardInterrupt:
+                if HOW == "swallow":
+                    return None
+                if HOW == "twice":
+                    sys.stderr = SecondCtrlC(sys.stderr)
+                raise
+        return None
+
+
+sys.meta_path.insert(0, HoldAtNumpy())
+"""
+
+
+@pytest.mark.parametrize("how", ["raise", "swallow", "twice"])
+def test_v11_ctrl_c_while_the_shequ_script_imports_the_model_is_one_line(tmp_path, how):
+    import tomllib
+    spec = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]["shequ"]
+    module, function = spec.split(":")
+    (tmp_path / "shequ").write_text(CONSOLE_SCRIPT.format(module=module, function=function), encoding="utf-8")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(HOLD_AT_NUMPY.format(how=how), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)])}
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "shequ"), "list"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stderr.readline()
+        assert first == "importing numpy\n", first + proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert err == "interrupted\n" and proc.returncode == 130, (proc.returncode, err)
+    assert out == ""        # the command did not run
+
+
+CTRL_C_BEFORE_THE_RUN = """import atexit, os, signal, sys
+from model.cli.console import run_main
+
+
+def ctrl_c_while_shutting_down():     # as the interpreter's shutdown leaves a handler written in Python
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def main(argv):
+    atexit.register(ctrl_c_while_shutting_down)
+    raise KeyboardInterrupt           # a Ctrl-C after the imports, before the command's own handling
+
+
+sys.exit(run_main(main))
+"""
+
+
+# The same through the shequ script's entry and the real main, whose own Ctrl-C handling returns 130.
+CTRL_C_IN_A_COMMAND = """import atexit, os, signal, sys
+import model.cli
+from model.launcher import entry
+
+
+def ctrl_c_while_shutting_down():
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def cmd_list():
+    atexit.register(ctrl_c_while_shutting_down)
+    raise KeyboardInterrupt
+
+
+model.cli.cmd_list = cmd_list
+sys.argv = ["shequ", "list"]
+entry()
+"""
+
+
+@pytest.mark.parametrize("script", [CTRL_C_BEFORE_THE_RUN, CTRL_C_IN_A_COMMAND], ids=["run_main", "launcher"])
+def test_v11_a_second_ctrl_c_after_the_imports_does_not_end_the_process_by_the_signal(script):
+    r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stderr) == (130, "interrupted\n")
+
+
 def test_v11_a_second_signal_at_once_is_the_same_interrupt(monkeypatch):
     from model.study import runner
 
@@ -795,3 +930,21 @@ def test_v12_a_posterior_column_community_sizes_is_one_line(tmp_path):
     done = cli("run", "baseline", "--steps", "36", "--replications", "2", "--workers", "1", "--scale", "0.005",
                "--parameter-uncertainty", "posterior", "--posterior", post, "--out", tmp_path / "x")
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+
+
+# ---------------------------------------------------------------- the review's harness, re-run
+
+def test_discover_with_integer_parameters_in_the_design():
+    """The default discover design holds integer parameters (max_wait_months, ...): PRIM's pasting
+    put a limit such as 4.5 into their int64 columns, and pandas refused it (the folder failed)."""
+    import numpy as np
+
+    from model.research.discovery import discover
+    from model.research.sweep import SweepResult
+    design = make_design("lhs", factors_from(["max_wait_months", "escalation_limit_months", "need_rate"]), 16, 1)
+    runs = pd.DataFrame([design.values(i) for i in range(len(design.points))])
+    assert runs["max_wait_months"].dtype == "int64"
+    runs = runs.assign(scenario="baseline", status="ok", run_id=range(len(runs)),
+                       admin_share=np.random.default_rng(1).random(len(runs)))
+    found = discover(SweepResult(runs, pd.DataFrame(), design), "admin_share", 0.5, "above")
+    assert found.misses == int((runs["admin_share"] > 0.5).sum()) and found.chosen is not None

@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """The ``shequ`` console script: main, ending quietly if its output pipe closes early."""
+    """``python -m model.cli``: main, ending quietly if its output pipe closes early (the ``shequ``
+    script and run.py start in ``model.launcher``, which imports this package itself)."""
     from .console import run_main
     sys.exit(run_main(main))

@@ -13,6 +13,7 @@ The command line's entry point wraps its main function::
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 
@@ -29,6 +30,8 @@ def run_main(main: Callable[[list[str] | None], int | None], argv: list[str] | N
         sys.stdout.flush()          # a closed pipe shows up here for output still in the buffer
         return int(status or 0)
     except KeyboardInterrupt:       # Ctrl-C before a command's own handling is in place
+        if argv is None:            # run as a program, which now ends: a second Ctrl-C while the interpreter
+            signal.signal(signal.SIGINT, signal.SIG_IGN)    # shuts down would end it by the signal
         print(tr("interrupted", lang(argv)), file=sys.stderr)
         return 130
     except BrokenPipeError:

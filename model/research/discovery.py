@@ -137,7 +137,8 @@ def discover(result, outcome: str, threshold: float, miss: str = "below", densit
     runs = runs[runs["scenario"] == scenario]
     ok = runs[(runs["status"] == "ok") & np.isfinite(runs[outcome])]
     factors = [f.name for f in result.design.factors]
-    x = ok[factors].reset_index(drop=True)
+    # as floats: PRIM pastes limits such as 4.5 into a box, and an integer parameter's int64 column refuses them
+    x = ok[factors].astype(float).reset_index(drop=True)
     y = misses_of(ok[outcome].to_numpy(float), threshold, miss)
     empty = Discovery(outcome, threshold, miss, density, len(y), int(y.sum()), len(runs) - len(ok), pd.DataFrame(),
                       None, pd.DataFrame(columns=BOX_COLUMNS), pd.DataFrame(columns=["parameter", "score"]))
