@@ -117,17 +117,17 @@ def check_value(name: str, value: Any) -> str | None:
     """Return what was expected if ``value`` is not valid for parameter ``name``, else None.
 
     NumPy scalars count as the numbers they hold; NaN and infinities are never valid."""
-    p = PARAMETERS[name]
-    if p.choices:
-        return None if isinstance(value, str) and value in p.choices else p.expected()
-    if p.kind is bool:
-        return None if isinstance(value, (bool, np.bool_)) else p.expected()
+    param = PARAMETERS[name]
+    if param.choices:
+        return None if isinstance(value, str) and value in param.choices else param.expected()
+    if param.kind is bool:
+        return None if isinstance(value, (bool, np.bool_)) else param.expected()
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        return p.expected()
-    if p.kind is int and not float(value).is_integer():
-        return p.expected()
-    if not (p.low <= value <= p.high):
-        return p.expected()
+        return param.expected()
+    if param.kind is int and not float(value).is_integer():
+        return param.expected()
+    if not (param.low <= value <= param.high):
+        return param.expected()
     return None
 
 

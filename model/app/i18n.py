@@ -168,10 +168,10 @@ def param_unit(name: str, lang: str) -> str:
 
 def param_value(name: str, value: Any, lang: str) -> str:
     """A parameter's value in words: 是/否 for a switch, a choice by its label, numbers with their unit."""
-    p = PARAMETERS[name]
-    if p.kind is bool:
+    param = PARAMETERS[name]
+    if param.kind is bool:
         return t("yes" if value else "no", lang)
-    if p.choices:
+    if param.choices:
         return choice_label(value, lang)
     unit = param_unit(name, lang)
     if unit == "%":

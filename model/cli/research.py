@@ -133,7 +133,7 @@ def cmd_sweep(args) -> Path:
     design = make_design(args.design, factors_from(args.vary), args.samples, args.seed)
     with swept("sweep", args.design, design, scenarios, args) as run:
         for name, fig in sweep_figures(run.result, outcomes, args.lang).items():
-            run.store.write(name, lambda p, fig=fig: save(fig, p))
+            run.store.write(name, lambda path, fig=fig: save(fig, path))
         finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed())
     say_done(args, run.started, run.store.folder / "runs.parquet")
     return run.store.folder
@@ -159,12 +159,13 @@ def cmd_sensitivity(args) -> Path:
     design = make_design(args.method, factors_from(args.vary), args.samples, args.seed)
     with swept("sensitivity", args.method, design, scenarios, args, outcomes=outcomes, lang=args.lang) as run:
         table = analyse(run.result, args.method, outcomes, args.seed)
-        run.store.write("sensitivity.csv", lambda p: table.to_csv(p, index=False, float_format="%.6g",
+        run.store.write("sensitivity.csv", lambda path: table.to_csv(path, index=False, float_format="%.6g",
                                                                   encoding=csv_encoding(table)))
-        run.store.write("sensitivity.png", lambda p: save(figure(table, args.method, args.outcomes, args.lang), p))
+        run.store.write("sensitivity.png",
+                        lambda path: save(figure(table, args.method, args.outcomes, args.lang), path))
         if args.method == "morris":
             run.store.write("sensitivity_mu_sigma.png",
-                            lambda p: save(mu_sigma_figure(table, args.outcomes, args.lang), p))
+                            lambda path: save(mu_sigma_figure(table, args.outcomes, args.lang), path))
         dropped = dropped_trajectories(run.result) if args.method == "morris" else None
         finish(run.store, run.started, runs=len(run.result.runs), failed=run.failed(),
                dropped_trajectories=dropped[0] if dropped else 0)
@@ -196,13 +197,13 @@ def cmd_discover(args) -> Path:
                miss=args.miss, density=density, lang=args.lang) as run:
         store, result = run.store, run.result
         found = discover(result, args.outcome, args.threshold, args.miss, density, args.seed)
-        store.write("prim_boxes.csv", lambda p: found.box.to_csv(p, index=False, float_format="%.6g",
+        store.write("prim_boxes.csv", lambda path: found.box.to_csv(path, index=False, float_format="%.6g",
                                                                  encoding=csv_encoding(found.box)))
         if found.message is None:
-            store.write("feature_scores.csv", lambda p: found.scores.to_csv(p, index=False, float_format="%.6g",
+            store.write("feature_scores.csv", lambda path: found.scores.to_csv(path, index=False, float_format="%.6g",
                                                                             encoding=csv_encoding(found.scores)))
-            store.write("prim_tradeoff.png", lambda p: save(tradeoff_figure(found, args.lang), p))
-            store.write("prim_box.png", lambda p: save(box_figure(found, args.lang), p))
+            store.write("prim_tradeoff.png", lambda path: save(tradeoff_figure(found, args.lang), path))
+            store.write("prim_box.png", lambda path: save(box_figure(found, args.lang), path))
         store.write_text("discovery.md", summary(found, scenarios[0].name, len(result.runs), len(design.factors),
                                                  args.steps, args.replications))
         finish(store, run.started, runs=len(result.runs), failed=found.failed, cases=found.cases,

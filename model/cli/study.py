@@ -161,16 +161,17 @@ def run_and_write(scenarios, name: str, args) -> Path:
         timeseries, communities = (absent_before_first_event(result.timeseries),
                                    absent_before_first_event(result.communities))
         summary = summarise(timeseries, step=at_month, window=window)
-        store.write("timeseries.csv", lambda p: timeseries.to_csv(p, encoding=csv_encoding(timeseries), **csv))
+        store.write("timeseries.csv", lambda path: timeseries.to_csv(path, encoding=csv_encoding(timeseries), **csv))
         if len(communities) > COMMUNITY_ROWS_PLAIN:      # gzip: about a tenth of the size, read by pandas as is
-            store.write("communities.csv.gz", lambda p: communities.to_csv(
-                p, encoding=csv_encoding(communities), compression={"method": "gzip", "mtime": 0}, **csv))
+            store.write("communities.csv.gz", lambda path: communities.to_csv(
+                path, encoding=csv_encoding(communities), compression={"method": "gzip", "mtime": 0}, **csv))
         else:
-            store.write("communities.csv", lambda p: communities.to_csv(p, encoding=csv_encoding(communities), **csv))
-        store.write("summary.csv", lambda p: summary.to_csv(p, encoding=csv_encoding(summary), **csv))
+            store.write("communities.csv",
+                        lambda path: communities.to_csv(path, encoding=csv_encoding(communities), **csv))
+        store.write("summary.csv", lambda path: summary.to_csv(path, encoding=csv_encoding(summary), **csv))
         if sets is not None:
             table = sets.table(result.seeds)
-            store.write("parameter_sets.csv", lambda p: table.to_csv(p, index=False, float_format="%.10g"))
+            store.write("parameter_sets.csv", lambda path: table.to_csv(path, index=False, float_format="%.10g"))
         scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
         # figures, differences.csv, report.md and report.html, drawn aside and moved in one by one
         with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as aside:
@@ -179,7 +180,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
                                   lang=args.lang, uncertainty=sets.source if sets else "seeds",
                                   step=at_month, window=window)
             for file_name, path in drawn.items():
-                store.write(file_name, lambda p, path=path: shutil.copyfile(path, p))
+                store.write(file_name, lambda target, source=path: shutil.copyfile(source, target))
         store.mark("complete", wall_seconds=round(time.time() - started, 2), replication_seeds=result.seeds)
     if not getattr(args, "keep_replications", False):
         prune_replications(out)

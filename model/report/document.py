@@ -139,8 +139,8 @@ def _robust_rows(differences: pd.DataFrame, names: list[str], lang: str, uncerta
                 verdict = word("too_few", lang)
             else:
                 verdict = word("too_small", lang)
-            p = r.get("sign_test_p", float("nan"))
-            shown = f"{share:.0%}" + ("" if _is_nan(p) else f" (p = {p:.2g})")
+            p_value = r.get("sign_test_p", float("nan"))
+            shown = f"{share:.0%}" + ("" if _is_nan(p_value) else f" (p = {p_value:.2g})")
             cells.append((f"{format_value(metric, r['mean_difference'], signed=True)} · {shown} · {verdict}",
                           holds))
         rows.append((metric, cells))

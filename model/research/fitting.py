@@ -103,8 +103,8 @@ def patterns_within(steps: int, patterns: Sequence[Pattern], scenarios: dict[str
     """The patterns a run of ``steps`` months can be judged on: each one's window inside the run
     and the reforms of the scenarios it reads started. The others are left out with a one-line
     warning (a shorter fit tests fewer facts); none left is bad input."""
-    def need(p: Pattern) -> int:
-        return min_steps([p], [scenarios[n] for n in scenarios_read([p])])
+    def need(pattern: Pattern) -> int:
+        return min_steps([pattern], [scenarios[n] for n in scenarios_read([pattern])])
     kept = [p for p in patterns if need(p) <= steps]
     if not kept:
         raise InputError(source, "steps=", f"at least {min(need(p) for p in patterns)} months, so that one "
@@ -191,13 +191,13 @@ def _ks(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(test.statistic), float(test.pvalue)
 
 
-def _adjust(p: pd.Series) -> pd.Series:
+def _adjust(p_values: pd.Series) -> pd.Series:
     """Benjamini-Hochberg adjusted p-values (NaN stays NaN)."""
     from scipy.stats import false_discovery_control
-    out = pd.Series(math.nan, index=p.index)
-    ok = p.notna()
+    out = pd.Series(math.nan, index=p_values.index)
+    ok = p_values.notna()
     if ok.any():
-        out[ok] = false_discovery_control(p[ok].to_numpy(), method="bh")
+        out[ok] = false_discovery_control(p_values[ok].to_numpy(), method="bh")
     return out
 
 
@@ -211,9 +211,9 @@ def posterior_table(points: pd.DataFrame, accepted: pd.Series, factors) -> pd.Da
         q = np.quantile(post, QUANTILES) if len(post) else [math.nan] * 3
         prior_range = float(np.subtract(*np.quantile(prior, QUANTILES[::2])[::-1]))
         shrink = 1 - (q[2] - q[0]) / prior_range if prior_range > 0 and len(post) >= MIN_POINTS else math.nan
-        ks, p = _ks(post, prior)
+        ks, ks_p = _ks(post, prior)
         rows.append({"parameter": f.name, "prior_low": f.low, "prior_high": f.high, "q05": q[0], "median": q[1],
-                     "q95": q[2], "shrinkage": shrink, "ks": ks, "ks_p": p})
+                     "q95": q[2], "shrinkage": shrink, "ks": ks, "ks_p": ks_p})
     table = pd.DataFrame(rows)
     table["ks_p_adjusted"] = _adjust(table["ks_p"])
     table["identified"] = (table["ks_p_adjusted"] < ALPHA) & (table["shrinkage"] >= MIN_SHRINKAGE)
@@ -237,7 +237,7 @@ def identification_table(points: pd.DataFrame, values: pd.DataFrame, passed: pd.
         for f in factors:
             prior = points[f.name].to_numpy(dtype=float)
             kept = prior[ok]
-            ks, p = _ks(kept, prior)
+            ks, ks_p = _ks(kept, prior)
             shift = ((np.median(kept) - np.median(prior)) / (f.high - f.low)) if len(kept) else math.nan
             v = values[n].to_numpy(dtype=float)
             finite = np.isfinite(v)
@@ -245,7 +245,7 @@ def identification_table(points: pd.DataFrame, values: pd.DataFrame, passed: pd.
             if finite.sum() >= MIN_RANK_POINTS and np.ptp(v[finite]) > 0 and np.ptp(prior[finite]) > 0:
                 test = spearmanr(prior[finite], v[finite])
                 rho, rho_p = float(test.statistic), float(test.pvalue)
-            rows.append({"pattern": n, "parameter": f.name, "passing": int(ok.sum()), "ks": ks, "ks_p": p,
+            rows.append({"pattern": n, "parameter": f.name, "passing": int(ok.sum()), "ks": ks, "ks_p": ks_p,
                          "median_shift": shift, "spearman": rho, "spearman_p": rho_p})
     table = pd.DataFrame(rows)
     table.insert(table.columns.get_loc("ks_p") + 1, "ks_p_adjusted", _adjust(table["ks_p"]))
@@ -439,10 +439,10 @@ def write_fit(store, fit: Fit, n_points: int, replications: int, steps: int) -> 
     """Every output of the fit, each written atomically through the store."""
     from ..report.figures import save
     csv = {"index": False, "float_format": "%.8g"}
-    store.write("patterns.csv", lambda p: fit.patterns.to_csv(p, **csv))
-    store.write("accepted.csv", lambda p: fit.accepted.to_csv(p, **csv))
-    store.write("posterior.csv", lambda p: fit.posterior.to_csv(p, **csv))
-    store.write("identification.csv", lambda p: fit.identification.to_csv(p, **csv))
+    store.write("patterns.csv", lambda path: fit.patterns.to_csv(path, **csv))
+    store.write("accepted.csv", lambda path: fit.accepted.to_csv(path, **csv))
+    store.write("posterior.csv", lambda path: fit.posterior.to_csv(path, **csv))
+    store.write("identification.csv", lambda path: fit.identification.to_csv(path, **csv))
     store.write_text("fit_report.md", report(fit, n_points, replications, steps))
     prior = fit.patterns[[c for c in fit.accepted.columns]]
-    store.write("posterior.png", lambda p: save(posterior_figure(fit, prior), p))
+    store.write("posterior.png", lambda path: save(posterior_figure(fit, prior), path))

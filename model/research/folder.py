@@ -118,7 +118,7 @@ def sweep_into(store: ResultStore, design: Design, scenarios: list[Scenario], re
     with executor_for(scheduler) as executor:
         result = run_sweep(design, scenarios, replications, steps, master_seed, workers, store=store,
                            executor=executor, progress=progress)
-    store.write("design.csv", lambda p: design.points.rename_axis("point").to_csv(p, float_format="%.8g"))
+    store.write("design.csv", lambda path: design.points.rename_axis("point").to_csv(path, float_format="%.8g"))
     write_final(store, result)
     failed = int((result.runs["status"] != "ok").sum())
     if failed:

@@ -400,8 +400,8 @@ def write_final(store: ResultStore, result: SweepResult) -> None:
     """runs.parquet and timeseries.parquet from the whole sweep (the wall times left out, so
     the same sweep gives the same files)."""
     runs = result.runs.drop(columns=["wall_s"])
-    store.write(TIMESERIES, lambda p: result.timeseries.to_parquet(p, index=False))
-    store.write(RUNS, lambda p: runs.to_parquet(p, index=False))
+    store.write(TIMESERIES, lambda path: result.timeseries.to_parquet(path, index=False))
+    store.write(RUNS, lambda path: runs.to_parquet(path, index=False))
 
 
 def load_sweep(folder: Path) -> SweepResult:

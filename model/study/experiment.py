@@ -194,9 +194,9 @@ def interval(mean, sd, n, low: float = -np.inf, high: float = np.inf, level: flo
         half = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
         if np.isfinite(low) and np.isfinite(high):
             width = high - low
-            p = np.clip((mean - low) / width, 1e-12, 1 - 1e-12)
-            h = half / (width * p * (1 - p))
-            centre = np.log(p / (1 - p))
+            position = np.clip((mean - low) / width, 1e-12, 1 - 1e-12)     # the mean's place in the range
+            h = half / (width * position * (1 - position))
+            centre = np.log(position / (1 - position))
             lo = low + width / (1 + np.exp(-(centre - h)))
             hi = low + width / (1 + np.exp(-(centre + h)))
         elif np.isfinite(low):

@@ -259,7 +259,7 @@ class ResultStore:
         return target
 
     def write_text(self, name: str, text: str) -> Path:
-        return self.write(name, lambda p: p.write_text(text, encoding="utf-8"))
+        return self.write(name, lambda path: path.write_text(text, encoding="utf-8"))
 
     def mark(self, status: str, **fields: Any) -> None:
         """Rewrite manifest.json with ``status`` (and any new fields), atomically."""
