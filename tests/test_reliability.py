@@ -217,8 +217,9 @@ def test_full_disk_leaves_no_cut_file_and_marks_the_folder(tmp_path, monkeypatch
         require_complete(out)
     assert run_main(["status", out], capsys)[0] == 1
     monkeypatch.setattr(pd.DataFrame, "to_csv", real)              # space freed: resume
+    (out / "replications" / "zzz-r0000").mkdir()                    # not this study's: not counted as reused
     code, err = run_main(["run", scen, *FAST, "--out", out], capsys)
-    assert code == 0 and "2 stored replication(s) reused" in err
+    assert code == 0 and "2 stored replication(s) reused" in err, err
     assert require_complete(out)["status"] == "complete"
 
 

@@ -111,7 +111,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
     from model.research.folder import results_folder
     from model.scenario import check_unique_names
     from model.study.comparison import absent_before_first_event, csv_encoding
-    from model.study.experiment import check_study, run_study, summarise
+    from model.study.experiment import check_study, replication_keys, run_study, summarise
     from model.study.store import resolve_out
     from model.study.uncertainty import parameter_sets
 
@@ -145,7 +145,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
                                       "parameters": len(sets.names), "values": "parameter_sets.csv"}} if sets else {}))
     with results_folder(out, study_description(scenarios, args, overrides, sets), args.overwrite, kept=kept,
                         **manifest) as store:
-        reused = store.stored_replications()
+        reused = store.stored_replications(replication_keys(scenarios, args.replications))
         lang = args.lang
         print(tr("Running {n} scenario(s) x {r} replication(s), {steps} months", lang, n=len(scenarios),
                  r=args.replications, steps=args.steps)

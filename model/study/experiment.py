@@ -120,6 +120,11 @@ def check_study(scenarios: list[Scenario], replications: int, steps: int, worker
                  f"{copies} model(s) at once and {replications} replication(s) of {steps} months")
 
 
+def replication_keys(scenarios: list[Scenario], replications: int) -> list[str]:
+    """The names a study's replications are stored under in its folder's replications/."""
+    return [f"{s.name}-r{r:04d}" for s in scenarios for r in range(replications)]
+
+
 def run_study(scenarios: list[Scenario], replications: int = 5, steps: int = 120,
               master_seed: int = DEFAULT_SEED, workers: int | None = None,
               overrides: dict[str, Any] | None = None, progress: bool = True,
@@ -148,7 +153,7 @@ def run_study(scenarios: list[Scenario], replications: int = 5, steps: int = 120
         jobs = [(s, r, seeds[r], steps, {**(overrides or {}), **parameter_sets.sets[r]}, parameter_sets.draws[r])
                 for s in scenarios for r in range(replications)]
     results: list[Any] = [None] * len(jobs)
-    keys = [f"{s.name}-r{r:04d}" for s, r, *_ in jobs]
+    keys = replication_keys(scenarios, replications)
     if store is not None:
         store.clean_temporary("replications")
         for i, key in enumerate(keys):

@@ -371,9 +371,10 @@ class ResultStore:
         district, communities = result
         self.write_unit(f"{REPLICATIONS}/{key}", {"district": district, "communities": communities})
 
-    def stored_replications(self) -> int:
-        folder = self.folder / REPLICATIONS
-        return sum(1 for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) if folder.is_dir() else 0
+    def stored_replications(self, keys: list[str]) -> int:
+        """How many of the replications ``keys`` an earlier run of this study stored (a folder
+        under replications/ that is not one of them is not this study's, and is not counted)."""
+        return sum(1 for key in keys if self._replication_path(key).is_dir())
 
     def check_final(self, names: list[str]) -> str | None:
         """Why the final files ``names`` of a complete folder cannot be trusted (missing, or
