@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("schedule and metrics", frozenset({"model", "model.record", "model.metrics", "model.governance"})),
     ("study", frozenset({"model.study"})),
     ("research and report", frozenset({"model.research", "model.report"})),
-    ("cli and app", frozenset({"model.cli", "model.app"})),
+    ("cli and app", frozenset({"model.cli", "model.app", "model.launcher"})),
 )
 SUBPACKAGES = ("model.study", "model.research", "model.report", "model.cli", "model.app")
 
