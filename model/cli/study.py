@@ -131,10 +131,10 @@ def run_and_write(scenarios, name: str, args) -> Path:
                              f"0 to {args.steps - 1})", month)
     out = Path(args.out if args.out is not None else Path.cwd() / "results" / study_folder_name(name, args))
     out = resolve_out(out)
-    total = len(scenarios) * args.replications
+    keys = replication_keys(scenarios, args.replications)
 
     def kept(store) -> str:
-        return f"{store.stored_replications()} of {total} replication(s) stored"
+        return f"{store.stored_replications(keys)} of {len(keys)} replication(s) stored"
 
     started = time.time()
     manifest = dict(
@@ -145,7 +145,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
                                       "parameters": len(sets.names), "values": "parameter_sets.csv"}} if sets else {}))
     with results_folder(out, study_description(scenarios, args, overrides, sets), args.overwrite, kept=kept,
                         **manifest) as store:
-        reused = store.stored_replications(replication_keys(scenarios, args.replications))
+        reused = store.stored_replications(keys)
         lang = args.lang
         print(tr("Running {n} scenario(s) x {r} replication(s), {steps} months", lang, n=len(scenarios),
                  r=args.replications, steps=args.steps)
