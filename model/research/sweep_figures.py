@@ -82,7 +82,7 @@ def _parameter_label(name: str, lang: str) -> str:
     param = PARAMETERS.get(name)
     if param is None:
         return name
-    label = (param.label_zh if lang == "zh" else param.label_en) or name
+    label = param.label(lang) or name
     return f"{label} ({param.unit})" if param.unit and param.unit not in ("flag", "-") else label
 
 
