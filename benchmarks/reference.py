@@ -382,8 +382,10 @@ class ClassicResident(mesa.Agent):
 
     def support(self, street_nominated: list[bool]) -> float:
         p = self.pop.p
-        x = p["support_intercept"] + p["street_nomination_support"] * street_nominated[self.community]
-        if self.aware:
+        x = p["support_intercept"]
+        if not self.aware:
+            x += p["street_nomination_support"] * street_nominated[self.community]
+        else:
             x += (p["support_satisfaction_weight"] * (self.satisfaction - MIDPOINT)
                   + p["support_trust_weight"] * (self.trust - MIDPOINT)
                   + p["support_service_weight"] * (self.expected(COMMITTEE)[0] - MIDPOINT))

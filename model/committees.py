@@ -299,13 +299,17 @@ class CommitteeArrays:
         request_demand, visit_demand = self.service_demand(idx, queue, vulnerable_households)
         service_demand = request_demand + visit_demand
 
-        # Free hours go to admin tasks and service in proportion to weighted demand; hours
-        # one side cannot use go to the other.
-        w = self.residents_weight(idx)
-        wa, ws = (1 - w) * admin_demand, w * service_demand
-        weighted = wa + ws > 0
+        # Free hours are split by the weight on each side times its pending hours raised to
+        # backlog_pull (0: a fixed share of the month; 1: in proportion to the weighted queues);
+        # veto items first; hours one side cannot use go to the other.
+        w, pull = self.residents_weight(idx), p["backlog_pull"]
+        wa = (1 - w) * np.where(admin_demand > 0, admin_demand, 0.0) ** pull * (admin_demand > 0)
+        ws = w * np.where(service_demand > 0, service_demand, 0.0) ** pull * (service_demand > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            h_admin = np.where(weighted, np.minimum(admin_demand, free * wa / (wa + ws)), 0.0)
+            share = np.where(wa + ws > 0, wa / (wa + ws), 0.0)
+        veto_hours = np.minimum(admin_demand, np.maximum(
+            0.0, self.model.committee_veto.backlog[idx] * p["hours_per_admin_task"] - bought))
+        h_admin = np.minimum(admin_demand, np.minimum(free, np.maximum(veto_hours, share * free)))
         h_service = np.minimum(service_demand, free - h_admin)
         h_admin = np.minimum(admin_demand, free - h_service)
 

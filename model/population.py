@@ -694,14 +694,14 @@ class Population:
         """Chance each resident backs the incumbents: retrospective on satisfaction, trust and the
         share of matters they expect the committee's casework to resolve (what they learned from
         their own, their neighbours' and the compound's outcomes there) for those who know the
-        committee; a street-nominated slate gets more from everyone."""
+        committee; those who do not know it vote a street-nominated slate more often."""
         p = self.p
         casework = self.expected(np.arange(self.n))[0][:, Channel.COMMITTEE]
         judged = (p["support_satisfaction_weight"] * (self.satisfaction - MIDPOINT)
                   + p["support_trust_weight"] * (self.trust - MIDPOINT)
                   + p["support_service_weight"] * (casework - MIDPOINT))
-        return sigmoid(p["support_intercept"] + p["street_nomination_support"] * self.expand(street_nominated)
-                       + np.where(self.aware, judged, 0.0))
+        slate = p["street_nomination_support"] * self.expand(street_nominated)
+        return sigmoid(p["support_intercept"] + np.where(self.aware, judged, slate))
 
     def vote(self, month: int, household_mode: np.ndarray, proxy: np.ndarray, due: np.ndarray,
              mobilisation: np.ndarray, street_nominated: np.ndarray) -> tuple[np.ndarray, ...]:

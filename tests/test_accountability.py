@@ -175,16 +175,16 @@ def test_worse_service_loses_more_seats_and_moves_the_members_further():
 
 
 def test_voters_judge_the_committees_casework_not_only_their_satisfaction():
-    """Heavy task load (5 hours per admin task against 3) starves casework: residents learn that
-    the committee resolves little, and back the incumbents less at the election. With
+    """Slow casework (9 hours a request against 2) resolves less: residents learn that the
+    committee's casework fails them, and back the incumbents less at the election. With
     ``support_service_weight`` 0 voters read only satisfaction and trust, which barely move
     (residents who stop calling drift to the service level of the few still served)."""
-    heavy = (("hours_per_admin_task", 5.0),)
+    slow = (("hours_per_request", 9.0),)
     judging, blind = [], []
     for s in SEEDS:
         for weight, out in ((4.0, judging), (0.0, blind)):
             w = (("support_service_weight", weight),)
-            starved, served = run(ELECTION, s, overrides=(*heavy, *w)), run(ELECTION, s, overrides=w)
+            starved, served = run(ELECTION, s, overrides=(*slow, *w)), run(ELECTION, s, overrides=w)
             out.append(float(np.mean(starved.elections.support) - np.mean(served.elections.support)))
     assert max(judging) < -0.08, judging
     assert min(blind) > -0.03, blind

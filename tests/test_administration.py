@@ -115,8 +115,11 @@ def test_committees_adapt_to_what_is_at_stake_and_not_without_a_stake():
         unstaked = run(None, s, steps=36, overrides=(("funding_evaluation_weight", 0.0),))
         assert all(c.lean == 0 for c in unstaked.committees)
         assert np.mean([c.lean for c in staked.committees]) > 0.02     # overloaded: lean upward
-        appraised = run("deliberation", s, start=0, steps=36, values=(("appraisal_weight", 1.0),))
-        assert np.mean([c.lean for c in appraised.committees]) < 0      # appraisal pays: lean to residents
+        # appraisal pays: lean to residents (the street office's criticism of overdue tasks at
+        # the weekly meeting, a pull of its own, is off: the test reads the stake alone)
+        appraised = run("deliberation", s, start=0, steps=36, values=(("appraisal_weight", 1.0),),
+                        overrides=(("criticism_lean", 0.0),))
+        assert np.mean([c.lean for c in appraised.committees]) < 0
 
 
 def test_departments_hire_toward_their_budget_and_drop_work_only_if_allowed():
