@@ -48,6 +48,23 @@ def window(model: GovernanceModel, metric: str, first: int, last: int) -> float:
     return float(f.loc[f["step"].between(first, last), metric].mean())
 
 
+# ------------------------------------------------------------------ the hour split
+def test_a_smaller_backlog_pull_keeps_a_residents_leaning_committees_hours_for_residents():
+    """Deliberation (residents' appraisal and agenda) raises the committee's weight on residents.
+    With ``backlog_pull`` 0 the weight is a share of the month: admin share falls about 10 points
+    below the baseline's and the tasks left undone wait. With 1 (in proportion to the queues) the
+    backlog grows until it draws the hours back, and admin share is the baseline's. At the
+    default 0.5 the backlog draws them back too (docs/ODD.md §10: fragile)."""
+    for s in SEEDS:
+        drop = {}
+        for pull in (0.0, 1.0):
+            values = (("backlog_pull", pull),)
+            drop[pull] = (window(run((), s, overrides=values), "admin_share", 60, 119)
+                          - window(run(DELIBERATION, s, overrides=values), "admin_share", 60, 119))
+        assert drop[0.0] > 0.05, drop
+        assert abs(drop[1.0]) < 0.02, drop
+
+
 # ------------------------------------------------------------------ overdue tasks
 def test_owners_act_on_overdue_tasks_and_bound_the_backlog():
     """Under a committee that leans to residents and a heavy task load, tasks left beyond the
