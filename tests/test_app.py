@@ -243,6 +243,8 @@ def test_figures_fall_back_to_english_without_a_cjk_font(monkeypatch):
     ("n_streets=0", "command line: --district n_streets: expected an integer in [1, 50]"),
     ("nonsense=1", "command line: --district nonsense: expected a known parameter name"),
     ("n_streets", "command line: --district: expected name=value pairs"),
+    ("=", "command line: --district: expected name=value pairs separated by commas, got '='"),
+    ("=3", "command line: --district: expected name=value pairs separated by commas, got '=3'"),
 ])
 def test_app_command_rejects_a_bad_district_in_one_line(capsys, text, message):
     from model.app import server

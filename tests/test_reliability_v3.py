@@ -841,6 +841,34 @@ def test_v11_a_second_signal_at_once_is_the_same_interrupt(monkeypatch):
     assert caught == [1]
 
 
+
+def test_v11_ctrl_c_while_the_pool_starts_is_not_lost(monkeypatch):
+    """A Ctrl-C that lands while the worker pool is being started and fed (seconds on a busy
+    machine; `timeout -s INT` hit it) stops the run: it was ignored, and the run went on to
+    complete as if nothing had been pressed."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from model.study import runner
+    submit = ProcessPoolExecutor.submit
+    sent = []
+
+    def submit_then_ctrl_c(self, fn, *args, **kwargs):
+        future = submit(self, fn, *args, **kwargs)
+        if not sent:
+            sent.append(os.getpid())
+            os.kill(os.getpid(), signal.SIGINT)
+        return future
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit_then_ctrl_c)
+    done = []
+    with runner.stop_on_signals():
+        with pytest.raises(Interrupted):
+            runner.run_jobs(abs, [-1, -2, -3, -4], 2, lambda i, r: done.append(r), progress=False)
+            for _ in range(1000):       # the signal is handled between bytecodes, in this thread
+                pass
+    assert sent and len(done) < 4
+
+
 # ---------------------------------------------------------------- V15: Dask never hangs in silence
 
 def test_v15_a_server_that_is_not_dask_is_refused_in_bounded_time(monkeypatch, fake_cdn):

@@ -314,3 +314,26 @@ def test_bad_sweep_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.strip().splitlines() if not line.startswith(("Sweep", "sweep"))]
     assert len(lines) == 1 and "Traceback" not in done.stderr and message in lines[0], done.stderr
+
+
+def test_sweep_figures_of_many_parameters_warn_of_nothing(serial):
+    """A sweep over the default factors has some 200 parameter columns; a figure's difference
+    table made from them must not print pandas' 'highly fragmented' warning to the user."""
+    import types
+    import warnings
+
+    from model.research.sweep_figures import point_differences, point_means
+    runs = serial.runs.copy()
+    extra = [f"p{i:03d}" for i in range(150)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        for i, name in enumerate(extra):   # one block per column, as a frame read column by column is
+            runs[name] = float(i)
+    factors = [*serial.design.factors, *(types.SimpleNamespace(name=n) for n in extra)]
+    result = types.SimpleNamespace(runs=runs, design=types.SimpleNamespace(factors=factors))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        diff = point_differences(result, "ledgers", "burden_reduction", "baseline")
+        means = point_means(result, "trust")
+    assert list(diff["p149"].unique()) == [149.0] and len(diff) == 3
+    assert len(means) == 6 and set(extra) <= set(means.columns)

@@ -43,7 +43,7 @@ def parse_district(text: str, source: str = "command line", field: str = "--dist
     overrides: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, value = item.partition("=")
-        if not sep:
+        if not sep or not name.strip():
             raise InputError(source, field, "name=value pairs separated by commas", item)
         try:
             overrides[name.strip()] = float(value) if "." in value else int(value)

@@ -93,11 +93,18 @@ def _check(result, outcome: str) -> list[str]:
     return [f.name for f in result.design.factors if f.name in result.runs.columns]
 
 
+def _ok_runs(result) -> pd.DataFrame:
+    """The successful runs as one consolidated frame: a sweep over the default factors has some 200
+    parameter columns, and a frame read column by column makes pandas warn of fragmentation at
+    every column added."""
+    return result.runs[result.runs["status"] == "ok"].copy()
+
+
 def point_means(result, outcome: str) -> pd.DataFrame:
     """One row per strategy and design point: the varied parameters and the mean of ``outcome`` over the
     point's successful replications (a point with none is left out)."""
     names = _check(result, outcome)
-    runs = result.runs[result.runs["status"] == "ok"]
+    runs = _ok_runs(result)
     means = runs.groupby(["scenario", "point"], sort=False)[outcome].mean().rename("value")
     values = runs.groupby(["scenario", "point"], sort=False)[names].first()
     return values.join(means).reset_index().dropna(subset=["value"])
@@ -111,13 +118,14 @@ def point_differences(result, outcome: str, strategy: str, reference: str) -> pd
     for field, name in (("strategy", strategy), ("reference", reference)):
         if name not in known:
             raise InputError("sweep figure", field, "a strategy of the sweep (" + ", ".join(known) + ")", name)
-    runs = result.runs[result.runs["status"] == "ok"]
+    runs = _ok_runs(result)
     keys = ["point", "replication"]
     a = runs[runs["scenario"] == strategy][[*keys, *names, outcome]]
     b = runs[runs["scenario"] == reference][[*keys, outcome]]
     pairs = a.merge(b, on=keys, suffixes=("", "__ref"))
     pairs["value"] = pairs[outcome] - pairs[f"{outcome}__ref"]
-    out = pairs.groupby("point", sort=True).agg({**dict.fromkeys(names, "first"), "value": "mean"}).reset_index()
+    grouped = pairs.groupby("point", sort=True)     # not agg({name: ...}): it adds a column at a time
+    out = pd.concat([grouped[names].first(), grouped["value"].mean()], axis=1).reset_index()
     return out.dropna(subset=["value"])
 
 

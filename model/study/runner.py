@@ -163,11 +163,26 @@ def run_jobs(func: Callable[[Any], Any], jobs: Sequence[Any], workers: int,
                 on_result(i, result)
                 bar.update()
             return
-        # Workers are started with SIGINT ignored (inherited through forkserver or spawn), so a
-        # Ctrl-C in the terminal reaches only this process and no worker prints a traceback.
+        # Workers are started with SIGINT ignored (inherited through the forkserver, or from this
+        # process with spawn), so a Ctrl-C in the terminal reaches only this process and no worker
+        # prints a traceback. This process ignores it only while that is set up: a Ctrl-C that
+        # arrives then is lost, so with a forkserver only while the forkserver starts (milliseconds),
+        # not while the pool starts and is fed (seconds on a busy machine).
+        context = _context()
         old = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_context(),
-                                   initializer=_worker_start, initargs=(os.getpid(),))
+        try:
+            if context.get_start_method() == "forkserver":
+                from multiprocessing import forkserver
+                forkserver.ensure_running()
+                if old is not None:
+                    signal.signal(signal.SIGINT, old)
+                    old = None
+            pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
+                                       initializer=_worker_start, initargs=(os.getpid(),))
+        except BaseException:
+            if old is not None:
+                signal.signal(signal.SIGINT, old)
+            raise
         try:
             try:
                 futures = {pool.submit(func, job): i for i, job in enumerate(jobs)}
