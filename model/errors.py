@@ -1,4 +1,5 @@
-"""The one error type for bad user input: says which file, which field, what was expected."""
+"""The errors a user is told about in one line: bad input (which file, which field, what was
+expected), and a run stopped by a cause outside the program (what happened, what to do)."""
 
 
 class InputError(Exception):
@@ -17,3 +18,9 @@ class InputError(Exception):
         # the same four fields on the other side of a process boundary (a worker's error), not
         # Exception's default of the message alone, which __init__ cannot take
         return type(self), (self.source, self.field, self.expected, self.got)
+
+
+class RunStopped(Exception):
+    """A run stopped by a cause outside the program and outside the user's input (a Dask scheduler
+    that went away): the message says what happened and how to finish; not a bug, and not bad
+    input (exit status 1, not 2)."""

@@ -883,6 +883,40 @@ def test_v15_a_server_that_is_not_dask_is_refused_in_bounded_time(monkeypatch, f
     assert time.monotonic() - started < 15
 
 
+def test_v15_a_lost_scheduler_is_told_in_one_line_with_what_to_do(monkeypatch, capsys):
+    """The scheduler killed mid-sweep: Dask cancels the futures. The user reads one line that says
+    what happened and how to finish, not 'this is a bug', and no traceback."""
+    from concurrent.futures import CancelledError
+
+    from model.cli.console import run_main
+    from model.errors import RunStopped
+
+    class Gone:
+        status = "closed"
+
+        def get_executor(self):
+            return None
+
+        def nthreads(self):
+            return {}
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(sweep_module, "_connect", lambda client_type, scheduler: Gone())
+    with pytest.raises(RunStopped, match="went away during the run.*run the same command again"):
+        with sweep_module.executor_for("tcp://127.0.0.1:8786"):
+            raise CancelledError()
+
+    def main(argv):
+        with sweep_module.executor_for("tcp://127.0.0.1:8786"):
+            raise CancelledError()
+
+    assert run_main(main, ["sweep"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "went away" in err[0] and "bug" not in err[0] and "Traceback" not in err[0]
+
+
 def test_v15_a_scheduler_without_workers_is_reported(monkeypatch, capsys):
     import threading
     monkeypatch.setattr(sweep_module, "WATCH_SECONDS", 0.01)

@@ -17,6 +17,7 @@ import signal
 import sys
 from collections.abc import Callable
 
+from ..errors import RunStopped
 from .words import chosen_lang, error_prefix, tr
 
 BROKEN_PIPE_STATUS = 1   # what Python's documentation recommends for a closed pipe
@@ -39,6 +40,9 @@ def run_main(main: Callable[[list[str] | None], int | None], argv: list[str] | N
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return BROKEN_PIPE_STATUS
+    except RunStopped as exc:       # a cause outside the program: what happened and what to do
+        print(error_prefix(lang(argv)) + str(exc), file=sys.stderr)
+        return UNEXPECTED_STATUS
     except Exception as exc:  # noqa: BLE001 - never a traceback for the user; one line instead
         if os.environ.get("SHEQU_DEBUG"):
             raise

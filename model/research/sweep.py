@@ -18,6 +18,8 @@ complete.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import shutil
 import sys
@@ -33,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, RunStopped
 from ..governance import GovernanceModel
 from ..metrics import METRIC_NAMES
 from ..scenario import (
@@ -301,11 +303,31 @@ def executor_for(scheduler: str | None):
     client = _connect(Client, scheduler)
     stop = threading.Event()
     threading.Thread(target=_watch_workers, args=(client, stop), name="dask-workers-watch", daemon=True).start()
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)   # a lost scheduler is told below in one line, not by Dask's tracebacks
     try:
         yield client.get_executor()
+    except Exception as exc:
+        if isinstance(exc, InputError) or not _scheduler_lost(client, exc):
+            raise
+        raise RunStopped(f"the Dask scheduler {scheduler} went away during the run; the runs finished so far "
+                         "are kept: run the same command again to finish (against a running scheduler, or "
+                         "without --scheduler on this machine)") from None
     finally:
         stop.set()
         client.close()
+        quiet.setLevel(level)
+
+
+def _scheduler_lost(client, exc: BaseException) -> bool:
+    """Whether ``exc`` comes from losing the scheduler: the client no longer runs, or Dask
+    cancelled the work (what its futures raise when the scheduler goes). A disk error while
+    the client still runs is not this."""
+    from concurrent.futures import CancelledError
+
+    cancelled = isinstance(exc, (CancelledError, asyncio.CancelledError))
+    return cancelled or getattr(client, "status", "running") not in ("running", "connecting")
 
 
 def _connect(client_type, scheduler: str):
