@@ -32,6 +32,9 @@ RULES: dict[str, tuple[str, Callable[[Scenario], bool]]] = {
     "hearings": ("hearings", sets("deliberation", lambda p: p["hearings_per_year"] > 0)),
     "deliberation garden": ("deliberation garden", sets("deliberation", lambda p: p["forums_per_year"] > 0)),
     "burden reduction": ("5+1", sets("burden_reduction", lambda p: p["ledgers"] == 6)),
+    "UNDP sub-projects": ("UNDP", lambda s: sets("election", lambda p: p["nomination"] == "open")(s)
+                          and sets("function_transfer", lambda p: p["street_functions_to_departments"] > 0)(s)
+                          and sets("deliberation")(s)),
 }
 EVERY = "every lever"
 
