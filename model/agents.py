@@ -16,14 +16,16 @@ import numpy as np
 
 from .constants import EPSILON, MONTHS_PER_YEAR, PER_THOUSAND, TIE_BREAK
 from .population import RESIDENT_FIELDS, sigmoid
-from .work import Function, Owner, TaskQueue
+from .work import Function, Owner, StreetFunction, TaskQueue, Work
 
 if TYPE_CHECKING:
     from .committees import CommitteeArrays
     from .types import OwnerModel
 
-# The pilot departments: key, Chinese name. Their shares of the task volume are the
-# registry's dept_share_<key> parameters.
+# The district's functional departments: key, Chinese name. The first ten are the pilot
+# departments, the last three the departments the street functions also need (the report: 13
+# receiving departments). Their shares of the task volume are the registry's dept_share_<key>
+# parameters, the street functions each takes its street_functions_<key>.
 DEPARTMENT_CATALOGUE: tuple[tuple[str, str], ...] = (
     ("civil_affairs", "民政"),
     ("family_planning", "计生"),
@@ -35,12 +37,67 @@ DEPARTMENT_CATALOGUE: tuple[tuple[str, str], ...] = (
     ("justice", "司法"),
     ("statistics", "统计"),
     ("culture", "文化"),
+    ("urban_management", "城管"),
+    ("commerce", "工商"),
+    ("housing", "房管"),
 )
+ENFORCEMENT_DEPARTMENTS = frozenset({"urban_management", "city_appearance", "commerce"})
+"""Departments whose street functions are administrative enforcement (行政执法); the street
+functions that go to the others are administrative management (行政管理). An assumption: the
+report gives the 57 functions' kinds together."""
 VETO_DEPARTMENTS = frozenset({"family_planning", "public_security"})
 """Departments whose work is a veto item (一票否决) in the street offices' ranking: family
 planning (计生) and public order (综治, led by public security). A committee that lets their
 tasks go overdue loses its ranking whatever else it did, and the department takes the task back
 rather than give it up."""
+
+
+def apportion(total: int, weights: np.ndarray) -> np.ndarray:
+    """``total`` whole items shared in proportion to ``weights`` by largest remainder (ties in
+    order); equal weights where all are zero."""
+    weights = np.asarray(weights, dtype=float)
+    if weights.sum() <= 0:
+        weights = np.ones_like(weights)
+    quota = total * weights / weights.sum()
+    counts = np.floor(quota).astype(np.int64)
+    short = total - int(counts.sum())
+    counts[np.argsort(-(quota - counts), kind="stable")[:short]] += 1
+    return counts
+
+
+def street_functions(p) -> tuple[StreetFunction, ...]:
+    """A street office's functions in list order (docs/ODD.md §7.2): its administrative and
+    enforcement functions, department by department in catalogue order (each department's
+    count apportioned from street_functions_<key> to street_government_functions), then its
+    social and then its mass work. Functions of one group share its volume equally."""
+    n_gov = int(p["street_government_functions"])
+    n_social, n_mass = int(p["street_social_functions"]), int(p["street_mass_functions"])
+    share = p["street_community_work_share"] if n_social + n_mass else 0.0
+    total = p["street_tasks_per_community_month"]
+    counts = apportion(n_gov, np.array([p[f"street_functions_{k}"] for k, _ in DEPARTMENT_CATALOGUE]))
+    functions: list[StreetFunction] = []
+    for (key, _), count in zip(DEPARTMENT_CATALOGUE, counts, strict=True):
+        kind = Work.ENFORCEMENT if key in ENFORCEMENT_DEPARTMENTS else Work.ADMINISTRATIVE
+        functions += [StreetFunction(len(functions), kind, key, total * (1 - share) / n_gov) for _ in range(count)]
+    for kind, count in ((Work.SOCIAL, n_social), (Work.MASS, n_mass)):
+        functions += [StreetFunction(len(functions), kind, None, total * share / (n_social + n_mass))
+                      for _ in range(count)]
+    return tuple(functions)
+
+
+def moved_functions(functions: tuple[StreetFunction, ...], p) -> np.ndarray:
+    """Which functions have moved in which community (functions x communities): the first
+    round(street_functions_to_departments_c x n) administrative and enforcement functions to
+    their departments, the first round(social_work_to_community_c x n) social and mass ones to
+    the community."""
+    government = np.array([f.government for f in functions], dtype=bool)
+    rank = np.empty(len(functions), dtype=np.int64)
+    rank[government] = np.arange(government.sum())
+    rank[~government] = np.arange((~government).sum())
+    n = np.where(government, government.sum(), (~government).sum())[:, None]
+    share = np.where(government[:, None], p["street_functions_to_departments"][None, :],
+                     p["social_work_to_community"][None, :])
+    return rank[:, None] < np.round(share * n)
 
 
 class TaskOwner(mesa.Agent):
@@ -204,18 +261,24 @@ class Department(TaskOwner):
         self.weight = p[f"dept_share_{key}"] / total
         self.funded = np.zeros(model.n_communities, dtype=bool)      # staff budget moved with taken-back work
         self.with_points = np.zeros(model.n_communities, dtype=bool)  # staff based in service points
-        self.street_budget = np.zeros(model.n_communities, dtype=bool)  # street functions' budget moved
+        # the street functions it takes when they move, and where their staff budget has moved
+        self.functions = np.array([f.number for f in model.street_functions if f.department == key], dtype=np.int64)
+        self.street_budget = np.zeros((len(self.functions), model.n_communities), dtype=bool)
         self._setup_work(p["department_capacity_share"] * self.own_volume().sum())
 
     def own_volume(self) -> np.ndarray:
         p = self.model.values
         return np.full(self.model.n_communities, p["tasks_per_community_month"] * self.weight)
 
+    def street_volume(self) -> np.ndarray:
+        """Tasks per community per month of the street functions that have moved to it."""
+        m = self.model
+        volume = m.function_volumes[self.functions]
+        return (volume[:, None] * m.functions_moved()[self.functions]).sum(axis=0)
+
     def base_volume(self) -> np.ndarray:
-        """Its own functions plus its share of the street offices' functions moved to departments."""
-        p = self.model.values
-        street = p["street_tasks_per_community_month"] * p["street_functions_to_departments"] * self.weight
-        return self.own_volume() + street
+        """Its own functions plus the street offices' functions that have moved to it."""
+        return self.own_volume() + self.street_volume()
 
     def formal_transfer(self) -> np.ndarray:
         return self.model.values["transfer_share"]
@@ -248,11 +311,10 @@ class Department(TaskOwner):
             self.capacity += gift
             self.budget_ceiling += gift
             self.funded |= new
-        new = follows & (p["street_functions_to_departments"] > 0) & ~self.street_budget
-        if new.any():
+        new = follows[None, :] & self.model.functions_moved()[self.functions] & ~self.street_budget
+        if new.any():     # 权随责走: the street's staff for each function moved comes with it
             moved = (p["street_budget_moved_share"] * p["street_capacity_share"]
-                     * p["street_tasks_per_community_month"]
-                     * (p["street_functions_to_departments"][new]).sum() * self.weight)
+                     * (self.model.function_volumes[self.functions][:, None] * new).sum())
             self.capacity += moved
             self.budget_ceiling += moved
             self.street_budget |= new
@@ -277,8 +339,13 @@ class StreetOffice(TaskOwner):
     owner = Owner.STREET_OFFICE
 
     def pushed_functions(self) -> dict[Function, float]:
-        """Its functions are administration and enforcement government must do itself."""
-        return {Function.GOVERNMENT: 1.0}
+        """Its administrative and enforcement functions are government's own work; its social
+        and mass work is the community's kind of work (shares of what it still holds)."""
+        held = self.held_volumes()
+        government = np.array([f.government for f in self.model.street_functions], dtype=bool)
+        total = held.sum()
+        share = float(held[government].sum() / total) if total > 0 else 1.0
+        return {Function.GOVERNMENT: share, Function.SELF_GOVERNANCE: 1 - share}
 
     def __init__(self, model: OwnerModel, committees: list[Committee]):
         super().__init__(model)
@@ -286,16 +353,30 @@ class StreetOffice(TaskOwner):
         self.members = np.array([c.index for c in committees])     # its committees' community indices
         self.serves = np.zeros(model.n_communities, dtype=bool)
         self.serves[self.members] = True
-        self.budget_moved = np.zeros(model.n_communities, dtype=bool)
+        self.budget_moved = np.zeros((len(model.street_functions), model.n_communities), dtype=bool)
         p = model.values
         self._setup_work(p["street_capacity_share"] * self.own_volume().sum())
 
     def own_volume(self) -> np.ndarray:
         return self.model.values["street_tasks_per_community_month"] * self.serves
 
+    def held_volumes(self) -> np.ndarray:
+        """Tasks per month each of its functions still generates, summed over its communities."""
+        m = self.model
+        return (m.function_volumes[:, None] * (~m.functions_moved() & self.serves)).sum(axis=1)
+
     def base_volume(self) -> np.ndarray:
-        """Its functions not moved to departments."""
-        return self.own_volume() * (1 - self.model.values["street_functions_to_departments"])
+        """Its functions that have moved neither to departments nor to the community (its whole
+        volume less what moved, so that nothing moved leaves the volume exactly as given)."""
+        m = self.model
+        moved = (m.function_volumes[:, None] * m.functions_moved()).sum(axis=0) * self.serves
+        return np.maximum(0.0, self.own_volume() - moved)
+
+    def community_volume(self) -> np.ndarray:
+        """Tasks per community per month of its social and mass work the community took over."""
+        m = self.model
+        community = m.functions_moved() & ~m.government_functions[:, None]
+        return (m.function_volumes[:, None] * community).sum(axis=0) * self.serves
 
     def transferred(self, kept: np.ndarray) -> np.ndarray:
         """Where the acceptance centre covers a community it takes over the street's
@@ -306,21 +387,43 @@ class StreetOffice(TaskOwner):
         return m.centre.take(np.where(m.centre_coverage(), kept, 0))
 
     def _adopt_reforms(self) -> None:
-        """Functions moved to departments with funding take their staff budget along."""
+        """Functions moved away with funding take their staff budget along: administrative and
+        enforcement functions to departments where funding follows tasks, social and mass work
+        to the community where it comes with money."""
         if not self._new_changes():
             return
-        p = self.model.values
+        m, p = self.model, self.model.values
         follows = p["funding_follows_tasks"].astype(bool) & self.serves
         if (follows & ~self.funded_money).any():
             self.budget_task_money(follows & ~self.funded_money)
-        new = (p["funding_follows_tasks"].astype(bool) & (p["street_functions_to_departments"] > 0)
-               & self.serves & ~self.budget_moved)
+        funded = np.where(m.government_functions[:, None], follows[None, :],
+                          (p["social_work_funded"].astype(bool) & self.serves)[None, :])
+        new = funded & m.functions_moved() & ~self.budget_moved
         if new.any():
-            moved = (p["street_budget_moved_share"] * p["street_capacity_share"] * p["street_tasks_per_community_month"]
-                     * p["street_functions_to_departments"][new].sum())
+            moved = (p["street_budget_moved_share"] * p["street_capacity_share"]
+                     * (m.function_volumes[:, None] * new).sum())
             self.capacity = max(0.0, self.capacity - moved)
             self.budget_ceiling = max(0.0, self.budget_ceiling - moved)
             self.budget_moved |= new
+
+    def hand_over_community_work(self) -> None:
+        """The social and mass work its communities took over arrives in their committees'
+        queues; where it comes with money, the street pays per task the staff budget it had for
+        the work (the share of it that moves, at a department's cost per task), the budget it
+        gave up in _adopt_reforms."""
+        m, p = self.model, self.model.values
+        volume = self.community_volume()
+        if not volume.any():
+            return
+        years = (m.month + p["warmup_months"]) / MONTHS_PER_YEAR
+        tasks = m.rng.poisson(volume * (1 + p["task_growth_per_year"]) ** years)
+        m.community_work.add(m.month, tasks)
+        m.community_generated_total += float(tasks.sum())
+        money = (tasks * p["street_budget_moved_share"] * p["street_capacity_share"] * p["department_cost_per_task"]
+                 * p["social_work_funded"])
+        m.committee_arrays.money[self.members] += money[self.members]
+        m.committee_arrays.money_due[self.members] += money[self.members]
+        self.spending += float(money.sum())
 
     def step(self) -> None:
         """(3) Work its own functions; hand each committee what was pushed down (refusals go
@@ -351,6 +454,7 @@ class StreetOffice(TaskOwner):
         arrays.incoming[self.members] = incoming[self.members]
         arrays.assigned[self.members] += incoming[self.members]
         arrays.inspections[self.members] = m.rng.poisson(inspections[self.members] / MONTHS_PER_YEAR)
+        self.hand_over_community_work()
         if arrays.inspections[self.members].any():
             self.rank_and_fund()
 

@@ -14,7 +14,16 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from .agents import DEPARTMENT_CATALOGUE, AcceptanceCentre, Committee, Department, Resident, StreetOffice
+from .agents import (
+    DEPARTMENT_CATALOGUE,
+    AcceptanceCentre,
+    Committee,
+    Department,
+    Resident,
+    StreetOffice,
+    moved_functions,
+    street_functions,
+)
 from .committees import CommitteeArrays
 from .district import real_sizes, simulated_sizes
 from .elections import ElectionMode, Elections
@@ -76,6 +85,12 @@ class GovernanceModel(mesa.Model):
         self.committee_tasks = TaskQueue(self.n_communities)   # tasks pushed down, one column per committee
         self.committee_veto = TaskQueue(self.n_communities)    # of them, veto items (一票否决)
         self.committee_dropped_total = 0.0      # pushed-down tasks their owners gave up when overdue
+        self.community_work = TaskQueue(self.n_communities)    # social and mass work committees took over
+        self.community_generated_total = self.community_dropped_total = 0.0
+        self.street_functions = street_functions(base)         # every street office holds this list
+        self.function_volumes = np.array([f.volume for f in self.street_functions])
+        self.government_functions = np.array([f.government for f in self.street_functions], dtype=bool)
+        self._moved: tuple[int, np.ndarray] | None = None
         cps = base["communities_per_street"]
         self.committee_arrays = CommitteeArrays(self)     # the committees' state; rules run on all at once
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
@@ -153,7 +168,9 @@ class GovernanceModel(mesa.Model):
         cs.plan_month(every, pop.committee_queue(), pop.vulnerable_households, self.committee_backlog())
         veto = np.minimum(cs.done, self.committee_veto.backlog)     # veto items first
         self.committee_veto.complete(veto)
-        self.committee_tasks.complete(cs.done - veto)
+        ordinary = np.minimum(cs.done - veto, self.committee_tasks.backlog)   # then pushed-down tasks
+        self.committee_tasks.complete(ordinary)
+        self.community_work.complete(cs.done - veto - ordinary)          # then its own social work
         capacity[Channel.COMMITTEE] = cs.capacity
         first = priority(values["priority_vulnerable"], values["service_brands"])
         outcome = pop.serve(self.month, capacity, self.services_home, first, cs.service_level(every),
@@ -186,6 +203,9 @@ class GovernanceModel(mesa.Model):
         cs.money_due[:] = 0.0
         veto = self.committee_veto.take_overdue(self.month, limit)
         ordinary = self.committee_tasks.take_overdue(self.month, limit)
+        # social and mass work the committee took over: it lets what is overdue go, unsanctioned
+        self.community_dropped_total += float(self.community_work.take_overdue(self.month, limit).sum())
+        self.community_work.take_due(self.month, limit)     # forget the emptied batches
         self.committee_dropped_total += float(ordinary.sum())
         late = np.divide(veto + ordinary, cs.incoming, out=np.zeros(self.n_communities), where=cs.incoming > 0)
         cs.overdue_rate += (np.minimum(1.0, late) - cs.overdue_rate) / limit
@@ -197,8 +217,17 @@ class GovernanceModel(mesa.Model):
             d.reclaimed += float(veto.sum()) * d.weight / weight
 
     def committee_backlog(self) -> np.ndarray:
-        """Pushed-down tasks pending per committee, veto items included."""
-        return self.committee_tasks.backlog + self.committee_veto.backlog
+        """Tasks pending per committee: pushed down (veto items included) and the social and mass
+        work it took over."""
+        return self.committee_tasks.backlog + self.committee_veto.backlog + self.community_work.backlog
+
+    def functions_moved(self) -> np.ndarray:
+        """Which street functions have moved in which community (functions x communities), as
+        the levers in force say (agents.moved_functions); recomputed when a reform changes values."""
+        seen = len(self.values.changes)
+        if self._moved is None or self._moved[0] != seen:
+            self._moved = (seen, moved_functions(self.street_functions, self.values))
+        return self._moved[1]
 
     # ------------------------------------------------------------------ views
     def committee_values(self, name: str) -> np.ndarray:
@@ -261,12 +290,13 @@ class GovernanceModel(mesa.Model):
         """Where every government task generated so far is now (for conservation checks)."""
         owners = (*self.departments, *self.streets)
         return {
-            "generated": float(sum(o.generated_total for o in owners)),
+            "generated": float(sum(o.generated_total for o in owners) + self.community_generated_total),
             "done": float(sum(o.done_total for o in owners) + sum(self.committee_arrays.tasks_done_total)),
             "pending": float(sum(o.queue.backlog.sum() + o.refused.sum() + o.reclaimed for o in owners)
                              + self.committee_backlog().sum()),
             "transferred": float(sum(o.centre_total for o in owners)),
-            "dropped": float(sum(o.dropped_total for o in owners) + self.committee_dropped_total),
+            "dropped": float(sum(o.dropped_total for o in owners) + self.committee_dropped_total
+                             + self.community_dropped_total),
         }
 
     # ------------------------------------------------------------------ results
