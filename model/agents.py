@@ -130,6 +130,11 @@ class TaskOwner(mesa.Agent):
         self.refused = np.zeros(C)       # pushed-down tasks committees refused; back next month
         self.generated_total = self.done_total = self.centre_total = self.dropped_total = 0.0
         self.to_centre = np.zeros(C)
+        self.pressure = 0.0              # last month's overload (π_o), read by next month's choices
+        self.displaced = np.zeros(C)     # tasks this month's pushdown displaced onto committees
+        self.shadow_share: np.ndarray | None = None   # push share had its pressure stayed as before the move
+        self.pressure_before = 0.0
+        self.pressure_mean = 0.0         # its pressure smoothed at the rate its push share adjusts
         self.spending = 0.0
         self.reclaimed = 0.0             # veto tasks taken back from committees, done before the queue
         self.task_budget = 0.0           # yuan/month the finance bureau gives for task money (费随事转)
@@ -164,13 +169,27 @@ class TaskOwner(mesa.Agent):
         """Share of this owner's work formally moved back to it, per community (lowers pushdown)."""
         return np.zeros(self.model.n_communities)
 
+    def route(self, pushed: np.ndarray) -> np.ndarray:
+        """Of the tasks it chose to push down, those it sends through the acceptance centre instead."""
+        return np.zeros(self.model.n_communities)
+
+    def measure_displacement(self, generated: np.ndarray, share: np.ndarray, shadow: np.ndarray | None) -> None:
+        """Set ``displaced``: the tasks this month's pushdown displaced onto committees (none for
+        an owner whose functions did not grow)."""
+
     def work(self) -> None:
         m, p = self.model, self.model.values
         generated = m.rng.poisson(self.volume())
-        self.pushed = m.rng.binomial(generated, self.push_share)
-        kept = generated - self.pushed
-        self.to_centre = self.transferred(kept)
-        own = kept - self.to_centre + self.refused
+        share = self.push_share.copy()
+        shadow = None if self.shadow_share is None else self.shadow_share.copy()
+        self.pushed = m.rng.binomial(generated, share)
+        routed = self.route(self.pushed).astype(np.int64)
+        self.pushed = self.pushed - routed
+        kept = generated - self.pushed - routed
+        transferred = self.transferred(kept)
+        self.to_centre = transferred + routed
+        self.measure_displacement(generated, share, shadow)
+        own = kept - transferred + self.refused
         self.queue.add(m.month, own)
         self.refused = np.zeros(m.n_communities)
         reclaimed = min(self.reclaimed, self.capacity)    # veto tasks first: they cost the ranking
@@ -183,16 +202,21 @@ class TaskOwner(mesa.Agent):
         backlog = float(self.queue.backlog.sum())
         pressure = ((own.sum() + self.reclaimed + backlog / p["backlog_clear_months"])
                     / max(self.capacity, EPSILON) - 1)
+        self.pressure = pressure
+        self.pressure_mean += p["push_adjust_rate"] * (pressure - self.pressure_mean)
         if pressure > 0:    # hire toward the budget ceiling
             self.capacity += p["department_hire_rate"] * max(0.0, self.budget_ceiling - self.capacity)
         payment = self.payment_per_task()
         cost = payment / max(p["department_cost_per_task"], EPSILON)
-        target = sigmoid(p["push_intercept"] + p["push_pressure_weight"] * min(pressure, p["push_pressure_cap"])
-                         - p["push_cost_weight"] * cost
-                         - p["push_monitoring_weight"] * m.government.monitoring
-                         - p["push_formal_weight"] * self.formal_transfer()
-                         - p["push_overdue_weight"] * m.committee_arrays.overdue_rate)
+        rest = (p["push_intercept"] - p["push_cost_weight"] * cost
+                - p["push_monitoring_weight"] * m.government.monitoring
+                - p["push_formal_weight"] * self.formal_transfer()
+                - p["push_overdue_weight"] * m.committee_arrays.overdue_rate)
+        target = sigmoid(rest + p["push_pressure_weight"] * min(pressure, p["push_pressure_cap"]))
         self.push_share += p["push_adjust_rate"] * (target - self.push_share)
+        if self.shadow_share is not None:   # the same rule at the pressure it had before functions came
+            shadow = sigmoid(rest + p["push_pressure_weight"] * min(self.pressure_before, p["push_pressure_cap"]))
+            self.shadow_share += p["push_adjust_rate"] * (shadow - self.shadow_share)
         self.pay_task_money()
         self.spending = self.capacity * p["department_cost_per_task"] + float(self.money_paid.sum())
 
@@ -283,6 +307,45 @@ class Department(TaskOwner):
     def formal_transfer(self) -> np.ndarray:
         return self.model.values["transfer_share"]
 
+    def route_share(self) -> float:
+        """The share of the tasks it sheds in communities the acceptance centre covers that it
+        sends through the centre rather than push down to committees: logistic in its own
+        pressure last month (the centre's procedure costs effort a pressed department saves by
+        handing work to the committee at the weekly meeting) and in the centre's queue (the share
+        of last month's tasks the centre turned away)."""
+        p, centre = self.model.values, self.model.centre
+        queue = centre.turned_away_share if centre is not None else 0.0
+        return float(sigmoid(p["route_intercept"]
+                             - p["route_pressure_weight"] * min(max(self.pressure, 0.0), p["push_pressure_cap"])
+                             - p["route_queue_weight"] * queue))
+
+    def route(self, pushed: np.ndarray) -> np.ndarray:
+        """After street functions have moved to it, in communities the centre covers: send the
+        route share of what it would push down through the centre, as far as the centre has
+        room; what the centre turns away goes down to the committees."""
+        m = self.model
+        none = np.zeros(m.n_communities)
+        if m.centre is None or self.shadow_share is None:
+            return none
+        covered = m.centre_coverage()
+        if not covered.any():
+            return none
+        wanted = np.where(covered, m.rng.binomial(pushed, self.route_share()), 0)
+        return np.floor(m.centre.take(wanted))
+
+    def measure_displacement(self, generated: np.ndarray, share: np.ndarray, shadow: np.ndarray | None) -> None:
+        """Displacement onto committees once street functions have moved to it: the moved
+        functions' tasks it still pushes down (their share of its volume in each community,
+        of what went down), and its own tasks pushed down beyond the push share it would have
+        had at the pressure it had before the move (``shadow``, the same rule run beside; fewer
+        where the move relieved it, so the second part is net and may be negative)."""
+        if shadow is None:
+            self.displaced = np.zeros(self.model.n_communities)
+            return
+        volume = self.base_volume()
+        moved = np.divide(self.street_volume(), volume, out=np.zeros_like(volume), where=volume > 0)
+        self.displaced = self.pushed * moved + (share - shadow) * generated * (1 - moved)
+
     def transferred(self, kept: np.ndarray) -> np.ndarray:
         """Transferred functions of communities the centre covers go there while it has room."""
         m = self.model
@@ -301,6 +364,8 @@ class Department(TaskOwner):
         if not self._new_changes():
             return
         p, C = self.model.values, self.model.n_communities
+        if self.shadow_share is None and self.street_volume().any():   # street functions first came
+            self.shadow_share, self.pressure_before = self.push_share.copy(), self.pressure_mean
         follows = p["funding_follows_tasks"].astype(bool)
         if (follows & ~self.funded_money).any():
             self.budget_task_money(follows & ~self.funded_money)
@@ -533,18 +598,25 @@ class AcceptanceCentre(mesa.Agent):
     def __init__(self, model: OwnerModel):
         super().__init__(model)
         self.room = 0.0
+        self.wanted = self.taken = 0.0       # tasks owners sent it this month, and those it took
+        self.turned_away_share = 0.0         # of last month's tasks, the share it had no room for
 
     def open_month(self) -> None:
-        """Task capacity for the month: a fixed number per covered community."""
+        """Task capacity for the month: a fixed number per covered community. Last month's
+        tasks it turned away become its queue as owners see it."""
+        self.turned_away_share = 1 - self.taken / self.wanted if self.wanted > 0 else 0.0
+        self.wanted = self.taken = 0.0
         self.room = float(self.model.values["centre_task_capacity"] * self.model.centre_coverage().sum())
 
     def take(self, wanted: np.ndarray) -> np.ndarray:
         """Take what it has room for, in proportion across communities; return what it took."""
         total = float(np.sum(wanted))
+        self.wanted += total
         if total <= 0 or self.room <= 0:
             return np.zeros(np.shape(wanted))
         got = np.asarray(wanted, dtype=float) * min(1.0, self.room / total)
         self.room -= float(got.sum())
+        self.taken += float(got.sum())
         return got
 
     def capacity(self, covered: np.ndarray) -> float:

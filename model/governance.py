@@ -284,6 +284,7 @@ class GovernanceModel(mesa.Model):
             committee_backlog=self.committee_backlog(),
             money_paid=self.committee_arrays.money.copy(), money_due=self.committee_arrays.money_due.copy(),
             elected_members=self.committee_arrays.elected_share(self.committee_arrays.all),
+            displaced_tasks=sum(d.displaced for d in self.departments),
         )
 
     def task_ledger(self) -> dict[str, float]:

@@ -83,6 +83,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("committee_request_share", "Requests brought to the committee (of all requests to a channel)", "向居委会提出的诉求占比（占各渠道诉求）", "share", "service"),
     Metric("outside_resolved_share", "Needs resolved outside the channels (12 months)", "在服务渠道之外解决的需求比例（12 个月）", "share", "service"),
     Metric("referral_dead_end_share", "Committee referrals that reached no one (推诿)", "居委会转介无人受理的比例（推诿）", "share", "service"),
+    Metric("displaced_tasks_per_worker", "Tasks pushed onto committees that a function move meant to take away, per worker this month", "职能移交后仍被转嫁给居委会的任务（每名工作者，本月）", "tasks", "burden"),
     Metric("routine_same_day_share", "Routine walk-ins done the same day at the committee's counter", "居委会窗口当天办结的常规事务比例", "share", "service"),
 )
 # The smallest effect worth reporting per metric (value in the metric's unit, reason). A paired
@@ -119,6 +120,7 @@ MIN_EFFECTS: dict[str, tuple[float, str]] = {
     "worker_skill": (0.02, "two points on the 0-1 skill index"),
     "government_work_on_time_share": (0.02, "two government tasks in a hundred done on time"),
     "public_cost_per_resident_year": (1.0, "one yuan per resident a year"),
+    "displaced_tasks_per_worker": (0.5, "half a task per worker per month, as offloaded tasks"),
 }
 # Defaults for metrics added without an entry above, by unit.
 MIN_EFFECT_BY_UNIT: dict[str, float] = {
@@ -231,6 +233,7 @@ class MetricsRecorder:
             "committee_backlog_tasks": r.committee_backlog,
             "transfer_compliance_share": _ratio(r.money_paid, r.money_due),
             "elected_member_share": r.elected_members,
+            "displaced_tasks_per_worker": r.displaced_tasks / r.workers_per_committee,
         }
         community = np.column_stack([comm[name] for name in METRIC_NAMES])
 

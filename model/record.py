@@ -45,3 +45,4 @@ class MonthRecord:
     money_paid: np.ndarray          # task money that reached the committee this month, yuan
     money_due: np.ndarray           # task money due for this month's pushed-down tasks, yuan
     elected_members: np.ndarray     # share of members in the elected decision layer
+    displaced_tasks: np.ndarray     # tasks departments' pushdown displaced onto the committee this month

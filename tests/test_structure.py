@@ -103,3 +103,33 @@ def test_unfunded_social_work_raises_the_communitys_admin_share_and_money_takes_
     assert 0.005 < np.mean(rises) < 0.04 and min(rises) > -0.02, rises
     assert all(f < r - 0.02 for f, r in zip(funded, rises, strict=True)), (funded, rises)
     assert zeroed == [0.0] * 5, zeroed
+
+
+def displaced(seed: int, **overrides) -> np.ndarray:
+    """Displaced tasks per worker in street 0 and street 1, months 36-71 of the street-office reform."""
+    m = GovernanceModel("street_office_reform", rng=seed, overrides={**ARRAYS, **overrides}).run(72)
+    cf = m.community_frame()
+    return cf[cf["step"] >= 36].groupby("street")["displaced_tasks_per_worker"].mean().to_numpy()
+
+
+def test_displacement_appears_under_pressure_and_vanishes_when_capacity_is_ample():
+    """After 淮海路's functions move, departments under pressure push moved work and more of their own
+    onto committees, in street 0 and in the other street; with ample staff for the moved work and
+    room at the centre the displacement all but vanishes. Nothing is displaced without a move."""
+    ample = {"department_capacity_share": 2.0, "street_capacity_share": 2.0, "street_budget_moved_share": 1.0,
+             "centre_task_capacity": 1000.0}
+    for s in SEEDS:
+        pressed, relaxed = displaced(s), displaced(s, **ample)
+        assert pressed[0] > 4 and pressed[1] > 2, pressed
+        assert (relaxed < 0.5).all() and (relaxed < 0.1 * pressed).all(), (relaxed, pressed)
+        base = GovernanceModel(None, rng=s, **ARRAYS).run(24).district_frame()
+        assert (base["displaced_tasks_per_worker"] == 0).all()
+
+
+def test_pressed_departments_bypass_the_acceptance_centre():
+    """With room at the centre, what departments still push down in street 0 comes from their
+    pressure turning them from the centre: without that weight they route more through it."""
+    for s in SEEDS:
+        routed = displaced(s, centre_task_capacity=1000.0)
+        unpressed = displaced(s, centre_task_capacity=1000.0, route_pressure_weight=0.0)
+        assert unpressed[0] < 0.7 * routed[0], (unpressed, routed)
