@@ -29,6 +29,7 @@ from .district import real_sizes, simulated_sizes
 from .elections import ElectionMode, Elections
 from .government import DistrictGovernment
 from .metrics import METRIC_NAMES, MetricsRecorder
+from .order import PropertyManagement, PublicSecurity
 from .population import RESIDENT_FIELDS, Population
 from .record import MonthRecord
 from .scenario import Scenario, checked_model_parameters, load_scenario, with_reform_values
@@ -98,6 +99,8 @@ class GovernanceModel(mesa.Model):
                         for s in range(base["n_streets"])]
         self.departments = [Department(self, key, zh) for key, zh in DEPARTMENT_CATALOGUE]
         self.elections = Elections(self)
+        self.public_security = PublicSecurity(self)          # owner of safety work
+        self.property_management = PropertyManagement(self)  # owner of property work, guided by committees
         self.centre: AcceptanceCentre | None = None
         if base["resident_agents"]:
             for row in range(self.population.n):
@@ -187,6 +190,9 @@ class GovernanceModel(mesa.Model):
         self.elections.step()
         # (8) workers leave and are replaced; skill moves
         cs.workforce_step(every)
+        # (9) safety and property outcomes of the month's work
+        self.public_security.step()
+        self.property_management.step()
         return self._record(outcome)
 
     def settle_overdue(self) -> None:
@@ -285,6 +291,9 @@ class GovernanceModel(mesa.Model):
             money_paid=self.committee_arrays.money.copy(), money_due=self.committee_arrays.money_due.copy(),
             elected_members=self.committee_arrays.elected_share(self.committee_arrays.all),
             displaced_tasks=sum(d.displaced for d in self.departments),
+            incidents=self.public_security.incidents.copy(),
+            disputes=self.property_management.disputes.copy(),
+            disputes_unresolved=self.property_management.unresolved.copy(),
         )
 
     def task_ledger(self) -> dict[str, float]:

@@ -166,3 +166,14 @@ class OwnerModel(Model, Protocol):
     def centre_coverage(self) -> np.ndarray: ...
 
     def functions_moved(self) -> np.ndarray: ...
+
+
+class OrderModel(Model, Protocol):
+    """What public security and property management read (order.py)."""
+
+    departments: Sequence[Any]
+    committee_veto: TaskQueue
+    committee_arrays: Any
+    real_sizes: np.ndarray
+
+    def committee_values(self, name: str) -> np.ndarray: ...

@@ -60,6 +60,7 @@ class Owner(StrEnum):
     DEPARTMENT = "department"
     STREET_OFFICE = "street_office"
     COMMITTEE = "committee"
+    PROPERTY_MANAGEMENT = "property_management"     # of property work; the committee guides it
 
 
 @dataclass

@@ -24,6 +24,8 @@ RULES: dict[str, tuple[str, Callable[[Scenario], bool]]] = {
     "57 functions": ("57", sets("function_transfer", lambda p: p["street_functions_to_departments"] == 1.0)),
     "social and mass work": ("social and mass work",
                              sets("function_transfer", lambda p: p["social_work_to_community"] == 1.0)),
+    "community policing": ("community policing",
+                           sets("services_into_community", lambda p: p["community_policing"])),
     "acceptance centre": ("acceptance centre", sets("function_transfer", lambda p: p["acceptance_centre"])),
     "费随事转": ("费随事转", sets("function_transfer", lambda p: p["funding_follows_tasks"])),
     "health stations": ("health station", sets("health_stations", lambda p: p["health_station"])),
