@@ -130,6 +130,7 @@ MIN_EFFECTS: dict[str, tuple[float, str]] = {
 MIN_EFFECT_BY_UNIT: dict[str, float] = {
     "share": 0.02, "index 0-1": 0.02, "days": 1.0, "per year": 1.0, "per month": 0.5, "tasks": 0.5,
     "ledgers": 1.0, "plaques": 1.0, "yuan": 5.0, "yuan/month": 1000.0, "yuan/resident/year": 1.0,
+    "per 1000 per year": 1.0,
 }
 
 
