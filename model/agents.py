@@ -16,14 +16,16 @@ import numpy as np
 
 from .constants import EPSILON, MONTHS_PER_YEAR, PER_THOUSAND, TIE_BREAK
 from .population import RESIDENT_FIELDS, sigmoid
-from .work import Function, Owner, TaskQueue
+from .work import Function, Owner, StreetFunction, TaskQueue, Work
 
 if TYPE_CHECKING:
     from .committees import CommitteeArrays
     from .types import OwnerModel
 
-# The pilot departments: key, Chinese name. Their shares of the task volume are the
-# registry's dept_share_<key> parameters.
+# The district's functional departments: key, Chinese name. The first ten are the pilot
+# departments, the last three the departments the street functions also need (the report: 13
+# receiving departments). Their shares of the task volume are the registry's dept_share_<key>
+# parameters, the street functions each takes its street_functions_<key>.
 DEPARTMENT_CATALOGUE: tuple[tuple[str, str], ...] = (
     ("civil_affairs", "民政"),
     ("family_planning", "计生"),
@@ -35,12 +37,67 @@ DEPARTMENT_CATALOGUE: tuple[tuple[str, str], ...] = (
     ("justice", "司法"),
     ("statistics", "统计"),
     ("culture", "文化"),
+    ("urban_management", "城管"),
+    ("commerce", "工商"),
+    ("housing", "房管"),
 )
+ENFORCEMENT_DEPARTMENTS = frozenset({"urban_management", "city_appearance", "commerce"})
+"""Departments whose street functions are administrative enforcement (行政执法); the street
+functions that go to the others are administrative management (行政管理). An assumption: the
+report gives the 57 functions' kinds together."""
 VETO_DEPARTMENTS = frozenset({"family_planning", "public_security"})
 """Departments whose work is a veto item (一票否决) in the street offices' ranking: family
 planning (计生) and public order (综治, led by public security). A committee that lets their
 tasks go overdue loses its ranking whatever else it did, and the department takes the task back
 rather than give it up."""
+
+
+def apportion(total: int, weights: np.ndarray) -> np.ndarray:
+    """``total`` whole items shared in proportion to ``weights`` by largest remainder (ties in
+    order); equal weights where all are zero."""
+    weights = np.asarray(weights, dtype=float)
+    if weights.sum() <= 0:
+        weights = np.ones_like(weights)
+    quota = total * weights / weights.sum()
+    counts = np.floor(quota).astype(np.int64)
+    short = total - int(counts.sum())
+    counts[np.argsort(-(quota - counts), kind="stable")[:short]] += 1
+    return counts
+
+
+def street_functions(p) -> tuple[StreetFunction, ...]:
+    """A street office's functions in list order (docs/ODD.md §7.2): its administrative and
+    enforcement functions, department by department in catalogue order (each department's
+    count apportioned from street_functions_<key> to street_government_functions), then its
+    social and then its mass work. Functions of one group share its volume equally."""
+    n_gov = int(p["street_government_functions"])
+    n_social, n_mass = int(p["street_social_functions"]), int(p["street_mass_functions"])
+    share = p["street_community_work_share"] if n_social + n_mass else 0.0
+    total = p["street_tasks_per_community_month"]
+    counts = apportion(n_gov, np.array([p[f"street_functions_{k}"] for k, _ in DEPARTMENT_CATALOGUE]))
+    functions: list[StreetFunction] = []
+    for (key, _), count in zip(DEPARTMENT_CATALOGUE, counts, strict=True):
+        kind = Work.ENFORCEMENT if key in ENFORCEMENT_DEPARTMENTS else Work.ADMINISTRATIVE
+        functions += [StreetFunction(len(functions), kind, key, total * (1 - share) / n_gov) for _ in range(count)]
+    for kind, count in ((Work.SOCIAL, n_social), (Work.MASS, n_mass)):
+        functions += [StreetFunction(len(functions), kind, None, total * share / (n_social + n_mass))
+                      for _ in range(count)]
+    return tuple(functions)
+
+
+def moved_functions(functions: tuple[StreetFunction, ...], p) -> np.ndarray:
+    """Which functions have moved in which community (functions x communities): the first
+    round(street_functions_to_departments_c x n) administrative and enforcement functions to
+    their departments, the first round(social_work_to_community_c x n) social and mass ones to
+    the community."""
+    government = np.array([f.government for f in functions], dtype=bool)
+    rank = np.empty(len(functions), dtype=np.int64)
+    rank[government] = np.arange(government.sum())
+    rank[~government] = np.arange((~government).sum())
+    n = np.where(government, government.sum(), (~government).sum())[:, None]
+    share = np.where(government[:, None], p["street_functions_to_departments"][None, :],
+                     p["social_work_to_community"][None, :])
+    return rank[:, None] < np.round(share * n)
 
 
 class TaskOwner(mesa.Agent):
@@ -73,6 +130,11 @@ class TaskOwner(mesa.Agent):
         self.refused = np.zeros(C)       # pushed-down tasks committees refused; back next month
         self.generated_total = self.done_total = self.centre_total = self.dropped_total = 0.0
         self.to_centre = np.zeros(C)
+        self.pressure = 0.0              # last month's overload (π_o), read by next month's choices
+        self.displaced = np.zeros(C)     # tasks this month's pushdown displaced onto committees
+        self.shadow_share: np.ndarray | None = None   # push share had its pressure stayed as before the move
+        self.pressure_before = 0.0
+        self.pressure_mean = 0.0         # its pressure smoothed at the rate its push share adjusts
         self.spending = 0.0
         self.reclaimed = 0.0             # veto tasks taken back from committees, done before the queue
         self.task_budget = 0.0           # yuan/month the finance bureau gives for task money (费随事转)
@@ -107,13 +169,27 @@ class TaskOwner(mesa.Agent):
         """Share of this owner's work formally moved back to it, per community (lowers pushdown)."""
         return np.zeros(self.model.n_communities)
 
+    def route(self, pushed: np.ndarray) -> np.ndarray:
+        """Of the tasks it chose to push down, those it sends through the acceptance centre instead."""
+        return np.zeros(self.model.n_communities)
+
+    def measure_displacement(self, generated: np.ndarray, share: np.ndarray, shadow: np.ndarray | None) -> None:
+        """Set ``displaced``: the tasks this month's pushdown displaced onto committees (none for
+        an owner whose functions did not grow)."""
+
     def work(self) -> None:
         m, p = self.model, self.model.values
         generated = m.rng.poisson(self.volume())
-        self.pushed = m.rng.binomial(generated, self.push_share)
-        kept = generated - self.pushed
-        self.to_centre = self.transferred(kept)
-        own = kept - self.to_centre + self.refused
+        share = self.push_share.copy()
+        shadow = None if self.shadow_share is None else self.shadow_share.copy()
+        self.pushed = m.rng.binomial(generated, share)
+        routed = self.route(self.pushed).astype(np.int64)
+        self.pushed = self.pushed - routed
+        kept = generated - self.pushed - routed
+        transferred = self.transferred(kept)
+        self.to_centre = transferred + routed
+        self.measure_displacement(generated, share, shadow)
+        own = kept - transferred + self.refused
         self.queue.add(m.month, own)
         self.refused = np.zeros(m.n_communities)
         reclaimed = min(self.reclaimed, self.capacity)    # veto tasks first: they cost the ranking
@@ -126,16 +202,21 @@ class TaskOwner(mesa.Agent):
         backlog = float(self.queue.backlog.sum())
         pressure = ((own.sum() + self.reclaimed + backlog / p["backlog_clear_months"])
                     / max(self.capacity, EPSILON) - 1)
+        self.pressure = pressure
+        self.pressure_mean += p["push_adjust_rate"] * (pressure - self.pressure_mean)
         if pressure > 0:    # hire toward the budget ceiling
             self.capacity += p["department_hire_rate"] * max(0.0, self.budget_ceiling - self.capacity)
         payment = self.payment_per_task()
         cost = payment / max(p["department_cost_per_task"], EPSILON)
-        target = sigmoid(p["push_intercept"] + p["push_pressure_weight"] * min(pressure, p["push_pressure_cap"])
-                         - p["push_cost_weight"] * cost
-                         - p["push_monitoring_weight"] * m.government.monitoring
-                         - p["push_formal_weight"] * self.formal_transfer()
-                         - p["push_overdue_weight"] * m.committee_arrays.overdue_rate)
+        rest = (p["push_intercept"] - p["push_cost_weight"] * cost
+                - p["push_monitoring_weight"] * m.government.monitoring
+                - p["push_formal_weight"] * self.formal_transfer()
+                - p["push_overdue_weight"] * m.committee_arrays.overdue_rate)
+        target = sigmoid(rest + p["push_pressure_weight"] * min(pressure, p["push_pressure_cap"]))
         self.push_share += p["push_adjust_rate"] * (target - self.push_share)
+        if self.shadow_share is not None:   # the same rule at the pressure it had before functions came
+            shadow = sigmoid(rest + p["push_pressure_weight"] * min(self.pressure_before, p["push_pressure_cap"]))
+            self.shadow_share += p["push_adjust_rate"] * (shadow - self.shadow_share)
         self.pay_task_money()
         self.spending = self.capacity * p["department_cost_per_task"] + float(self.money_paid.sum())
 
@@ -204,21 +285,66 @@ class Department(TaskOwner):
         self.weight = p[f"dept_share_{key}"] / total
         self.funded = np.zeros(model.n_communities, dtype=bool)      # staff budget moved with taken-back work
         self.with_points = np.zeros(model.n_communities, dtype=bool)  # staff based in service points
-        self.street_budget = np.zeros(model.n_communities, dtype=bool)  # street functions' budget moved
+        # the street functions it takes when they move, and where their staff budget has moved
+        self.functions = np.array([f.number for f in model.street_functions if f.department == key], dtype=np.int64)
+        self.street_budget = np.zeros((len(self.functions), model.n_communities), dtype=bool)
         self._setup_work(p["department_capacity_share"] * self.own_volume().sum())
 
     def own_volume(self) -> np.ndarray:
         p = self.model.values
         return np.full(self.model.n_communities, p["tasks_per_community_month"] * self.weight)
 
+    def street_volume(self) -> np.ndarray:
+        """Tasks per community per month of the street functions that have moved to it."""
+        m = self.model
+        volume = m.function_volumes[self.functions]
+        return (volume[:, None] * m.functions_moved()[self.functions]).sum(axis=0)
+
     def base_volume(self) -> np.ndarray:
-        """Its own functions plus its share of the street offices' functions moved to departments."""
-        p = self.model.values
-        street = p["street_tasks_per_community_month"] * p["street_functions_to_departments"] * self.weight
-        return self.own_volume() + street
+        """Its own functions plus the street offices' functions that have moved to it."""
+        return self.own_volume() + self.street_volume()
 
     def formal_transfer(self) -> np.ndarray:
         return self.model.values["transfer_share"]
+
+    def route_share(self) -> float:
+        """The share of the tasks it sheds in communities the acceptance centre covers that it
+        sends through the centre rather than push down to committees: logistic in its own
+        pressure last month (the centre's procedure costs effort a pressed department saves by
+        handing work to the committee at the weekly meeting) and in the centre's queue (the share
+        of last month's tasks the centre turned away)."""
+        p, centre = self.model.values, self.model.centre
+        queue = centre.turned_away_share if centre is not None else 0.0
+        return float(sigmoid(p["route_intercept"]
+                             - p["route_pressure_weight"] * min(max(self.pressure, 0.0), p["push_pressure_cap"])
+                             - p["route_queue_weight"] * queue))
+
+    def route(self, pushed: np.ndarray) -> np.ndarray:
+        """After street functions have moved to it, in communities the centre covers: send the
+        route share of what it would push down through the centre, as far as the centre has
+        room; what the centre turns away goes down to the committees."""
+        m = self.model
+        none = np.zeros(m.n_communities)
+        if m.centre is None or self.shadow_share is None:
+            return none
+        covered = m.centre_coverage()
+        if not covered.any():
+            return none
+        wanted = np.where(covered, m.rng.binomial(pushed, self.route_share()), 0)
+        return np.floor(m.centre.take(wanted))
+
+    def measure_displacement(self, generated: np.ndarray, share: np.ndarray, shadow: np.ndarray | None) -> None:
+        """Displacement onto committees once street functions have moved to it: the moved
+        functions' tasks it still pushes down (their share of its volume in each community,
+        of what went down), and its own tasks pushed down beyond the push share it would have
+        had at the pressure it had before the move (``shadow``, the same rule run beside; fewer
+        where the move relieved it, so the second part is net and may be negative)."""
+        if shadow is None:
+            self.displaced = np.zeros(self.model.n_communities)
+            return
+        volume = self.base_volume()
+        moved = np.divide(self.street_volume(), volume, out=np.zeros_like(volume), where=volume > 0)
+        self.displaced = self.pushed * moved + (share - shadow) * generated * (1 - moved)
 
     def transferred(self, kept: np.ndarray) -> np.ndarray:
         """Transferred functions of communities the centre covers go there while it has room."""
@@ -238,6 +364,8 @@ class Department(TaskOwner):
         if not self._new_changes():
             return
         p, C = self.model.values, self.model.n_communities
+        if self.shadow_share is None and self.street_volume().any():   # street functions first came
+            self.shadow_share, self.pressure_before = self.push_share.copy(), self.pressure_mean
         follows = p["funding_follows_tasks"].astype(bool)
         if (follows & ~self.funded_money).any():
             self.budget_task_money(follows & ~self.funded_money)
@@ -248,11 +376,10 @@ class Department(TaskOwner):
             self.capacity += gift
             self.budget_ceiling += gift
             self.funded |= new
-        new = follows & (p["street_functions_to_departments"] > 0) & ~self.street_budget
-        if new.any():
+        new = follows[None, :] & self.model.functions_moved()[self.functions] & ~self.street_budget
+        if new.any():     # 权随责走: the street's staff for each function moved comes with it
             moved = (p["street_budget_moved_share"] * p["street_capacity_share"]
-                     * p["street_tasks_per_community_month"]
-                     * (p["street_functions_to_departments"][new]).sum() * self.weight)
+                     * (self.model.function_volumes[self.functions][:, None] * new).sum())
             self.capacity += moved
             self.budget_ceiling += moved
             self.street_budget |= new
@@ -277,8 +404,13 @@ class StreetOffice(TaskOwner):
     owner = Owner.STREET_OFFICE
 
     def pushed_functions(self) -> dict[Function, float]:
-        """Its functions are administration and enforcement government must do itself."""
-        return {Function.GOVERNMENT: 1.0}
+        """Its administrative and enforcement functions are government's own work; its social
+        and mass work is the community's kind of work (shares of what it still holds)."""
+        held = self.held_volumes()
+        government = np.array([f.government for f in self.model.street_functions], dtype=bool)
+        total = held.sum()
+        share = float(held[government].sum() / total) if total > 0 else 1.0
+        return {Function.GOVERNMENT: share, Function.SELF_GOVERNANCE: 1 - share}
 
     def __init__(self, model: OwnerModel, committees: list[Committee]):
         super().__init__(model)
@@ -286,16 +418,30 @@ class StreetOffice(TaskOwner):
         self.members = np.array([c.index for c in committees])     # its committees' community indices
         self.serves = np.zeros(model.n_communities, dtype=bool)
         self.serves[self.members] = True
-        self.budget_moved = np.zeros(model.n_communities, dtype=bool)
+        self.budget_moved = np.zeros((len(model.street_functions), model.n_communities), dtype=bool)
         p = model.values
         self._setup_work(p["street_capacity_share"] * self.own_volume().sum())
 
     def own_volume(self) -> np.ndarray:
         return self.model.values["street_tasks_per_community_month"] * self.serves
 
+    def held_volumes(self) -> np.ndarray:
+        """Tasks per month each of its functions still generates, summed over its communities."""
+        m = self.model
+        return (m.function_volumes[:, None] * (~m.functions_moved() & self.serves)).sum(axis=1)
+
     def base_volume(self) -> np.ndarray:
-        """Its functions not moved to departments."""
-        return self.own_volume() * (1 - self.model.values["street_functions_to_departments"])
+        """Its functions that have moved neither to departments nor to the community (its whole
+        volume less what moved, so that nothing moved leaves the volume exactly as given)."""
+        m = self.model
+        moved = (m.function_volumes[:, None] * m.functions_moved()).sum(axis=0) * self.serves
+        return np.maximum(0.0, self.own_volume() - moved)
+
+    def community_volume(self) -> np.ndarray:
+        """Tasks per community per month of its social and mass work the community took over."""
+        m = self.model
+        community = m.functions_moved() & ~m.government_functions[:, None]
+        return (m.function_volumes[:, None] * community).sum(axis=0) * self.serves
 
     def transferred(self, kept: np.ndarray) -> np.ndarray:
         """Where the acceptance centre covers a community it takes over the street's
@@ -306,21 +452,43 @@ class StreetOffice(TaskOwner):
         return m.centre.take(np.where(m.centre_coverage(), kept, 0))
 
     def _adopt_reforms(self) -> None:
-        """Functions moved to departments with funding take their staff budget along."""
+        """Functions moved away with funding take their staff budget along: administrative and
+        enforcement functions to departments where funding follows tasks, social and mass work
+        to the community where it comes with money."""
         if not self._new_changes():
             return
-        p = self.model.values
+        m, p = self.model, self.model.values
         follows = p["funding_follows_tasks"].astype(bool) & self.serves
         if (follows & ~self.funded_money).any():
             self.budget_task_money(follows & ~self.funded_money)
-        new = (p["funding_follows_tasks"].astype(bool) & (p["street_functions_to_departments"] > 0)
-               & self.serves & ~self.budget_moved)
+        funded = np.where(m.government_functions[:, None], follows[None, :],
+                          (p["social_work_funded"].astype(bool) & self.serves)[None, :])
+        new = funded & m.functions_moved() & ~self.budget_moved
         if new.any():
-            moved = (p["street_budget_moved_share"] * p["street_capacity_share"] * p["street_tasks_per_community_month"]
-                     * p["street_functions_to_departments"][new].sum())
+            moved = (p["street_budget_moved_share"] * p["street_capacity_share"]
+                     * (m.function_volumes[:, None] * new).sum())
             self.capacity = max(0.0, self.capacity - moved)
             self.budget_ceiling = max(0.0, self.budget_ceiling - moved)
             self.budget_moved |= new
+
+    def hand_over_community_work(self) -> None:
+        """The social and mass work its communities took over arrives in their committees'
+        queues; where it comes with money, the street pays per task the staff budget it had for
+        the work (the share of it that moves, at a department's cost per task), the budget it
+        gave up in _adopt_reforms."""
+        m, p = self.model, self.model.values
+        volume = self.community_volume()
+        if not volume.any():
+            return
+        years = (m.month + p["warmup_months"]) / MONTHS_PER_YEAR
+        tasks = m.rng.poisson(volume * (1 + p["task_growth_per_year"]) ** years)
+        m.community_work.add(m.month, tasks)
+        m.community_generated_total += float(tasks.sum())
+        money = (tasks * p["street_budget_moved_share"] * p["street_capacity_share"] * p["department_cost_per_task"]
+                 * p["social_work_funded"])
+        m.committee_arrays.money[self.members] += money[self.members]
+        m.committee_arrays.money_due[self.members] += money[self.members]
+        self.spending += float(money.sum())
 
     def step(self) -> None:
         """(3) Work its own functions; hand each committee what was pushed down (refusals go
@@ -351,6 +519,7 @@ class StreetOffice(TaskOwner):
         arrays.incoming[self.members] = incoming[self.members]
         arrays.assigned[self.members] += incoming[self.members]
         arrays.inspections[self.members] = m.rng.poisson(inspections[self.members] / MONTHS_PER_YEAR)
+        self.hand_over_community_work()
         if arrays.inspections[self.members].any():
             self.rank_and_fund()
 
@@ -429,18 +598,25 @@ class AcceptanceCentre(mesa.Agent):
     def __init__(self, model: OwnerModel):
         super().__init__(model)
         self.room = 0.0
+        self.wanted = self.taken = 0.0       # tasks owners sent it this month, and those it took
+        self.turned_away_share = 0.0         # of last month's tasks, the share it had no room for
 
     def open_month(self) -> None:
-        """Task capacity for the month: a fixed number per covered community."""
+        """Task capacity for the month: a fixed number per covered community. Last month's
+        tasks it turned away become its queue as owners see it."""
+        self.turned_away_share = 1 - self.taken / self.wanted if self.wanted > 0 else 0.0
+        self.wanted = self.taken = 0.0
         self.room = float(self.model.values["centre_task_capacity"] * self.model.centre_coverage().sum())
 
     def take(self, wanted: np.ndarray) -> np.ndarray:
         """Take what it has room for, in proportion across communities; return what it took."""
         total = float(np.sum(wanted))
+        self.wanted += total
         if total <= 0 or self.room <= 0:
             return np.zeros(np.shape(wanted))
         got = np.asarray(wanted, dtype=float) * min(1.0, self.room / total)
         self.room -= float(got.sum())
+        self.taken += float(got.sum())
         return got
 
     def capacity(self, covered: np.ndarray) -> float:

@@ -14,12 +14,22 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from .agents import DEPARTMENT_CATALOGUE, AcceptanceCentre, Committee, Department, Resident, StreetOffice
+from .agents import (
+    DEPARTMENT_CATALOGUE,
+    AcceptanceCentre,
+    Committee,
+    Department,
+    Resident,
+    StreetOffice,
+    moved_functions,
+    street_functions,
+)
 from .committees import CommitteeArrays
 from .district import real_sizes, simulated_sizes
 from .elections import ElectionMode, Elections
 from .government import DistrictGovernment
 from .metrics import METRIC_NAMES, MetricsRecorder
+from .order import PropertyManagement, PublicSecurity
 from .population import RESIDENT_FIELDS, Population
 from .record import MonthRecord
 from .scenario import Scenario, checked_model_parameters, load_scenario, with_reform_values
@@ -76,6 +86,12 @@ class GovernanceModel(mesa.Model):
         self.committee_tasks = TaskQueue(self.n_communities)   # tasks pushed down, one column per committee
         self.committee_veto = TaskQueue(self.n_communities)    # of them, veto items (一票否决)
         self.committee_dropped_total = 0.0      # pushed-down tasks their owners gave up when overdue
+        self.community_work = TaskQueue(self.n_communities)    # social and mass work committees took over
+        self.community_generated_total = self.community_dropped_total = 0.0
+        self.street_functions = street_functions(base)         # every street office holds this list
+        self.function_volumes = np.array([f.volume for f in self.street_functions])
+        self.government_functions = np.array([f.government for f in self.street_functions], dtype=bool)
+        self._moved: tuple[int, np.ndarray] | None = None
         cps = base["communities_per_street"]
         self.committee_arrays = CommitteeArrays(self)     # the committees' state; rules run on all at once
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
@@ -83,6 +99,8 @@ class GovernanceModel(mesa.Model):
                         for s in range(base["n_streets"])]
         self.departments = [Department(self, key, zh) for key, zh in DEPARTMENT_CATALOGUE]
         self.elections = Elections(self)
+        self.public_security = PublicSecurity(self)          # owner of safety work
+        self.property_management = PropertyManagement(self)  # owner of property work, guided by committees
         self.centre: AcceptanceCentre | None = None
         if base["resident_agents"]:
             for row in range(self.population.n):
@@ -153,7 +171,9 @@ class GovernanceModel(mesa.Model):
         cs.plan_month(every, pop.committee_queue(), pop.vulnerable_households, self.committee_backlog())
         veto = np.minimum(cs.done, self.committee_veto.backlog)     # veto items first
         self.committee_veto.complete(veto)
-        self.committee_tasks.complete(cs.done - veto)
+        ordinary = np.minimum(cs.done - veto, self.committee_tasks.backlog)   # then pushed-down tasks
+        self.committee_tasks.complete(ordinary)
+        self.community_work.complete(cs.done - veto - ordinary)          # then its own social work
         capacity[Channel.COMMITTEE] = cs.capacity
         first = priority(values["priority_vulnerable"], values["service_brands"])
         outcome = pop.serve(self.month, capacity, self.services_home, first, cs.service_level(every),
@@ -170,6 +190,9 @@ class GovernanceModel(mesa.Model):
         self.elections.step()
         # (8) workers leave and are replaced; skill moves
         cs.workforce_step(every)
+        # (9) safety and property outcomes of the month's work
+        self.public_security.step()
+        self.property_management.step()
         return self._record(outcome)
 
     def settle_overdue(self) -> None:
@@ -186,6 +209,9 @@ class GovernanceModel(mesa.Model):
         cs.money_due[:] = 0.0
         veto = self.committee_veto.take_overdue(self.month, limit)
         ordinary = self.committee_tasks.take_overdue(self.month, limit)
+        # social and mass work the committee took over: it lets what is overdue go, unsanctioned
+        self.community_dropped_total += float(self.community_work.take_overdue(self.month, limit).sum())
+        self.community_work.take_due(self.month, limit)     # forget the emptied batches
         self.committee_dropped_total += float(ordinary.sum())
         late = np.divide(veto + ordinary, cs.incoming, out=np.zeros(self.n_communities), where=cs.incoming > 0)
         cs.overdue_rate += (np.minimum(1.0, late) - cs.overdue_rate) / limit
@@ -197,8 +223,17 @@ class GovernanceModel(mesa.Model):
             d.reclaimed += float(veto.sum()) * d.weight / weight
 
     def committee_backlog(self) -> np.ndarray:
-        """Pushed-down tasks pending per committee, veto items included."""
-        return self.committee_tasks.backlog + self.committee_veto.backlog
+        """Tasks pending per committee: pushed down (veto items included) and the social and mass
+        work it took over."""
+        return self.committee_tasks.backlog + self.committee_veto.backlog + self.community_work.backlog
+
+    def functions_moved(self) -> np.ndarray:
+        """Which street functions have moved in which community (functions x communities), as
+        the levers in force say (agents.moved_functions); recomputed when a reform changes values."""
+        seen = len(self.values.changes)
+        if self._moved is None or self._moved[0] != seen:
+            self._moved = (seen, moved_functions(self.street_functions, self.values))
+        return self._moved[1]
 
     # ------------------------------------------------------------------ views
     def committee_values(self, name: str) -> np.ndarray:
@@ -255,18 +290,23 @@ class GovernanceModel(mesa.Model):
             committee_backlog=self.committee_backlog(),
             money_paid=self.committee_arrays.money.copy(), money_due=self.committee_arrays.money_due.copy(),
             elected_members=self.committee_arrays.elected_share(self.committee_arrays.all),
+            displaced_tasks=sum(d.displaced for d in self.departments),
+            incidents=self.public_security.incidents.copy(),
+            disputes=self.property_management.disputes.copy(),
+            disputes_unresolved=self.property_management.unresolved.copy(),
         )
 
     def task_ledger(self) -> dict[str, float]:
         """Where every government task generated so far is now (for conservation checks)."""
         owners = (*self.departments, *self.streets)
         return {
-            "generated": float(sum(o.generated_total for o in owners)),
+            "generated": float(sum(o.generated_total for o in owners) + self.community_generated_total),
             "done": float(sum(o.done_total for o in owners) + sum(self.committee_arrays.tasks_done_total)),
             "pending": float(sum(o.queue.backlog.sum() + o.refused.sum() + o.reclaimed for o in owners)
                              + self.committee_backlog().sum()),
             "transferred": float(sum(o.centre_total for o in owners)),
-            "dropped": float(sum(o.dropped_total for o in owners) + self.committee_dropped_total),
+            "dropped": float(sum(o.dropped_total for o in owners) + self.committee_dropped_total
+                             + self.community_dropped_total),
         }
 
     # ------------------------------------------------------------------ results

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .constants import MONTHS_PER_QUARTER, MONTHS_PER_YEAR
+from .constants import MONTHS_PER_QUARTER, MONTHS_PER_YEAR, PER_THOUSAND
 from .states import AgeGroup, Group
 
 if TYPE_CHECKING:
@@ -83,6 +83,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("committee_request_share", "Requests brought to the committee (of all requests to a channel)", "向居委会提出的诉求占比（占各渠道诉求）", "share", "service"),
     Metric("outside_resolved_share", "Needs resolved outside the channels (12 months)", "在服务渠道之外解决的需求比例（12 个月）", "share", "service"),
     Metric("referral_dead_end_share", "Committee referrals that reached no one (推诿)", "居委会转介无人受理的比例（推诿）", "share", "service"),
+    Metric("displaced_tasks_per_worker", "Tasks pushed onto committees that a function move meant to take away, per worker this month", "职能移交后仍被转嫁给居委会的任务（每名工作者，本月）", "tasks", "burden"),
+    Metric("disputes_unresolved_share", "Property disputes left unresolved (expected, this month)", "未解决的物业纠纷比例（期望值，本月）", "share", "service"),
+    Metric("safety_incidents_per_1000_year", "Safety incidents per 1,000 residents a year (expected, at this month's rate)", "每千居民每年治安事件数（期望值，按本月速率）", "per 1000 per year", "service"),
     Metric("routine_same_day_share", "Routine walk-ins done the same day at the committee's counter", "居委会窗口当天办结的常规事务比例", "share", "service"),
 )
 # The smallest effect worth reporting per metric (value in the metric's unit, reason). A paired
@@ -119,11 +122,15 @@ MIN_EFFECTS: dict[str, tuple[float, str]] = {
     "worker_skill": (0.02, "two points on the 0-1 skill index"),
     "government_work_on_time_share": (0.02, "two government tasks in a hundred done on time"),
     "public_cost_per_resident_year": (1.0, "one yuan per resident a year"),
+    "displaced_tasks_per_worker": (0.5, "half a task per worker per month, as offloaded tasks"),
+    "disputes_unresolved_share": (0.02, "two disputes in a hundred left unresolved"),
+    "safety_incidents_per_1000_year": (1.0, "one incident per 1,000 residents a year"),
 }
 # Defaults for metrics added without an entry above, by unit.
 MIN_EFFECT_BY_UNIT: dict[str, float] = {
     "share": 0.02, "index 0-1": 0.02, "days": 1.0, "per year": 1.0, "per month": 0.5, "tasks": 0.5,
     "ledgers": 1.0, "plaques": 1.0, "yuan": 5.0, "yuan/month": 1000.0, "yuan/resident/year": 1.0,
+    "per 1000 per year": 1.0,
 }
 
 
@@ -231,6 +238,9 @@ class MetricsRecorder:
             "committee_backlog_tasks": r.committee_backlog,
             "transfer_compliance_share": _ratio(r.money_paid, r.money_due),
             "elected_member_share": r.elected_members,
+            "displaced_tasks_per_worker": r.displaced_tasks / r.workers_per_committee,
+            "disputes_unresolved_share": _ratio(r.disputes_unresolved, r.disputes),
+            "safety_incidents_per_1000_year": r.incidents * MONTHS_PER_YEAR * PER_THOUSAND / r.real_sizes,
         }
         community = np.column_stack([comm[name] for name in METRIC_NAMES])
 
@@ -264,6 +274,8 @@ class MetricsRecorder:
             "contested_seat_share": _ratio((r.contested * held).sum(), held.sum()),
             "incumbent_loss_share": _ratio((r.lost * held).sum(), held.sum()),
             "transfer_compliance_share": _ratio(r.money_paid.sum(), r.money_due.sum()),
+            "disputes_unresolved_share": _ratio(r.disputes_unresolved.sum(), r.disputes.sum()),
+            "safety_incidents_per_1000_year": r.incidents.sum() * MONTHS_PER_YEAR * PER_THOUSAND / r.real_sizes.sum(),
         }
         for name, value in pooled.items():
             district[METRIC_NAMES.index(name)] = float(value)

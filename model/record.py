@@ -45,3 +45,7 @@ class MonthRecord:
     money_paid: np.ndarray          # task money that reached the committee this month, yuan
     money_due: np.ndarray           # task money due for this month's pushed-down tasks, yuan
     elected_members: np.ndarray     # share of members in the elected decision layer
+    displaced_tasks: np.ndarray     # tasks departments' pushdown displaced onto the committee this month
+    incidents: np.ndarray           # expected safety incidents this month
+    disputes: np.ndarray            # expected property disputes this month
+    disputes_unresolved: np.ndarray  # of which expected unresolved

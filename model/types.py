@@ -154,8 +154,26 @@ class OwnerModel(Model, Protocol):
     committee_arrays: Ranked
     committee_tasks: TaskQueue
     committee_veto: TaskQueue
+    community_work: TaskQueue
+    community_generated_total: float
     departments: Sequence[Pusher]
     centre: Centre | None
     population: Any      # the Resident view reads any resident field by name
+    street_functions: tuple[Any, ...]    # the street offices' functions (work.StreetFunction), in list order
+    function_volumes: np.ndarray
+    government_functions: np.ndarray
 
     def centre_coverage(self) -> np.ndarray: ...
+
+    def functions_moved(self) -> np.ndarray: ...
+
+
+class OrderModel(Model, Protocol):
+    """What public security and property management read (order.py)."""
+
+    departments: Sequence[Any]
+    committee_veto: TaskQueue
+    committee_arrays: Any
+    real_sizes: np.ndarray
+
+    def committee_values(self, name: str) -> np.ndarray: ...

@@ -24,12 +24,43 @@ class Function(StrEnum):
     SELF_GOVERNANCE = "self_governance"  # the community's own affairs (resident service, events)
 
 
+class Work(StrEnum):
+    """What a street office's function is (the seed report's street reform sorts them so):
+    administrative management and administrative enforcement (行政管理, 行政执法), which move to
+    departments, and social and mass work (社会性、群众性的工作), which the community takes over."""
+
+    ADMINISTRATIVE = "administrative"
+    ENFORCEMENT = "enforcement"
+    SOCIAL = "social"
+    MASS = "mass"
+
+
+GOVERNMENT_WORK = frozenset({Work.ADMINISTRATIVE, Work.ENFORCEMENT})
+
+
+@dataclass(frozen=True)
+class StreetFunction:
+    """One of a street office's functions: its place in the list (functions move in list order),
+    its kind, the department that takes it when it moves (None for social and mass work, which
+    goes to the community) and its volume in tasks per community per month."""
+
+    number: int
+    kind: Work
+    department: str | None
+    volume: float
+
+    @property
+    def government(self) -> bool:
+        return self.kind in GOVERNMENT_WORK
+
+
 class Owner(StrEnum):
     """Who holds a function (who actually does a task is the model's state)."""
 
     DEPARTMENT = "department"
     STREET_OFFICE = "street_office"
     COMMITTEE = "committee"
+    PROPERTY_MANAGEMENT = "property_management"     # of property work; the committee guides it
 
 
 @dataclass

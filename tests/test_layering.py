@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("base", frozenset({"model.errors", "model.constants", "model.states", "model.parameters",
                         "model.scenario", "model.district", "model.values", "model.work", "model.types"})),
     ("actors", frozenset({"model.services", "model.population", "model.committees", "model.agents",
-                          "model.elections", "model.government"})),
+                          "model.elections", "model.government", "model.order"})),
     ("schedule and metrics", frozenset({"model", "model.record", "model.metrics", "model.governance"})),
     ("study", frozenset({"model.study"})),
     ("research and report", frozenset({"model.research", "model.report"})),

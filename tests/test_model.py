@@ -18,7 +18,8 @@ def test_default_structure_follows_sf2_and_sf3():
     m = GovernanceModel(rng=1, overrides={"warmup_months": 0})
     assert len(m.agents_by_type[StreetOffice]) == 10
     assert len(m.agents_by_type[Committee]) == 60
-    assert len(m.agents_by_type[Department]) == 10
+    assert len(m.agents_by_type[Department]) == 13      # the 10 pilots and 3 that receive street functions
+    assert sum(d.weight > 0 for d in m.agents_by_type[Department]) == 10
     assert all(c.skill.size == 6 for c in m.committees)
     assert (m.population.sizes == round(10000 * m.p["scale"])).all()
     assert len(m.agents_by_type[Resident]) == m.population.n

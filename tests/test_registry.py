@@ -25,7 +25,7 @@ SEED_REPORT = ROOT.parent / "shared" / "seed"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Modules whose code is the model's behaviour (the registry, I/O and reporting are not).
 MECHANISM_MODULES = ("agents", "population", "governance", "metrics", "elections", "values", "district",
-                     "record", "states", "government", "work", "services", "committees")
+                     "record", "states", "government", "work", "services", "committees", "order")
 NUMERICAL = {0, 1, 2, -1}      # counting, complements (1 - x), halves and doublings
 
 

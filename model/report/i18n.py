@@ -49,6 +49,7 @@ UNIT_DISPLAY = {
     "yuan": Display(1.0, "yuan", "元", 0),
     "yuan/month": Display(1e-4, "10,000 yuan/month", "万元/月", 1),
     "yuan/resident/year": Display(1.0, "yuan per resident a year", "元/人·年", 0),
+    "per 1000 per year": Display(1.0, "per 1,000 residents a year", "每千居民每年", 1),
 }
 
 
