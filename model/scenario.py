@@ -416,6 +416,9 @@ def checked_model_parameters(scenario: Scenario, overrides: dict[str, Any] | Non
     built), overrides validated on top, and the memory it needs checked against what is free."""
     check_scenario_object(scenario)
     params = validate_parameters({**scenario.parameters, **(overrides or {})}, source="overrides", prefix="")
+    for i, r in enumerate(scenario.reforms):    # scopes must fit the district the overrides leave
+        if not r.scope.district:
+            validate_scope(r.scope.as_dict(), params, scenario.path or API, f"reforms[{i}].scope")
     check_memory(memory_needed(params) - BASE_BYTES, scenario.path or API, "parameters",
                  f"{simulated_residents(params):,} simulated residents", per_process=memory_needed(params))
     return params

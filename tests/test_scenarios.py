@@ -106,3 +106,15 @@ def test_valid_custom_scenario_overrides_parameters_and_reform_defaults(tmp_path
     assert s.parameters["ledgers"] == 40
     assert s.reforms[0].params["ledgers"] == 10
     assert s.reforms[0].params["plaques"] == PARAMETERS["burden_reduction.plaques"].default
+
+
+def test_a_scope_beyond_the_district_the_overrides_leave_is_one_line():
+    """A scope on street 4 fits the scenario's district of 10 streets, not the 2 an override
+    leaves: refused in one line naming the scope, not an IndexError mid-run."""
+    from model import GovernanceModel
+    from model.scenario import Reform, Scenario, Scope, base_defaults, reform_defaults
+
+    scen = Scenario(name="x", parameters=base_defaults(),
+                    reforms=[Reform("deliberation", 2, reform_defaults("deliberation"), Scope(streets=(4,)))])
+    with pytest.raises(InputError, match=r"reforms\[0\]\.scope\.streets: expected a list of street indices in \[0, 1\]"):
+        GovernanceModel(scen, rng=1, overrides={"n_streets": 2, "communities_per_street": 3, "resident_agents": False})
