@@ -303,6 +303,31 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     add_sweep_options(disc, samples=None, samples_help="Latin-hypercube points (default 200)")
     disc.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS,
                       help="language of the figures and these messages (default en)")
+    found = sub.add_parser("findings", help="the model's headline conclusions over the calibration's posterior: "
+                           "effect, sign share, verdict (writes docs/findings.md)",
+                           description="Run every scenario the headline conclusions (model/research/findings.py) "
+                           "compare, one posterior parameter set per replication (the same seed and set in every "
+                           "scenario); per conclusion write the mean effect and its interval, the share of posterior "
+                           "draws in which its sign holds, the parameters it depends on most and a verdict (robust, "
+                           "fragile, reversed) to findings.md, findings.zh.md and findings.csv, in --out and --docs.")
+    found.add_argument("--posterior", default=None, metavar="FILE_OR_DIR",
+                       help="the accepted.csv of `run.py calibrate --fit`, or its folder (default "
+                            "docs/fit/accepted.csv, the fit behind the documented findings)")
+    found.add_argument("--replications", type=bounded(int, "--replications", 1, 1000), default=None,
+                       help="posterior draws, each a replication of every scenario (default: every accepted set once)")
+    found.add_argument("--steps", type=bounded(int, "--steps", 1, 1200), default=DEFAULT_STEPS,
+                       help=f"months per run (default {DEFAULT_STEPS}; the findings read up to month 119)")
+    found.add_argument("--seed", type=bounded(int, "--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
+                       help=f"master seed of the draws and the replications (default {DEFAULT_SEED})")
+    found.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=None,
+                       help="share of real residents simulated, overriding the scenarios")
+    found.add_argument("--workers", type=bounded(int, "--workers", 1, 256), default=None,
+                       help="local processes (default: all cores); results do not depend on it")
+    found.add_argument("--out", type=folder_path, default=None,
+                       help="folder for the runs and tables (default results/findings); the same command resumes")
+    found.add_argument("--docs", type=folder_path, default=Path("docs"),
+                       help="folder that receives findings.md, findings.zh.md and findings.csv (default docs)")
+    found.add_argument("--overwrite", action="store_true", help="replace what is in --out")
     study = sub.add_parser("study", help="the default study (same as no command): every scenario")
     add_run_options(study)
     add_run_options(parser, top_level=True)

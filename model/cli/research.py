@@ -217,3 +217,74 @@ def cmd_discover(args) -> Path:
               + (", ".join(found.box["parameter"]) or "nothing"), file=sys.stderr)
     say_done(args, run.started, store.folder / "discovery.md")
     return store.folder
+
+
+def cmd_findings(args) -> Path:
+    """findings: every scenario the findings read, one posterior parameter set per replication (the same
+    seed and set in every scenario), then each finding's paired effect per draw, its sign share and
+    verdict; findings.md, findings.zh.md and findings.csv go into the folder and into --docs."""
+    from model.errors import InputError
+    from model.research import findings as fd
+    from model.research.folder import results_folder
+    from model.study.comparison import csv_encoding
+    from model.study.experiment import check_study, replication_keys, run_study
+    from model.study.store import resolve_out
+    from model.study.uncertainty import posterior_path, posterior_sets, read_posterior
+
+    fd.check_findings()
+    fd.check_steps(args.steps, source="command line", field="--steps")
+    docs = Path(args.docs)
+    if not docs.is_dir():
+        raise InputError("command line", "--docs", "an existing folder for findings.md and findings.zh.md", docs)
+    file = posterior_path(args.posterior if args.posterior is not None else fd.DEFAULT_POSTERIOR)
+    replications = args.replications or len(read_posterior(file))
+    sets = posterior_sets(file, replications, args.seed)
+    scenarios = fd.scenarios_for()
+    overrides = check_scale(scenarios, args.scale)
+    check_study(scenarios, replications, args.steps, args.workers or 1, overrides, source="command line",
+                parameter_sets=sets)
+    out = resolve_out(Path(args.out) if args.out is not None else Path.cwd() / "results" / "findings")
+    keys = replication_keys(scenarios, replications)
+    description = {"command": "findings", "model": versions().get("shequ"), "steps": args.steps,
+                   "replications": replications, "master_seed": args.seed, "overrides": overrides or {},
+                   "findings": [vars(f) for f in fd.FINDINGS],
+                   "scenarios": [{"name": s.name, "parameters": {**s.parameters, **(overrides or {})},
+                                  "reforms": s.as_dict()["reforms"]} for s in scenarios],
+                   "parameter_uncertainty": {k: v for k, v in sets.describe().items() if k != "file"}}
+    started = time.time()
+    commit = git_commit()
+    with results_folder(out, description, args.overwrite, kept=lambda store: f"{store.stored_replications(keys)} of "
+                        f"{len(keys)} replication(s) stored", versions=versions(), git_commit=commit) as store:
+        print(f"Findings: {len(scenarios)} scenario(s) x {replications} posterior draw(s) from {file}, "
+              f"{args.steps} months -> {out}", file=sys.stderr)
+        result = run_study(scenarios, replications, args.steps, args.seed, args.workers, overrides, store=store,
+                           parameter_sets=sets)
+        effects = fd.effects(result.timeseries, result.communities, scenarios={s.name: s for s in scenarios})
+        table_sets = sets.table(result.seeds)
+        table = fd.summarise(effects, fd.parameter_columns(table_sets))
+        scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
+        command = "python run.py findings" + (f" --posterior {args.posterior}" if args.posterior is not None else "")
+        run = {"steps": args.steps, "scale": f"{scale:g}", "seed": args.seed, "scenarios": len(scenarios),
+               "commit": (commit or "unknown")[:12]}
+        shown = str(args.posterior) if args.posterior is not None else "docs/fit/accepted.csv"
+        texts = {"findings.md": fd.document(table, "en", command, shown, run),
+                 "findings.zh.md": fd.document(table, "zh", command, shown, run)}
+        csv = {"index": False, "float_format": "%.6g"}
+        store.write("effects.csv", lambda path: effects.merge(table_sets, on="replication").to_csv(path, **csv))
+        store.write("parameter_sets.csv", lambda path: table_sets.to_csv(path, index=False, float_format="%.10g"))
+        store.write("findings.csv", lambda path: table.to_csv(path, encoding=csv_encoding(table), **csv))
+        for name, text in texts.items():
+            store.write_text(name, text)
+        for name in ("findings.md", "findings.zh.md", "findings.csv"):
+            target = docs / name
+            part = target.with_name(f".{name}.part")
+            part.write_bytes((store.folder / name).read_bytes())
+            part.replace(target)
+        store.mark("complete", wall_seconds=round(time.time() - started, 2), draws=replications,
+                   verdicts=dict(zip(table["finding"], table["verdict"], strict=True)))
+    for r in table.itertuples():
+        print(f"{r.verdict:8s} {r.finding:13s} sign holds in {r.sign_share:4.0%} of {r.draws} draw(s); mean "
+              f"{r.mean_effect:+.4g} [{r.ci_low:+.4g}, {r.ci_high:+.4g}]  {r.claim_en}")
+    print(f"Wrote {docs / 'findings.md'}, {docs / 'findings.zh.md'} and {docs / 'findings.csv'}", file=sys.stderr)
+    say_done(args, started, out / "findings.md")
+    return out
