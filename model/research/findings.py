@@ -336,9 +336,10 @@ def document(table: pd.DataFrame, lang: str, command: str, posterior: str, run: 
 
 # ---------------------------------------------------------------------------------------- readers
 
-def read_verdicts(path: Path = FINDINGS_CSV) -> pd.DataFrame | None:
-    """The committed findings table (docs/findings.csv), or None if there is none (not yet assessed)."""
-    path = Path(path)
+def read_verdicts(path: Path | None = None) -> pd.DataFrame | None:
+    """The committed findings table (FINDINGS_CSV, docs/findings.csv, unless ``path`` is given), or None if
+    there is none (not yet assessed)."""
+    path = Path(path) if path is not None else FINDINGS_CSV
     if not path.is_file():
         return None
     try:
@@ -350,7 +351,7 @@ def read_verdicts(path: Path = FINDINGS_CSV) -> pd.DataFrame | None:
     return table if need <= set(table.columns) else None
 
 
-def cautions(scenario_name: str, lang: str, path: Path = FINDINGS_CSV) -> list[str]:
+def cautions(scenario_name: str, lang: str, path: Path | None = None) -> list[str]:
     """One line per finding that ``scenario_name``'s "what to notice" states and that is not robust."""
     table = read_verdicts(path)
     if table is None:
