@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..study.seeds import DEFAULT_SEED
 from .parser import DEFAULT_STEPS
-from .study import check_scale, git_commit, versions
+from .study import check_scale, git_commit, prune_replications, versions
 from .words import tr
 
 
@@ -282,6 +282,7 @@ def cmd_findings(args) -> Path:
             part.replace(target)
         store.mark("complete", wall_seconds=round(time.time() - started, 2), draws=replications,
                    verdicts=dict(zip(table["finding"], table["verdict"], strict=True)))
+    prune_replications(out)       # every run is in the tables now; a rerun recomputes them
     for r in table.itertuples():
         print(f"{r.verdict:8s} {r.finding:13s} sign holds in {r.sign_share:4.0%} of {r.draws} draw(s); mean "
               f"{r.mean_effect:+.4g} [{r.ci_low:+.4g}, {r.ci_high:+.4g}]  {r.claim_en}")
