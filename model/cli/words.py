@@ -111,7 +111,7 @@ ZH: dict[str, str] = {
     "posterior draws, each a replication of every scenario (default: every accepted set once)":
         "后验抽取次数，每次抽取是各情景的一次重复（默认：每个被接受的参数集各一次）",
     "months per run (default 120; the findings read up to month 119)": "每次运行的月数（默认 120；结论读到第 119 月）",
-    "master seed of the draws and the replications (default 20021)": "抽取与重复的主种子（默认 20021）",
+    "master seed of the draws and the replications (default {default})": "抽取与重复的主种子（默认 {default}）",
     "folder for the runs and tables (default results/findings); the same command resumes":
         "运行结果与表格的文件夹（默认 results/findings）；同一命令可续跑",
     "folder that receives findings.md, findings.zh.md and findings.csv (default docs)":
