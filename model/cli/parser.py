@@ -31,7 +31,9 @@ from .words import DESCRIPTION_ZH, argparse_error, tr
 DEFAULT_REPLICATIONS = 5
 DEFAULT_STEPS = 120
 FIT_SAMPLES = 100        # calibrate --fit's prior sample: 100 points x 6 scenarios = 600 runs, minutes on a laptop
-FIT_ONLY = ("samples", "vary", "steps", "out", "workers", "scheduler", "scale", "overwrite", "accept")
+FIT_ONLY = ("samples", "vary", "steps", "out", "workers", "scheduler", "scale", "overwrite", "accept", "method",
+            "population", "generations")
+SMC_POPULATION, SMC_GENERATIONS = 20, 4   # calibrate --fit --method smc: 20 x 4 x 6 = 480 runs at most
 # A library error names the function argument at fault (``samples=``); the command line names the
 # option that sets it: ``--`` and the argument's name, unless it is one of these.
 OPTION_FOR = {"text": "--vary", "texts": "--vary", "factors": "--vary", "design": "--vary",
@@ -241,6 +243,13 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
                      help="seeds per scenario (default 5); with --fit seeds per design point and scenario (default 1)")
     cal.add_argument("--seed", type=bounded(int, "--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
                      help=f"master seed (default {DEFAULT_SEED})")
+    cal.add_argument("--method", choices=("rejection", "smc"), default="rejection",
+                     help="with --fit: rejection = one Latin-hypercube prior sample, accept the points nearest the "
+                          "targets (default); smc = sequential ABC (pyabc), populations that move toward the targets")
+    cal.add_argument("--population", type=bounded(int, "--population", 2, 10000), default=SMC_POPULATION,
+                     help=f"with --method smc: particles per population (default {SMC_POPULATION})")
+    cal.add_argument("--generations", type=bounded(int, "--generations", 1, 100), default=SMC_GENERATIONS,
+                     help=f"with --method smc: populations at most (default {SMC_GENERATIONS})")
     status = sub.add_parser("status", help="say whether a results folder is complete, interrupted or failed")
     status.add_argument("folder", type=Path, help="a results folder")
     app = sub.add_parser("app", help="start the workshop app in the browser (offline; Chinese first)",

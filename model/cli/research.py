@@ -7,6 +7,7 @@ it; each then analyses the sweep and writes its own files before the folder is m
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -59,8 +60,73 @@ def swept(command: str, label: str, design, scenarios, args, describe_as: str | 
         yield Swept(store, result, started)
 
 
+MORRIS_INDICES = Path(__file__).resolve().parents[2] / "benchmarks" / "morris_indices.csv"
+SMC_TOP = 12      # calibrate --fit --method smc without --vary: the parameters the kept Morris screen ranks highest
+
+
+def influential(path: Path = MORRIS_INDICES, top: int = SMC_TOP) -> list[str] | None:
+    """The ``top`` parameters of the whole Morris screen (benchmarks/morris_indices.csv): each parameter's
+    largest mu_star over the outcomes, each outcome's mu_star taken relative to its largest; None without
+    the file."""
+    import pandas as pd
+
+    from model.parameters import PARAMETERS
+    if not path.is_file():
+        return None
+    table = pd.read_csv(path)
+    table = table[table["parameter"].map(lambda n: n in PARAMETERS and PARAMETERS[n].role == "uncertainty")]
+    relative = table["mu_star"] / table.groupby("outcome")["mu_star"].transform("max")
+    ranked = relative.groupby(table["parameter"]).max().sort_values(ascending=False, kind="stable")
+    return list(ranked.index[:top])
+
+
+def cmd_calibrate_smc(args) -> Path:
+    """calibrate --fit --method smc: ABC-SMC (pyabc) over the influential parameters, resumable."""
+    from model.research.calibration import CHECKS
+    from model.research.fitting import patterns_within, scenarios_read
+    from model.research.folder import results_folder
+    from model.research.smc import report, run_smc
+    from model.study.design import factors_from
+    every = {s.name: s for s in research_scenarios(scenarios_read(CHECKS), [], args)}
+    patterns = patterns_within(args.steps, CHECKS, every)
+    scenarios = [every[name] for name in scenarios_read(patterns)]
+    names = args.vary or influential()
+    if not args.vary:
+        what = (f"the {len(names)} parameters the kept Morris screen ranks highest" if names
+                else "every uncertainty parameter (no benchmarks/morris_indices.csv)")
+        print(f"Varying {what}", file=sys.stderr)
+    factors = factors_from(names)
+    folder = f"calibrate_smc_p{args.population}_g{args.generations}"
+    out = args.out if args.out is not None else Path.cwd() / "results" / folder
+    description = {"command": "calibrate --fit --method smc", "model": versions().get("shequ"), "steps": args.steps,
+                   "master_seed": args.seed, "population": args.population, "generations": args.generations,
+                   "factors": [[f.name, f.low, f.high] for f in factors],
+                   "patterns": [[c.key, c.measure, c.low, c.high] for c in patterns],
+                   "scenarios": [{"name": s.name, "parameters": s.parameters, "reforms": s.as_dict()["reforms"]}
+                                 for s in scenarios]}
+    started = time.time()
+    with results_folder(Path(out), description, args.overwrite, kept=lambda store: "the finished populations are "
+                        "kept (smc.db)", versions=versions(), git_commit=git_commit()) as store:
+        fit = run_smc(factors, scenarios, patterns, store.folder, args.population, args.generations, args.steps,
+                      args.seed, args.workers or os.cpu_count() or 1)
+        csv = {"index": False, "float_format": "%.8g"}
+        store.write("accepted.csv", lambda path: fit.accepted.to_csv(path, **csv))
+        store.write("posterior.csv", lambda path: fit.posterior.to_csv(path, **csv))
+        store.write("populations.csv", lambda path: fit.populations.to_csv(path, **csv))
+        store.write_text("fit_report.md", report(fit, args.population, args.generations, args.steps))
+        identified = list(fit.posterior.loc[fit.posterior["identified"], "parameter"])
+        store.mark("complete", wall_seconds=round(time.time() - started, 2), identified=identified)
+    print(f"ABC-SMC: {len(fit.populations)} population(s), last tolerance {fit.populations['epsilon'].iloc[-1]:.4g}; "
+          f"identified {len(identified)} of {len(factors)} parameter(s)" + (f": {', '.join(identified)}" if identified
+                                                                          else ""))
+    say_done(args, started, store.folder / "fit_report.md", open_it=True)
+    return store.folder
+
+
 def cmd_calibrate_fit(args) -> Path:
     """calibrate --fit: the LHS sweep through the scenarios the checks read, then model.research.fitting."""
+    if getattr(args, "method", "rejection") == "smc":
+        return cmd_calibrate_smc(args)
     from model.research.calibration import CHECKS
     from model.research.fitting import analyse, patterns_within, scenarios_read, write_fit
     from model.research.folder import finish

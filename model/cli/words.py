@@ -148,6 +148,14 @@ ZH: dict[str, str] = {
         "拟合：找出能再现全部典型事实的参数组（见 docs/research.md）",
     "with --fit: points of the Latin-hypercube prior sample (default {default})":
         "与 --fit 一起使用：拉丁超立方先验样本的点数（默认 {default}）",
+    "with --fit: rejection = one Latin-hypercube prior sample, accept the points nearest the targets (default); "
+    "smc = sequential ABC (pyabc), populations that move toward the targets":
+        "与 --fit 一起使用：rejection = 一个拉丁超立方先验样本，接受最接近目标的点（默认）；"
+        "smc = 序贯 ABC（pyabc），逐代向目标靠近的粒子群",
+    "with --method smc: particles per population (default {default})":
+        "与 --method smc 一起使用：每代粒子数（默认 {default}）",
+    "with --method smc: populations at most (default {default})":
+        "与 --method smc 一起使用：最多代数（默认 {default}）",
     "with --fit: keep the fraction Q of points nearest the targets (rejection ABC) instead "
     "of the points inside every target range (default; the nearest 10%% if fewer pass)":
         "与 --fit 一起使用：保留最接近目标的比例 Q 的点（拒绝式 ABC），而不是落在每个目标范围内的点"
