@@ -129,8 +129,9 @@ def test_handout_calls_a_fragile_finding_fragile(tmp_path, monkeypatch):
     draws (docs/findings.csv, written by `run.py findings`), is called fragile on the handout."""
     from model.research import findings
     table = tmp_path / "findings.csv"
-    table.write_text("finding,claim_en,claim_zh,sign_share,verdict,stated_by\n"
-                     "rebound,Offloading rebounds,下派任务反弹,0.55,fragile,burden_reduction seed_district_package\n",
+    table.write_text("finding,claim_en,claim_zh,draws,sign_share,verdict,stated_by\n"
+                     "rebound,Offloading rebounds,下派任务反弹,20,0.55,fragile,"
+                     "burden_reduction seed_district_package\n",
                      encoding="utf-8")
     monkeypatch.setattr(findings, "FINDINGS_CSV", table)
     s = session("burden_reduction")

@@ -10,7 +10,7 @@ import pytest
 
 from model.cli import main
 from model.research import findings as fd
-from model.study.comparison import ROBUST_SHARE
+from model.study.comparison import MIN_PAIRS, ROBUST_SHARE
 
 SMALL = {"n_streets": 2, "communities_per_street": 1, "scale": 0.002, "resident_agents": False}
 
@@ -55,17 +55,19 @@ def test_a_conclusion_whose_sign_flips_is_called_fragile_or_reversed():
             assert row["drivers"].startswith("compliance_intercept (-")
     assert verdicts == {"all": "robust", "some": "fragile", "most": "reversed"}
     assert fd.verdict(ROBUST_SHARE) == "robust" and fd.verdict(ROBUST_SHARE - 0.01) == "fragile"
+    assert fd.verdict(1.0, draws=MIN_PAIRS - 1) == "fragile"           # every draw agrees, but too few of them
+    assert fd.verdict(0.2, draws=3) == "reversed"
 
 
 def test_cautions_name_the_fragile_findings_a_scenario_states(tmp_path):
-    table = pd.DataFrame([{"finding": "funding", "claim_en": "Funding lowers", "claim_zh": "费随事转降低",
+    table = pd.DataFrame([{"finding": "funding", "claim_en": "Funding lowers", "claim_zh": "费随事转降低", "draws": 20,
                            "sign_share": 0.6, "verdict": "fragile", "stated_by": "function_transfer_funded baseline"},
                           {"finding": "rebound", "claim_en": "It rebounds", "claim_zh": "反弹", "sign_share": 0.95,
                            "verdict": "robust", "stated_by": "function_transfer_funded"}])
     path = tmp_path / "findings.csv"
     table.to_csv(path, index=False)
     lines = fd.cautions("function_transfer_funded", "en", path)
-    assert len(lines) == 1 and "Funding lowers" in lines[0] and "60%" in lines[0] and "fragile" in lines[0]
+    assert len(lines) == 1 and "Funding lowers" in lines[0] and "60% of 20" in lines[0] and "fragile" in lines[0]
     assert "脆弱" in fd.cautions("function_transfer_funded", "zh", path)[0]
     assert fd.cautions("deliberation", "en", path) == []
     assert fd.cautions("function_transfer_funded", "en", tmp_path / "missing.csv") == []

@@ -329,7 +329,11 @@ def cmd_findings(args) -> Path:
         table_sets = sets.table(result.seeds)
         table = fd.summarise(effects, fd.parameter_columns(table_sets))
         scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
-        command = "python run.py findings" + (f" --posterior {args.posterior}" if args.posterior is not None else "")
+        given = [("--posterior", args.posterior), ("--replications", args.replications), ("--scale", args.scale)]
+        given += [(o, v) for o, v, default in (("--steps", args.steps, DEFAULT_STEPS),
+                                               ("--seed", args.seed, DEFAULT_SEED)) if v != default]
+        command = "python run.py findings" + "".join(f" {o} {v:g}" if isinstance(v, float) else f" {o} {v}"
+                                                     for o, v in given if v is not None)
         run = {"steps": args.steps, "scale": f"{scale:g}", "seed": args.seed, "scenarios": len(scenarios),
                "commit": (commit or "unknown")[:12]}
         shown = str(args.posterior) if args.posterior is not None else "docs/fit/accepted.csv"

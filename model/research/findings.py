@@ -10,7 +10,9 @@ set, so each replication gives one paired effect per finding. Over these draws i
 effect, its 95% interval and the 5-95% band of the draws, the share of draws in which the claimed sign
 holds, the parameters the effect moves with most (rank correlation over the draws), and a verdict:
 
-* ``robust``: the sign holds in at least ROBUST_SHARE (90%) of the draws;
+* ``robust``: the sign holds in at least ROBUST_SHARE (90%) of the draws, and there are at least MIN_PAIRS
+  (10) draws (as a study's report asks of a conclusion that "holds": 6 of 6 agree by chance 1 time in 64
+  even when the sign is a coin toss);
 * ``reversed``: it holds in fewer than half: the model more often says the opposite;
 * ``fragile``: in between. A fragile or reversed finding is not to be stated as a result.
 
@@ -33,11 +35,11 @@ from ..errors import InputError
 from ..metrics import METRIC_BY_NAME
 from ..parameters import PARAMETERS
 from ..scenario import Scenario, load_scenario, with_reform_values
-from ..study.comparison import ROBUST_SHARE, absent_before_first_event
+from ..study.comparison import MIN_PAIRS, ROBUST_SHARE, absent_before_first_event
 
 REVERSED_BELOW = 0.5      # a claimed sign holding in fewer than half the draws: the model says the opposite
 DRIVERS = 3               # parameters named per finding, the strongest rank correlation first
-MIN_DRIVER_DRAWS = 5      # fewer draws than this: no rank correlation is computed
+MIN_DRIVER_DRAWS = MIN_PAIRS   # fewer draws: no rank correlation (6 draws give some of 200 parameters |rho| > 0.9)
 VERDICTS = ("robust", "fragile", "reversed")
 ROOT = Path(__file__).resolve().parents[2]
 FINDINGS_CSV = ROOT / "docs" / "findings.csv"     # what the app and the handout read
@@ -200,11 +202,14 @@ def effects(timeseries: pd.DataFrame, communities: pd.DataFrame | None, findings
     return pd.DataFrame(rows, columns=["finding", "replication", "effect"])
 
 
-def verdict(share: float) -> str:
-    """robust (the claimed sign in at least ROBUST_SHARE of the draws), reversed (in fewer than half), else fragile."""
+def verdict(share: float, draws: int = MIN_PAIRS) -> str:
+    """robust (the claimed sign in at least ROBUST_SHARE of at least MIN_PAIRS draws), reversed (in fewer than
+    half), else fragile."""
     if not math.isfinite(share):
         return "fragile"
-    return "robust" if share >= ROBUST_SHARE else "reversed" if share < REVERSED_BELOW else "fragile"
+    if share < REVERSED_BELOW:
+        return "reversed"
+    return "robust" if share >= ROBUST_SHARE and draws >= MIN_PAIRS else "fragile"
 
 
 def drivers(values: pd.Series, sets: pd.DataFrame) -> list[tuple[str, float]]:
@@ -245,7 +250,7 @@ def summarise(effect_table: pd.DataFrame, sets: pd.DataFrame | None, findings=FI
                      "before": f"{f.before[0]}-{f.before[1]}" if f.before else "",
                      "claimed_sign": "+" if f.sign > 0 else "-", "draws": int(v.size), "mean_effect": mean,
                      "ci_low": low, "ci_high": high, "band_low": float(q05), "band_high": float(q95),
-                     "sign_share": share, "verdict": verdict(share),
+                     "sign_share": share, "verdict": verdict(share, int(v.size)),
                      "drivers": "; ".join(f"{n} ({rho:+.2f})" for n, rho in found),
                      "stated_by": " ".join(f.stated_by)})
     return pd.DataFrame(rows)
@@ -267,11 +272,13 @@ WORDS = {
         "`{posterior}`; not the prior), {draws} draw(s); each draw runs every scenario with the same seed and the "
         "same parameter set, so it gives one paired effect per conclusion."),
     "verdicts": (
-        "判定：在至少 {robust:.0%} 的抽取中方向成立为**稳健**；少于一半为**相反**（模型更常给出相反结论）；"
-        "其间为**脆弱**。脆弱或相反的结论不应作为模型的结果陈述。",
-        "Verdict: the claimed sign holds in at least {robust:.0%} of the draws: **robust**; in fewer than half: "
-        "**reversed** (the model more often says the opposite); in between: **fragile**. A fragile or reversed "
-        "conclusion is not to be stated as a result of the model."),
+        "判定：至少 {pairs} 次抽取且其中至少 {robust:.0%} 方向成立为**稳健**；"
+        "少于一半为**相反**（模型更常给出相反结论）；其余为**脆弱**（包括抽取不足 {pairs} 次的情形）。"
+        "脆弱或相反的结论不应作为模型的结果陈述。",
+        "Verdict: the claimed sign holds in at least {robust:.0%} of at least {pairs} draws: **robust**; in fewer "
+        "than half: **reversed** (the model more often says the opposite); otherwise **fragile** (also when there "
+        "are fewer than {pairs} draws). A fragile or reversed conclusion is not to be stated as a result of the "
+        "model."),
     "budget": ("运行设置：{steps} 个月，比例 {scale}，主种子 {seed}，{scenarios} 个情景；"
                "模型版本 {commit}。",
                "Run: {steps} months, scale {scale}, master seed {seed}, {scenarios} scenarios; model at {commit}."),
@@ -288,10 +295,11 @@ WORDS = {
     "depends": ("最相关参数", "Depends most on"),
     "none": ("（抽取太少，未计算）", "(too few draws to say)"),
     "robust": ("稳健", "robust"), "fragile": ("脆弱", "fragile"), "reversed": ("相反", "reversed"),
-    "caution": ("注意：模型结论“{claim}”只在 {share:.0%} 的后验抽取中方向成立（{verdict}），"
-                "不应作为结果陈述；见 docs/findings.md。",
-                "Caution: the model's conclusion \"{claim}\" holds in only {share:.0%} of the posterior draws "
-                "({verdict}); it is not a result of the model. See docs/findings.md."),
+    "caution": ("注意：模型结论“{claim}”在 {draws} 次后验抽取中的 {share:.0%} 方向成立（{verdict}：稳健需要至少 "
+                "{pairs} 次抽取中至少 {robust:.0%}），不应作为结果陈述；见 docs/findings.md。",
+                "Caution: the model's conclusion \"{claim}\" holds in {share:.0%} of {draws} posterior draws "
+                "({verdict}: robust needs at least {robust:.0%} of at least {pairs}); it is not a result of the "
+                "model. See docs/findings.md."),
 }
 
 
@@ -310,7 +318,7 @@ def document(table: pd.DataFrame, lang: str, command: str, posterior: str, run: 
     from ..report.i18n import metric_unit
     draws = int(table["draws"].max()) if len(table) else 0
     lines = [f"# {word('title', lang)}", "", word("intro", lang, command=command, posterior=posterior, draws=draws),
-             "", word("verdicts", lang, robust=ROBUST_SHARE), "", word("budget", lang, **run), "",
+             "", word("verdicts", lang, robust=ROBUST_SHARE, pairs=MIN_PAIRS), "", word("budget", lang, **run), "",
              word("table", lang), "|---|---|---|---|---|"]
     for r in table.itertuples():
         claim = r.claim_zh if lang == "zh" else r.claim_en
@@ -361,7 +369,8 @@ def cautions(scenario_name: str, lang: str, path: Path | None = None) -> list[st
         stated = str(r.stated_by).split() if isinstance(r.stated_by, str) else []
         if scenario_name in stated and r.verdict != "robust":
             lines.append(word("caution", lang, claim=r.claim_zh if lang == "zh" else r.claim_en,
-                              share=float(r.sign_share), verdict=word(r.verdict, lang)))
+                              share=float(r.sign_share), verdict=word(r.verdict, lang),
+                              draws=int(getattr(r, "draws", 0) or 0), pairs=MIN_PAIRS, robust=ROBUST_SHARE))
     return lines
 
 
