@@ -55,7 +55,7 @@ def test_smc_recovers_a_parameter_and_resumes(tmp_path):
     assert list(fit.accepted.columns) == [name, "vote_habit_weight"] and len(fit.accepted) == 12
 
 
-@pytest.mark.slow      # a population of 3 through the six scenarios the checks read, 120 months, tiny district
+@pytest.mark.slow      # a population of 6 through the six scenarios the checks read, 120 months, tiny district
 def test_calibrate_fit_smc_writes_the_posterior_and_resumes(tmp_path, monkeypatch, capsys):
     import pandas as pd
 
@@ -65,15 +65,25 @@ def test_calibrate_fit_smc_writes_the_posterior_and_resumes(tmp_path, monkeypatc
     monkeypatch.setattr(cli_research, "research_scenarios", lambda names, default, args: [
         replace(s, parameters={**s.parameters, **SMALL}) for s in research_scenarios(names, default, args)])
     out = tmp_path / "smc"
-    command = ["calibrate", "--fit", "--method", "smc", "--population", "3", "--generations", "1", "--vary",
+    command = ["calibrate", "--fit", "--method", "smc", "--population", "6", "--generations", "1", "--vary",
                "tasks_per_community_month", "--vary", "exit_intercept", "--scale", "0.002", "--workers", "1",
                "--out", str(out)]
     assert cli.main(command) == 0, capsys.readouterr().err
     accepted = pd.read_csv(out / "accepted.csv")
-    assert list(accepted.columns) == ["tasks_per_community_month", "exit_intercept"] and len(accepted) == 3
+    assert list(accepted.columns) == ["tasks_per_community_month", "exit_intercept"] and len(accepted) == 6
     posterior = pd.read_csv(out / "posterior.csv")
     assert {"parameter", "q05", "median", "q95", "shrinkage", "identified"} <= set(posterior.columns)
     assert (out / "smc.db").is_file() and "ABC-SMC" in (out / "fit_report.md").read_text()
     populations = (out / "populations.csv").read_text()
     assert cli.main(command) == 0                      # the same command again: the stored population is read
     assert (out / "populations.csv").read_text() == populations
+
+
+def test_a_population_too_small_for_its_parameters_is_refused_in_one_line(tmp_path, capsys):
+    from model import cli
+    code = cli.main(["calibrate", "--fit", "--method", "smc", "--population", "5", "--vary", "need_rate", "--vary",
+                     "exit_intercept", "--out", str(tmp_path / "smc")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--population" in err[0] and "at least 6" in err[0]
+    assert not (tmp_path / "smc").exists()

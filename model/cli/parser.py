@@ -33,7 +33,7 @@ DEFAULT_STEPS = 120
 FIT_SAMPLES = 100        # calibrate --fit's prior sample: 100 points x 6 scenarios = 600 runs, minutes on a laptop
 FIT_ONLY = ("samples", "vary", "steps", "out", "workers", "scheduler", "scale", "overwrite", "accept", "method",
             "population", "generations")
-SMC_POPULATION, SMC_GENERATIONS = 20, 4   # calibrate --fit --method smc: 20 x 4 x 6 = 480 runs at most
+SMC_POPULATION, SMC_GENERATIONS = 40, 4   # --method smc: 3 particles for each of the 12 default parameters, and more
 # A library error names the function argument at fault (``samples=``); the command line names the
 # option that sets it: ``--`` and the argument's name, unless it is one of these.
 OPTION_FOR = {"text": "--vary", "texts": "--vary", "factors": "--vary", "design": "--vary",

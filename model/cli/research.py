@@ -85,7 +85,7 @@ def cmd_calibrate_smc(args) -> Path:
     from model.research.calibration import CHECKS
     from model.research.fitting import patterns_within, scenarios_read
     from model.research.folder import results_folder
-    from model.research.smc import report, run_smc
+    from model.research.smc import check_population, report, run_smc
     from model.study.design import factors_from
     every = {s.name: s for s in research_scenarios(scenarios_read(CHECKS), [], args)}
     patterns = patterns_within(args.steps, CHECKS, every)
@@ -96,6 +96,7 @@ def cmd_calibrate_smc(args) -> Path:
                 else "every uncertainty parameter (no benchmarks/morris_indices.csv)")
         print(f"Varying {what}", file=sys.stderr)
     factors = factors_from(names)
+    check_population(args.population, factors, "command line", "--population")
     folder = f"calibrate_smc_p{args.population}_g{args.generations}"
     out = args.out if args.out is not None else Path.cwd() / "results" / folder
     description = {"command": "calibrate --fit --method smc", "model": versions().get("shequ"), "steps": args.steps,

@@ -41,6 +41,10 @@ DB = "smc.db"
 QUANTILES = (0.05, 0.5, 0.95)
 IDENTIFIED_SHRINKAGE = 0.5   # identified: the posterior 90% range at most half the prior's (issue 19)
 PRIOR_90 = 0.9               # a uniform prior's 90% range is 0.9 of its width
+# The perturbation kernel's covariance is estimated from the last population: with too few particles for the
+# parameters it is singular, a proposal's kernel density underflows to 0 and pyabc's weights become NaN (a fit of
+# 12 particles over 12 parameters failed so in its third population). An analysis setting, not a source.
+PARTICLES_PER_PARAMETER = 3
 
 
 def distance(values: dict, patterns: Sequence[Pattern], names: Sequence[str]) -> float:
@@ -108,12 +112,22 @@ class SmcFit:
     names: list[str]
 
 
+def check_population(population: int, factors: Sequence[Factor], source: str = "run_smc",
+                     field: str = "population=") -> None:
+    from ..errors import InputError
+    need = PARTICLES_PER_PARAMETER * len(factors)
+    if population < need:
+        raise InputError(source, field, f"at least {need} particles ({PARTICLES_PER_PARAMETER} per varied parameter, "
+                         f"{len(factors)} varied), or fewer parameters (--vary)", population)
+
+
 def run_smc(factors: Sequence[Factor], scenarios: Sequence[Scenario], patterns: Sequence[Pattern], folder: Path,
             population: int = 20, generations: int = 4, steps: int = 120, master_seed: int = 0,
             workers: int = 1) -> SmcFit:
     """Run (or continue, if ``folder`` holds smc.db from the same fit) ABC-SMC and return the fit."""
     import pyabc
     from pyabc.sampler import MulticoreEvalParallelSampler, SingleCoreSampler
+    check_population(population, factors)
     names = pattern_names(patterns)
     seed = replication_seeds(master_seed, 1)[0]
     simulate = Simulator(tuple(factors), tuple(scenarios), tuple(patterns), tuple(names), steps, seed)
