@@ -208,8 +208,34 @@ def test_the_rebound_check_is_against_the_baseline():
     check = next(c for c in CHECKS if c.key == "SF10" and "rebound" in c.fact)
     frames = {name: run(kind, 1).district_frame() for name, kind in (("baseline", None),
                                                                      ("burden_reduction", "burden_reduction"))}
-    assert check.low <= check.read(lambda name: frames[name])
+    assert check.low <= check.read(lambda name: frames[name]) <= check.high
     no_reform = {"baseline": frames["baseline"], "burden_reduction": frames["baseline"]}
-    assert check.read(lambda name: no_reform[name]) == pytest.approx(0.0)
-    assert not check.low <= check.read(lambda name: no_reform[name])
+    assert np.isnan(check.read(lambda name: no_reform[name]))      # no relief, so none to lose
+    assert not check.low <= check.read(lambda name: no_reform[name]) <= check.high
     assert isinstance(frames["baseline"], pd.DataFrame)
+
+
+def test_the_sf10_checks_are_ranges_that_fail_on_either_side():
+    """Both SF10 checks are two-sided: a rebound that overshoots the relief, or one too small, fails, as
+    does a funded gap too small or too large."""
+    rebound, funded = (c for c in CHECKS if c.key == "SF10")
+    assert np.isfinite(rebound.high) and np.isfinite(funded.high) and rebound.low > 0 and funded.low > 0
+
+    def frames(relief: float, regained: float, gap: float) -> dict[str, pd.DataFrame]:
+        steps = np.arange(120)
+        base = pd.DataFrame({"step": steps, "offloaded_tasks_per_worker": 20.0, "admin_share": 0.7})
+        reform = base.assign(offloaded_tasks_per_worker=np.where(steps < 72, 20.0 - relief, 20.0 - relief + regained))
+        funded_frame = base.assign(admin_share=0.7 - gap)
+        return {"baseline": base, "burden_reduction": reform, "function_transfer_unfunded": base,
+                "function_transfer_funded": funded_frame}
+
+    def passes(check, **kw) -> bool:
+        f = frames(**kw)
+        return bool(check.low <= check.read(lambda name: f[name]) <= check.high)
+
+    assert passes(rebound, relief=2.0, regained=1.5, gap=0.3)
+    assert not passes(rebound, relief=2.0, regained=0.2, gap=0.3)      # a tenth of the relief lost
+    assert not passes(rebound, relief=2.0, regained=3.0, gap=0.3)      # overshoot: worse than no reform
+    assert passes(funded, relief=2.0, regained=1.5, gap=0.3)
+    assert not passes(funded, relief=2.0, regained=1.5, gap=0.05)
+    assert not passes(funded, relief=2.0, regained=1.5, gap=0.65)

@@ -124,6 +124,24 @@ def test_handout_in_the_chosen_language(tmp_path, lang):
     assert "True" not in text and "False" not in text
 
 
+def test_handout_calls_a_fragile_finding_fragile(tmp_path, monkeypatch):
+    """A conclusion the scenario's "what to notice" states, and that holds in fewer than 90% of the posterior
+    draws (docs/findings.csv, written by `run.py findings`), is called fragile on the handout."""
+    from model.research import findings
+    table = tmp_path / "findings.csv"
+    table.write_text("finding,claim_en,claim_zh,draws,sign_share,verdict,stated_by\n"
+                     "rebound,Offloading rebounds,下派任务反弹,20,0.55,fragile,"
+                     "burden_reduction seed_district_package\n",
+                     encoding="utf-8")
+    monkeypatch.setattr(findings, "FINDINGS_CSV", table)
+    s = session("burden_reduction")
+    s.step(3)
+    assert "Offloading rebounds" in handout.render(s, "en") and "55%" in handout.render(s, "en")
+    assert "脆弱" in handout.render(s, "zh")
+    table.write_text(table.read_text(encoding="utf-8").replace("0.55,fragile", "0.95,robust"), encoding="utf-8")
+    assert "Offloading rebounds" not in handout.render(s, "en")
+
+
 def test_handout_settings_in_words_and_a_warning_before_the_reforms(tmp_path):
     s = session("seed_district_package")
     s.set_lever("election", on=True, election_mode="household", proxy_voting=True)

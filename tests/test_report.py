@@ -173,3 +173,22 @@ def test_window_compares_averages_over_months():
     assert at["mean_difference"] == pytest.approx(0.2) and at["step"] == 1
     summary = summarise(ts.assign(**{m: 0.0 for m in METRIC_NAMES if m != "turnout"}), window=(1, 2))
     assert summary.set_index(["scenario", "metric"]).loc[("x", "turnout"), "mean"] == pytest.approx(0.6)
+
+
+def test_the_report_calls_a_fragile_finding_fragile(study, tmp_path, monkeypatch):
+    """A conclusion the burden-reduction scenario's notice states, holding in fewer than 90% of the posterior
+    draws (docs/findings.csv of `run.py findings`), is called fragile under that scenario in both reports."""
+    from model.research import findings
+    out, scenarios, ts, summary = study
+    table = tmp_path / "findings.csv"
+    table.write_text("finding,claim_en,claim_zh,draws,sign_share,verdict,stated_by\n"
+                     "rebound,Offloading rebounds,下派任务反弹,20,0.3,reversed,burden_reduction\n", encoding="utf-8")
+    monkeypatch.setattr(findings, "FINDINGS_CSV", table)
+    paths = write_reports(out, scenarios, ts, summary, steps=6, replications=3, master_seed=9, scale=0.01, lang="en")
+    for name in ("report.md", "report.html"):
+        text = paths[name].read_text(encoding="utf-8")
+        assert "Offloading rebounds" in text and "30%" in text and "reversed" in text
+    table.write_text("finding,claim_en,claim_zh,draws,sign_share,verdict,stated_by\n"
+                     "rebound,Offloading rebounds,下派任务反弹,20,0.97,robust,burden_reduction\n", encoding="utf-8")
+    paths = write_reports(out, scenarios, ts, summary, steps=6, replications=3, master_seed=9, scale=0.01, lang="en")
+    assert "Offloading rebounds" not in paths["report.md"].read_text(encoding="utf-8")

@@ -183,3 +183,24 @@ def test_the_ema_workbench_model_runs_and_matches_our_sweep(morris_sweep):
     assert any("1 failed run(s)" in str(w.message) for w in caught)
     assert len(ex) == len(runs) - 1 and out["admin_share"].shape == (len(runs) - 1,)
     assert {ema_name(DRIVER), "scenario", "policy", "model"} <= set(ex.columns)
+
+
+@pytest.mark.slow
+def test_the_benchmark_keeps_the_whole_morris_screen(tmp_path):
+    """`benchmarks/run.py --only morris_screen` at a tiny budget: its CSV holds the indices of every
+    uncertainty parameter for every headline outcome, once each, with the columns the issue names."""
+    from model.parameters import PARAMETERS
+    from model.research.sensitivity import HEADLINE
+    csv = tmp_path / "morris_indices.csv"
+    proc = subprocess.run([sys.executable, "benchmarks/run.py", "--only", "morris_screen", "--morris-trajectories",
+                           "2", "--morris-steps", "2", "--morris-scale", "0.002", "--out", str(tmp_path / "b.json"),
+                           "--morris-csv", str(csv)], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = pd.read_csv(csv)
+    assert list(table.columns[:4]) == ["parameter", "outcome", "mu_star", "sigma"]
+    uncertain = {n for n, p in PARAMETERS.items() if p.role == "uncertainty"}
+    assert set(table["parameter"]) == uncertain and set(table["outcome"]) == set(HEADLINE)
+    assert len(table) == len(uncertain) * len(HEADLINE)
+    assert table[["mu_star", "sigma"]].notna().all().all() and (table["mu_star"] >= 0).all()
+    record = json.loads((tmp_path / "b.json").read_text())["morris_screen"]
+    assert record["trajectories"] == 2 and record["runs"] == 2 * (len(uncertain) + 1)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..metrics import METRIC_BY_NAME
 from ..report.i18n import format_value, metric_unit
+from ..research.findings import cautions
 from .figures import other_label, timeseries_figure
 from .i18n import (
     kind_label,
@@ -95,6 +96,8 @@ def render(session: Session, lang: str) -> str:
              if starts and session.month <= min(starts) else "")
     meta = t("handout_meta", lang, seed=session.seed, months=session.month, communities=len(session.places()))
     questions = "".join(f"<li>{e(q)}</li>" for q in scenario_questions(session.preset, lang))
+    # a conclusion the notice states that does not hold across the calibration's posterior (docs/findings.md)
+    caution = "".join(f'<p class="warn">{e(c)}</p>' for c in cautions(session.preset.name, lang))
     figures_at = t("at_month", lang, month=max(session.month - 1, 0))
     return f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
@@ -129,6 +132,7 @@ td:not(:first-child) {{ white-space: nowrap; }} th {{ vertical-align: bottom; }}
 <img alt="" src="data:image/png;base64,{_figure_png(session, lang)}">
 {'' if notice.startswith(t('notice', lang)) else f"<h2>{e(t('notice', lang))}</h2>"}
 <p>{e(notice)}</p>
+{caution}
 <h2>{e(t('questions', lang))}</h2>
 <ol>{questions}</ol>
 <div class="notes">{e(t('notes', lang))}</div>

@@ -17,6 +17,7 @@ import solara
 from ..metrics import METRICS
 from ..parameters import PARAMETERS
 from ..report.i18n import format_value, metric_unit
+from ..research.findings import cautions
 from ..scenario import list_scenarios, load_scenario
 from .figures import EVENT_COLOUR, OTHER_COLOUR, RUN_COLOUR, chart_option, colour, gradient_css, other_label
 from .i18n import choice_label, kind_label, metric_label, param_label, param_unit, scenario_about, scenario_title, t
@@ -289,6 +290,8 @@ def About(session: Session, lang: str, tick: int):
         solara.Text(about, style=style)
     if notice:
         solara.Text(notice, style=style)
+        for caution in cautions(session.preset.name, lang):      # the notice states a finding that is not robust
+            solara.Text(caution, style={**style, "color": "#b00"}, classes=["shequ-caution"])
     events = [t("event", lang, month=m, kind=kind_label(k, lang)) for m, k in dict.fromkeys(session.events())]
     if events:
         solara.Text(t("events", lang) + ": " + "; ".join(events), style={"color": EVENT_COLOUR})

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..study.runner import Interrupted, StudyFailed, kill_children
 from ..study.store import WriteFailed
 from .parser import as_option, build_parser, calibrate_arguments
-from .research import cmd_calibrate, cmd_calibrate_fit, cmd_discover, cmd_sensitivity, cmd_sweep
+from .research import cmd_calibrate, cmd_calibrate_fit, cmd_discover, cmd_findings, cmd_sensitivity, cmd_sweep
 from .study import cmd_list, cmd_params, cmd_status, run_and_write
 from .words import chosen_lang, error_prefix, input_error, tr
 
@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd_sensitivity(args)
         elif args.command == "discover":
             cmd_discover(args)
+        elif args.command == "findings":
+            cmd_findings(args)
         elif args.command == "run":
             scenarios = [load_scenario(s) for s in args.scenarios]
             names = [s.name for s in scenarios]

@@ -31,7 +31,9 @@ from .words import DESCRIPTION_ZH, argparse_error, tr
 DEFAULT_REPLICATIONS = 5
 DEFAULT_STEPS = 120
 FIT_SAMPLES = 100        # calibrate --fit's prior sample: 100 points x 6 scenarios = 600 runs, minutes on a laptop
-FIT_ONLY = ("samples", "vary", "steps", "out", "workers", "scheduler", "scale", "overwrite", "accept")
+FIT_ONLY = ("samples", "vary", "steps", "out", "workers", "scheduler", "scale", "overwrite", "accept", "method",
+            "population", "generations")
+SMC_POPULATION, SMC_GENERATIONS = 40, 4   # --method smc: 3 particles for each of the 12 default parameters, and more
 # A library error names the function argument at fault (``samples=``); the command line names the
 # option that sets it: ``--`` and the argument's name, unless it is one of these.
 OPTION_FOR = {"text": "--vary", "texts": "--vary", "factors": "--vary", "design": "--vary",
@@ -241,6 +243,13 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
                      help="seeds per scenario (default 5); with --fit seeds per design point and scenario (default 1)")
     cal.add_argument("--seed", type=bounded(int, "--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
                      help=f"master seed (default {DEFAULT_SEED})")
+    cal.add_argument("--method", choices=("rejection", "smc"), default="rejection",
+                     help="with --fit: rejection = one Latin-hypercube prior sample, accept the points nearest the "
+                          "targets (default); smc = sequential ABC (pyabc), populations that move toward the targets")
+    cal.add_argument("--population", type=bounded(int, "--population", 2, 10000), default=SMC_POPULATION,
+                     help=f"with --method smc: particles per population (default {SMC_POPULATION})")
+    cal.add_argument("--generations", type=bounded(int, "--generations", 1, 100), default=SMC_GENERATIONS,
+                     help=f"with --method smc: populations at most (default {SMC_GENERATIONS})")
     status = sub.add_parser("status", help="say whether a results folder is complete, interrupted or failed")
     status.add_argument("folder", type=Path, help="a results folder")
     app = sub.add_parser("app", help="start the workshop app in the browser (offline; Chinese first)",
@@ -303,6 +312,31 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     add_sweep_options(disc, samples=None, samples_help="Latin-hypercube points (default 200)")
     disc.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS,
                       help="language of the figures and these messages (default en)")
+    found = sub.add_parser("findings", help="the model's headline conclusions over the calibration's posterior: "
+                           "effect, sign share, verdict (writes docs/findings.md)",
+                           description="Run every scenario the headline conclusions (model/research/findings.py) "
+                           "compare, one posterior parameter set per replication (the same seed and set in every "
+                           "scenario); per conclusion write the mean effect and its interval, the share of posterior "
+                           "draws in which its sign holds, the parameters it depends on most and a verdict (robust, "
+                           "fragile, reversed) to findings.md, findings.zh.md and findings.csv, in --out and --docs.")
+    found.add_argument("--posterior", default=None, metavar="FILE_OR_DIR",
+                       help="the accepted.csv of `run.py calibrate --fit`, or its folder (default "
+                            "docs/fit/accepted.csv, the fit behind the documented findings)")
+    found.add_argument("--replications", type=bounded(int, "--replications", 1, 1000), default=None,
+                       help="posterior draws, each a replication of every scenario (default: every accepted set once)")
+    found.add_argument("--steps", type=bounded(int, "--steps", 1, 1200), default=DEFAULT_STEPS,
+                       help=f"months per run (default {DEFAULT_STEPS}; the findings read up to month 119)")
+    found.add_argument("--seed", type=bounded(int, "--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
+                       help=f"master seed of the draws and the replications (default {DEFAULT_SEED})")
+    found.add_argument("--scale", type=bounded(float, "--scale", 0.001, 1.0), default=None,
+                       help="share of real residents simulated, overriding the scenarios")
+    found.add_argument("--workers", type=bounded(int, "--workers", 1, 256), default=None,
+                       help="local processes (default: all cores); results do not depend on it")
+    found.add_argument("--out", type=folder_path, default=None,
+                       help="folder for the runs and tables (default results/findings); the same command resumes")
+    found.add_argument("--docs", type=folder_path, default=Path("docs"),
+                       help="folder that receives findings.md, findings.zh.md and findings.csv (default docs)")
+    found.add_argument("--overwrite", action="store_true", help="replace what is in --out")
     study = sub.add_parser("study", help="the default study (same as no command): every scenario")
     add_run_options(study)
     add_run_options(parser, top_level=True)

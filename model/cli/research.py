@@ -7,6 +7,7 @@ it; each then analyses the sweep and writes its own files before the folder is m
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from ..study.seeds import DEFAULT_SEED
 from .parser import DEFAULT_STEPS
-from .study import check_scale, git_commit, versions
+from .study import check_scale, git_commit, prune_replications, versions
 from .words import tr
 
 
@@ -59,8 +60,74 @@ def swept(command: str, label: str, design, scenarios, args, describe_as: str | 
         yield Swept(store, result, started)
 
 
+MORRIS_INDICES = Path(__file__).resolve().parents[2] / "benchmarks" / "morris_indices.csv"
+SMC_TOP = 12      # calibrate --fit --method smc without --vary: the parameters the kept Morris screen ranks highest
+
+
+def influential(path: Path = MORRIS_INDICES, top: int = SMC_TOP) -> list[str] | None:
+    """The ``top`` parameters of the whole Morris screen (benchmarks/morris_indices.csv): each parameter's
+    largest mu_star over the outcomes, each outcome's mu_star taken relative to its largest; None without
+    the file."""
+    import pandas as pd
+
+    from model.parameters import PARAMETERS
+    if not path.is_file():
+        return None
+    table = pd.read_csv(path)
+    table = table[table["parameter"].map(lambda n: n in PARAMETERS and PARAMETERS[n].role == "uncertainty")]
+    relative = table["mu_star"] / table.groupby("outcome")["mu_star"].transform("max")
+    ranked = relative.groupby(table["parameter"]).max().sort_values(ascending=False, kind="stable")
+    return list(ranked.index[:top])
+
+
+def cmd_calibrate_smc(args) -> Path:
+    """calibrate --fit --method smc: ABC-SMC (pyabc) over the influential parameters, resumable."""
+    from model.research.calibration import CHECKS
+    from model.research.fitting import patterns_within, scenarios_read
+    from model.research.folder import results_folder
+    from model.research.smc import check_population, report, run_smc
+    from model.study.design import factors_from
+    every = {s.name: s for s in research_scenarios(scenarios_read(CHECKS), [], args)}
+    patterns = patterns_within(args.steps, CHECKS, every)
+    scenarios = [every[name] for name in scenarios_read(patterns)]
+    names = args.vary or influential()
+    if not args.vary:
+        what = (f"the {len(names)} parameters the kept Morris screen ranks highest" if names
+                else "every uncertainty parameter (no benchmarks/morris_indices.csv)")
+        print(f"Varying {what}", file=sys.stderr)
+    factors = factors_from(names)
+    check_population(args.population, factors, "command line", "--population")
+    folder = f"calibrate_smc_p{args.population}_g{args.generations}"
+    out = args.out if args.out is not None else Path.cwd() / "results" / folder
+    description = {"command": "calibrate --fit --method smc", "model": versions().get("shequ"), "steps": args.steps,
+                   "master_seed": args.seed, "population": args.population, "generations": args.generations,
+                   "factors": [[f.name, f.low, f.high] for f in factors],
+                   "patterns": [[c.key, c.measure, c.low, c.high] for c in patterns],
+                   "scenarios": [{"name": s.name, "parameters": s.parameters, "reforms": s.as_dict()["reforms"]}
+                                 for s in scenarios]}
+    started = time.time()
+    with results_folder(Path(out), description, args.overwrite, kept=lambda store: "the finished populations are "
+                        "kept (smc.db)", versions=versions(), git_commit=git_commit()) as store:
+        fit = run_smc(factors, scenarios, patterns, store.folder, args.population, args.generations, args.steps,
+                      args.seed, args.workers or os.cpu_count() or 1)
+        csv = {"index": False, "float_format": "%.8g"}
+        store.write("accepted.csv", lambda path: fit.accepted.to_csv(path, **csv))
+        store.write("posterior.csv", lambda path: fit.posterior.to_csv(path, **csv))
+        store.write("populations.csv", lambda path: fit.populations.to_csv(path, **csv))
+        store.write_text("fit_report.md", report(fit, args.population, args.generations, args.steps))
+        identified = list(fit.posterior.loc[fit.posterior["identified"], "parameter"])
+        store.mark("complete", wall_seconds=round(time.time() - started, 2), identified=identified)
+    print(f"ABC-SMC: {len(fit.populations)} population(s), last tolerance {fit.populations['epsilon'].iloc[-1]:.4g}; "
+          f"identified {len(identified)} of {len(factors)} parameter(s)" + (f": {', '.join(identified)}" if identified
+                                                                          else ""))
+    say_done(args, started, store.folder / "fit_report.md", open_it=True)
+    return store.folder
+
+
 def cmd_calibrate_fit(args) -> Path:
     """calibrate --fit: the LHS sweep through the scenarios the checks read, then model.research.fitting."""
+    if getattr(args, "method", "rejection") == "smc":
+        return cmd_calibrate_smc(args)
     from model.research.calibration import CHECKS
     from model.research.fitting import analyse, patterns_within, scenarios_read, write_fit
     from model.research.folder import finish
@@ -217,3 +284,79 @@ def cmd_discover(args) -> Path:
               + (", ".join(found.box["parameter"]) or "nothing"), file=sys.stderr)
     say_done(args, run.started, store.folder / "discovery.md")
     return store.folder
+
+
+def cmd_findings(args) -> Path:
+    """findings: every scenario the findings read, one posterior parameter set per replication (the same
+    seed and set in every scenario), then each finding's paired effect per draw, its sign share and
+    verdict; findings.md, findings.zh.md and findings.csv go into the folder and into --docs."""
+    from model.errors import InputError
+    from model.research import findings as fd
+    from model.research.folder import results_folder
+    from model.study.comparison import csv_encoding
+    from model.study.experiment import check_study, replication_keys, run_study
+    from model.study.store import resolve_out
+    from model.study.uncertainty import posterior_path, posterior_sets, read_posterior
+
+    fd.check_findings()
+    fd.check_steps(args.steps, source="command line", field="--steps")
+    docs = Path(args.docs)
+    if not docs.is_dir():
+        raise InputError("command line", "--docs", "an existing folder for findings.md and findings.zh.md", docs)
+    file = posterior_path(args.posterior if args.posterior is not None else fd.DEFAULT_POSTERIOR)
+    replications = args.replications or len(read_posterior(file))
+    sets = posterior_sets(file, replications, args.seed)
+    scenarios = fd.scenarios_for()
+    overrides = check_scale(scenarios, args.scale)
+    check_study(scenarios, replications, args.steps, args.workers or 1, overrides, source="command line",
+                parameter_sets=sets)
+    out = resolve_out(Path(args.out) if args.out is not None else Path.cwd() / "results" / "findings")
+    keys = replication_keys(scenarios, replications)
+    description = {"command": "findings", "model": versions().get("shequ"), "steps": args.steps,
+                   "replications": replications, "master_seed": args.seed, "overrides": overrides or {},
+                   "findings": [vars(f) for f in fd.FINDINGS],
+                   "scenarios": [{"name": s.name, "parameters": {**s.parameters, **(overrides or {})},
+                                  "reforms": s.as_dict()["reforms"]} for s in scenarios],
+                   "parameter_uncertainty": {k: v for k, v in sets.describe().items() if k != "file"}}
+    started = time.time()
+    commit = git_commit()
+    with results_folder(out, description, args.overwrite, kept=lambda store: f"{store.stored_replications(keys)} of "
+                        f"{len(keys)} replication(s) stored", versions=versions(), git_commit=commit) as store:
+        print(f"Findings: {len(scenarios)} scenario(s) x {replications} posterior draw(s) from {file}, "
+              f"{args.steps} months -> {out}", file=sys.stderr)
+        result = run_study(scenarios, replications, args.steps, args.seed, args.workers, overrides, store=store,
+                           parameter_sets=sets)
+        effects = fd.effects(result.timeseries, result.communities, scenarios={s.name: s for s in scenarios})
+        table_sets = sets.table(result.seeds)
+        table = fd.summarise(effects, fd.parameter_columns(table_sets))
+        scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
+        given = [("--posterior", args.posterior), ("--replications", args.replications), ("--scale", args.scale)]
+        given += [(o, v) for o, v, default in (("--steps", args.steps, DEFAULT_STEPS),
+                                               ("--seed", args.seed, DEFAULT_SEED)) if v != default]
+        command = "python run.py findings" + "".join(f" {o} {v:g}" if isinstance(v, float) else f" {o} {v}"
+                                                     for o, v in given if v is not None)
+        run = {"steps": args.steps, "scale": f"{scale:g}", "seed": args.seed, "scenarios": len(scenarios),
+               "commit": (commit or "unknown")[:12]}
+        shown = str(args.posterior) if args.posterior is not None else "docs/fit/accepted.csv"
+        texts = {"findings.md": fd.document(table, "en", command, shown, run),
+                 "findings.zh.md": fd.document(table, "zh", command, shown, run)}
+        csv = {"index": False, "float_format": "%.6g"}
+        store.write("effects.csv", lambda path: effects.merge(table_sets, on="replication").to_csv(path, **csv))
+        store.write("parameter_sets.csv", lambda path: table_sets.to_csv(path, index=False, float_format="%.10g"))
+        store.write("findings.csv", lambda path: table.to_csv(path, encoding=csv_encoding(table), **csv))
+        for name, text in texts.items():
+            store.write_text(name, text)
+        for name in ("findings.md", "findings.zh.md", "findings.csv"):
+            target = docs / name
+            part = target.with_name(f".{name}.part")
+            part.write_bytes((store.folder / name).read_bytes())
+            part.replace(target)
+        store.mark("complete", wall_seconds=round(time.time() - started, 2), draws=replications,
+                   verdicts=dict(zip(table["finding"], table["verdict"], strict=True)))
+    prune_replications(out)       # every run is in the tables now; a rerun recomputes them
+    for r in table.itertuples():
+        print(f"{r.verdict:8s} {r.finding:13s} sign holds in {r.sign_share:4.0%} of {r.draws} draw(s); mean "
+              f"{r.mean_effect:+.4g} [{r.ci_low:+.4g}, {r.ci_high:+.4g}]  {r.claim_en}")
+    print(f"Wrote {docs / 'findings.md'}, {docs / 'findings.zh.md'} and {docs / 'findings.csv'}", file=sys.stderr)
+    say_done(args, started, out / "findings.md")
+    return out

@@ -95,6 +95,27 @@ ZH: dict[str, str] = {
         "设计与各次重复的主随机种子（默认 {default}）",
     "output folder (default results/<command>_...)": "输出文件夹（默认 results/<命令>_...）",
     "local processes (default: all cores); results do not depend on it": "本机进程数（默认：全部核心）；结果与它无关",
+    "the model's headline conclusions over the calibration's posterior: effect, sign share, verdict (writes "
+    "docs/findings.md)": "模型的主要结论在校准后验上的表现：效应、方向成立比例、判定（写出 docs/findings.md）",
+    "Run every scenario the headline conclusions (model/research/findings.py) compare, one posterior parameter set "
+    "per replication (the same seed and set in every scenario); per conclusion write the mean effect and its "
+    "interval, the share of posterior draws in which its sign holds, the parameters it depends on most and a "
+    "verdict (robust, fragile, reversed) to findings.md, findings.zh.md and findings.csv, in --out and --docs.":
+        "运行主要结论（model/research/findings.py）所比较的全部情景，每次重复使用一个后验参数集（各情景相同的种子和参数集）；"
+        "对每条结论，把效应均值及其区间、方向成立的后验抽取比例、最相关的参数和判定（稳健、脆弱、相反）"
+        "写入 --out 与 --docs 中的 findings.md、findings.zh.md 和 findings.csv。",
+    "the accepted.csv of `run.py calibrate --fit`, or its folder (default "
+    "docs/fit/accepted.csv, the fit behind the documented findings)":
+        "`run.py calibrate --fit` 写出的 accepted.csv 或其所在文件夹（默认 docs/fit/accepted.csv，"
+    "即文档中结论所依据的拟合）",
+    "posterior draws, each a replication of every scenario (default: every accepted set once)":
+        "后验抽取次数，每次抽取是各情景的一次重复（默认：每个被接受的参数集各一次）",
+    "months per run (default 120; the findings read up to month 119)": "每次运行的月数（默认 120；结论读到第 119 月）",
+    "master seed of the draws and the replications (default {default})": "抽取与重复的主种子（默认 {default}）",
+    "folder for the runs and tables (default results/findings); the same command resumes":
+        "运行结果与表格的文件夹（默认 results/findings）；同一命令可续跑",
+    "folder that receives findings.md, findings.zh.md and findings.csv (default docs)":
+        "接收 findings.md、findings.zh.md 和 findings.csv 的文件夹（默认 docs）",
     "a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786, instead of local processes":
         "使用 Dask 分布式调度器（如 tcp://10.0.0.5:8786）而不是本机进程",
     "share of real residents simulated, overriding the scenarios": "模拟的真实居民比例，覆盖各情景中的设置",
@@ -127,6 +148,14 @@ ZH: dict[str, str] = {
         "拟合：找出能再现全部典型事实的参数组（见 docs/research.md）",
     "with --fit: points of the Latin-hypercube prior sample (default {default})":
         "与 --fit 一起使用：拉丁超立方先验样本的点数（默认 {default}）",
+    "with --fit: rejection = one Latin-hypercube prior sample, accept the points nearest the targets (default); "
+    "smc = sequential ABC (pyabc), populations that move toward the targets":
+        "与 --fit 一起使用：rejection = 一个拉丁超立方先验样本，接受最接近目标的点（默认）；"
+        "smc = 序贯 ABC（pyabc），逐代向目标靠近的粒子群",
+    "with --method smc: particles per population (default {default})":
+        "与 --method smc 一起使用：每代粒子数（默认 {default}）",
+    "with --method smc: populations at most (default {default})":
+        "与 --method smc 一起使用：最多代数（默认 {default}）",
     "with --fit: keep the fraction Q of points nearest the targets (rejection ABC) instead "
     "of the points inside every target range (default; the nearest 10%% if fewer pass)":
         "与 --fit 一起使用：保留最接近目标的比例 Q 的点（拒绝式 ABC），而不是落在每个目标范围内的点"

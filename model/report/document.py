@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..metrics import NOT_YET_HELD, TURNOUTS
+from ..research.findings import cautions
 from ..scenario import Scenario
 from ..study.comparison import (
     MIN_PAIRS,
@@ -213,6 +214,8 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
             text = about_text(s, key, lang)
             if text:
                 lines += [md_escape(text), ""]
+        # a conclusion the notice states that does not hold across the calibration's posterior (docs/findings.md)
+        lines += [f"**{md_escape(c)}**\n" for c in cautions(s.name, lang)]
         lines += [f"*{word('reforms', lang)}: {md_escape(_reforms(s, lang))}*", ""]
     for file, key, alt in FIGURES:
         if (out / file).exists():
@@ -278,6 +281,7 @@ h2 { font-size: 14pt; margin-top: 1.4em; border-bottom: 1px solid #999; break-af
 h3 { font-size: 11.5pt; margin: 1em 0 0.2em; break-after: avoid; }
 code { font-size: 8pt; color: #555; }
 p.note { font-size: 9pt; color: #333; }
+p.warn { color: #b00; font-weight: bold; }
 section.scenario { break-inside: avoid; }
 figure { margin: 0.6em 0; break-inside: avoid; }
 figure img { width: 100%; height: auto; max-height: 250mm; object-fit: contain; }
@@ -337,6 +341,7 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
             text = about_text(s, key, lang)
             if text:
                 body.append(f"<p>{e(text)}</p>")
+        body += [f"<p class='warn'>{e(c)}</p>" for c in cautions(s.name, lang)]
         body.append(f"<p class='note'>{e(word('reforms', lang))}: {e(_reforms(s, lang))}</p></section>")
     for file, key, _alt in FIGURES:
         if (out / file).exists():

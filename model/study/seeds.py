@@ -13,6 +13,9 @@ stream           spawn key     what draws from it
 ``posterior``    ``(2, 0)``    which accepted rows of a calibration each replication uses
 ``sensitivity``  ``(3, i)``    the bootstrap of the sensitivity indices of the i-th outcome
 ``discovery``    ``(4, 0)``    the extra trees that score parameters in scenario discovery
+``smc``          ``(5, g)``    ABC-SMC (calibrate --fit --method smc): NumPy's global generator, which pyabc
+                               draws from, before population g is run; child 0 also resamples the last
+                               population to equal weights
 ``app``          ``()``        the workshop app's one model, seeded with the master seed itself
 ===============  ============  ===============================================================
 
@@ -30,6 +33,7 @@ from ..metrics import METRIC_NAMES
 
 DEFAULT_SEED = 20021          # the master seed of the API, the command line and the app
 MAX_REPLICATIONS = 1000       # the command line's bound; the check covers this many replication keys
+MAX_GENERATIONS = 100         # calibrate --fit --method smc: the most populations --generations allows
 
 # stream -> (the spawn key it starts from, how many children it numbers under that key; 0: the key itself)
 STREAMS: dict[str, tuple[tuple[int, ...], int]] = {
@@ -38,6 +42,7 @@ STREAMS: dict[str, tuple[tuple[int, ...], int]] = {
     "posterior": ((2,), 1),
     "sensitivity": ((3,), len(METRIC_NAMES)),
     "discovery": ((4,), 1),
+    "smc": ((5,), MAX_GENERATIONS),
     "app": ((), 0),
 }
 
