@@ -116,5 +116,6 @@ def test_a_scope_beyond_the_district_the_overrides_leave_is_one_line():
 
     scen = Scenario(name="x", parameters=base_defaults(),
                     reforms=[Reform("deliberation", 2, reform_defaults("deliberation"), Scope(streets=(4,)))])
-    with pytest.raises(InputError, match=r"reforms\[0\]\.scope\.streets: expected a list of street indices in \[0, 1\]"):
+    expected = r"reforms\[0\]\.scope\.streets: expected a list of street indices in \[0, 1\]"
+    with pytest.raises(InputError, match=expected):
         GovernanceModel(scen, rng=1, overrides={"n_streets": 2, "communities_per_street": 3, "resident_agents": False})
