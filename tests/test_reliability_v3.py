@@ -696,7 +696,7 @@ if __name__ == "__main__":
 # it, as a library's bare `except:` around an optional import does, and goes on ("swallow"); or lets
 # it through and has a second Ctrl-C arrive while "interrupted" is being printed and again once the
 # interpreter, shutting down, has put back the default action for a handler written in Python ("twice").
-HOLD_AT_NUMPY = """import atexit, os, signal, sys
+HOLD_AT_NUMPY = """import atexit, os, signal, sys, time
 
 HOW = {how!r}
 
@@ -730,8 +730,8 @@ class HoldAtNumpy:
             try:
                 sys.stderr.write("importing numpy\\n")
                 sys.stderr.flush()
-                while True:
-                    signal.pause()
+                while True:             # short sleeps, not pause(): a Ctrl-C that lands between the
+                    time.sleep(0.05)    # write and a pause() would leave it waiting for ever
             except KeyboardInterrupt:
                 if HOW == "swallow":
                     return None
