@@ -25,6 +25,7 @@ SKIP = (
     (".venv/bin/python run.py calibrate --fit", "needs at least 60 months, more than the tiny run"),
     (".venv/bin/python run.py run baseline burden_reduction --parameter-uncertainty posterior",
      "reads the fit the calibrate block writes"),
+    (".venv/bin/python run.py findings --posterior results/fit", "reads the fit the calibrate block writes"),
     ("python bootstrap.py test", "runs the test suite"),
     ("sudo ", "installs system packages"),
     ("rm -rf ~/", "touches the user's cache"),
