@@ -303,8 +303,9 @@ class CommitteeArrays:
         # backlog_pull (0: a fixed share of the month; 1: in proportion to the weighted queues);
         # veto items first; hours one side cannot use go to the other.
         w, pull = self.residents_weight(idx), p["backlog_pull"]
-        wa = (1 - w) * np.where(admin_demand > 0, admin_demand, 0.0) ** pull * (admin_demand > 0)
-        ws = w * np.where(service_demand > 0, service_demand, 0.0) ** pull * (service_demand > 0)
+        with np.errstate(invalid="ignore"):     # no pending work draws no hours, whatever the pull
+            wa = (1 - w) * np.where(admin_demand > 0, admin_demand ** pull, 0.0)
+            ws = w * np.where(service_demand > 0, service_demand ** pull, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(wa + ws > 0, wa / (wa + ws), 0.0)
         veto_hours = np.minimum(admin_demand, np.maximum(
