@@ -20,6 +20,7 @@ import numpy as np
 
 from .constants import EPSILON, MIDPOINT
 from .population import sigmoid
+from .states import AgeGroup
 
 if TYPE_CHECKING:
     from .types import ElectionModel
@@ -49,6 +50,8 @@ class Elections:
         self.satisfaction_at_election = np.full(C, np.nan)
         self.turnout = np.zeros(C)
         self.personal_turnout = np.zeros(C)
+        self.voted_old = np.zeros(C)         # share of the old who voted in person at the last election
+        self.voted_young = np.zeros(C)       # share of the young who did
         self.seats = int(model.values["workers_per_committee"])
         self.support = np.zeros(C)           # incumbents' share of the ballots at the last election
         self.contested = np.zeros(C)         # share of seats contested at the last election
@@ -83,6 +86,12 @@ class Elections:
                                                             values["proxy_voting"].astype(bool), by_residents,
                                                             mobilisation, street_nominated)
             turnout, personal = ballots / n_eligible, in_person / n_eligible
+            voted_now = pop.last_vote == month
+            old, young = pop.n_community_age[:, AgeGroup.OLD], pop.n_community_age[:, AgeGroup.YOUNG]
+            self.voted_old[by_residents] = (pop.per_community(voted_now & pop.is_old)
+                                            / np.maximum(old, 1))[by_residents]
+            self.voted_young[by_residents] = (pop.per_community(voted_now & pop.is_young)
+                                              / np.maximum(young, 1))[by_residents]
             # ballots follow their in-person voter's choice; proxies vote the nominated slate
             led = np.maximum(ballots - proxies, 0.0)
             mean_backing = np.divide(backing, in_person, out=np.ones(m.n_communities), where=in_person > 0)
@@ -90,6 +99,7 @@ class Elections:
                                 where=ballots > 0)
         by_representatives = due & (mode == ElectionMode.REPRESENTATIVE)
         if by_representatives.any():
+            self.voted_old[by_representatives] = self.voted_young[by_representatives] = 0.0   # no resident votes
             p = m.values
             households = np.diff(pop.hh_comm_start)
             seats = np.maximum(1, np.round(households * p["representatives_per_household"])).astype(np.int64)

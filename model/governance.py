@@ -278,6 +278,7 @@ class GovernanceModel(mesa.Model):
             worker_turnover=self.committee_values("turnover"),
             worker_skill=self.committee_arrays.skill.mean(axis=1),
             turnout=self.elections.turnout.copy(), personal_turnout=self.elections.personal_turnout.copy(),
+            voted_old=self.elections.voted_old.copy(), voted_young=self.elections.voted_young.copy(),
             elected=self.elections.mandate != ElectionMode.APPOINTED, contested=self.elections.contested.copy(),
             lost=self.elections.lost.copy(),
             ledgers=overhead["ledgers"], plaques=overhead["plaques"],

@@ -49,6 +49,7 @@ class Metric:
 METRICS: tuple[Metric, ...] = (
     Metric("turnout", "Turnout (ballots / eligible, last election)", "投票率（选票/选民，上次选举）", "share", "participation"),
     Metric("personal_turnout", "Personal turnout (voted in person)", "亲自投票率", "share", "participation"),
+    Metric("vote_age_gap", "Voted in person at the last election, oldest minus youngest group", "上次选举亲自投票率差距：老年减青年", "share", "equity"),
     Metric("deliberation_participation", "Took part in deliberation, last 12 months", "近 12 个月参与议事", "share", "participation"),
     Metric("volunteer_rate", "Volunteered, last 12 months", "近 12 个月做过志愿者", "share", "participation"),
     Metric("participation_any", "Took part in anything, last 12 months", "近 12 个月有任何参与", "share", "participation"),
@@ -94,6 +95,7 @@ METRICS: tuple[Metric, ...] = (
 MIN_EFFECTS: dict[str, tuple[float, str]] = {
     "turnout": (0.02, "two points of turnout is the smallest change an election office would notice"),
     "personal_turnout": (0.02, "as turnout"),
+    "vote_age_gap": (0.02, "as turnout"),
     "deliberation_participation": (0.01, "one resident in a hundred joining deliberation is visible in a community"),
     "volunteer_rate": (0.01, "one resident in a hundred volunteering is visible in a community"),
     "participation_any": (0.01, "as the other participation shares"),
@@ -208,6 +210,7 @@ class MetricsRecorder:
         comm = {name: value / size for name, value in counts.items()} | {
             "turnout": r.turnout,
             "personal_turnout": r.personal_turnout,
+            "vote_age_gap": r.voted_old - r.voted_young,
             "requests_resolved_share": _ratio(out.resolved_30, out.concluded),
             "mean_wait_days": _ratio(out.wait_days, out.served),
             "committee_request_share": _ratio(out.committee_new, out.new),
@@ -251,6 +254,9 @@ class MetricsRecorder:
             # over the communities that have held an election (a pilot's few do not dilute it)
             "turnout": _ratio((r.turnout * eligible * held).sum(), (eligible * held).sum()),
             "personal_turnout": _ratio((r.personal_turnout * eligible * held).sum(), (eligible * held).sum()),
+            "vote_age_gap": (_ratio((r.voted_old * n_age[:, AgeGroup.OLD] * held).sum(), (n_age[:, AgeGroup.OLD] * held).sum())
+                             - _ratio((r.voted_young * n_age[:, AgeGroup.YOUNG] * held).sum(),
+                                      (n_age[:, AgeGroup.YOUNG] * held).sum())),
             "requests_resolved_share": _ratio(out.resolved_30.sum(), out.concluded.sum()),
             "committee_request_share": _ratio(out.committee_new.sum(), out.new.sum()),
             "outside_resolved_share": _ratio(self.outside.sum(), self.needs.sum()),

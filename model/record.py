@@ -27,6 +27,8 @@ class MonthRecord:
     worker_skill: np.ndarray        # mean skill of the workers
     turnout: np.ndarray             # at the last election (0 before any)
     personal_turnout: np.ndarray
+    voted_old: np.ndarray           # share of the old, and of the young, who voted in person at the last election
+    voted_young: np.ndarray
     elected: np.ndarray             # the committee serves under an elected mandate
     contested: np.ndarray           # share of seats contested at the last election
     lost: np.ndarray                # share of seats incumbents lost at the last election

@@ -85,19 +85,22 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path):
 
 
 @pytest.mark.slow
-def test_calibration_lands_in_every_stylized_fact_range():
-    """`run.py calibrate` (docs/ODD.md §10): SF4, SF6, SF7, SF9 and SF10 measures in range, but for one
-    known miss."""
+def test_calibration_lands_in_every_stylized_fact_range_but_the_known_misses():
+    """`run.py calibrate` (docs/ODD.md §10): every check printed, each in range but for the known misses."""
     r = cli("calibrate", "--replications", "3")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
-    assert len(lines) == 7
-    assert {line.split()[1] for line in lines} == {"SF4", "SF6", "SF7", "SF9", "SF10"}
-    # Known miss (ODD §10, issue 17): resident turnout fell to about 0.748 when elected members stopped
-    # leaning toward residents because seats are contested; it may sit just below its range (0.75).
+    assert len(lines) == 11
+    assert {line.split()[1] for line in lines} == {"SF4", "SF6", "SF7", "SF9", "SF10", "SF14", "SF15", "SF16", "SF17"}
     missed = [line for line in lines if not line.startswith("ok ")]
-    assert all("direct_election_resident: turnout" in line and float(line.split()[2]) > 0.74
-               for line in missed), r.stdout
+    # Known misses (ODD §10): resident turnout may sit just below its range (issue 17: about 0.748 when
+    # elected members stopped leaning toward residents); the model's residents vote in person at the same
+    # rate whatever their age (SF15) and nine in ten know the committee (SF16), against the survey's
+    # rise with age and three in ten (issue 19). Any other miss is new.
+    for line in missed:
+        key, value = line.split()[1], float(line.split()[2])
+        near_sf4 = key == "SF4" and "direct_election_resident: turnout" in line and value > 0.74
+        assert near_sf4 or key in {"SF15", "SF16"}, r.stdout
 
 
 def test_options_before_the_command_are_not_reset(tmp_path):

@@ -60,7 +60,8 @@ def test_the_checks_read_six_scenarios_and_need_120_months():
     assert sorted(names) == sorted(["baseline", "direct_election_resident", "direct_election_household",
                                     "burden_reduction", "function_transfer_funded", "function_transfer_unfunded"])
     assert min_steps(CHECKS, [load_scenario(n) for n in names]) == 120
-    assert pattern_names(CHECKS) == ["SF6", "SF7", "SF9", "SF4a", "SF4b", "SF10a", "SF10b"]
+    assert pattern_names(CHECKS) == ["SF6", "SF7", "SF9", "SF4a", "SF4b", "SF10a", "SF10b",
+                                     "SF14", "SF15", "SF16", "SF17"]
 
 
 def test_distance_is_zero_in_range_and_scaled_outside_and_selection_falls_back():
@@ -123,7 +124,7 @@ def test_calibrate_fit_writes_the_posterior(tmp_path, monkeypatch, capsys):
     patterns = pd.read_csv(out / "patterns.csv")
     assert len(patterns) == 3 and {"SF6", "SF10b", "distance", "accepted"} <= set(patterns.columns)
     identification = pd.read_csv(out / "identification.csv")
-    assert len(identification) == 7 * 2
+    assert len(identification) == len(CHECKS) * 2
     for name in ("fit_report.md", "posterior.png"):
         assert (out / name).stat().st_size > 0
     assert '"status": "complete"' in (out / "manifest.json").read_text()
@@ -142,7 +143,8 @@ def test_too_short_steps_is_one_line_and_exit_2(tmp_path):
 def test_a_shorter_fit_leaves_out_the_patterns_it_cannot_read():
     scenarios = {n: load_scenario(n) for n in scenarios_read(CHECKS)}
     kept = patterns_within(100, CHECKS, scenarios)
-    assert [c.key for c in kept] == ["SF6", "SF7", "SF9", "SF10", "SF10"]      # the SF4 windows end in month 119
+    # the SF4, SF14 and SF15 windows end in month 119, SF17's starts in month 108
+    assert [c.key for c in kept] == ["SF6", "SF7", "SF9", "SF10", "SF10", "SF16"]
     assert scenarios_read(kept) == ["baseline", "burden_reduction", "function_transfer_unfunded",
                                     "function_transfer_funded"]
     assert patterns_within(120, CHECKS, scenarios) == list(CHECKS)

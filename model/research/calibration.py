@@ -72,6 +72,23 @@ CHECKS: tuple[Check, ...] = (
           lambda r: (_mean(r, "function_transfer_unfunded", "admin_share", 80, 88)
                      - _mean(r, "function_transfer_funded", "admin_share", 80, 88)),
           months=(80, 88)),
+    # The resident side and the time path (docs/evidence.md SF14-SF17): no parameter was set from or tuned to them.
+    Check("SF14", "residents who say they voted in the committee election: 47.89% (Shanghai, 2017)",
+          "direct_election_household: personal_turnout, months 24-119", 0.35, 0.60,
+          lambda r: _mean(r, "direct_election_household", "personal_turnout", 24, 119),
+          months=(24, 119)),
+    Check("SF15", "voting rises with age: 13.77% of residents aged 18-29 voted, 77.74% of those aged 70-79",
+          "direct_election_household: vote_age_gap (old minus young, voted in person), months 24-119", 0.35, 0.80,
+          lambda r: _mean(r, "direct_election_household", "vote_age_gap", 24, 119),
+          months=(24, 119)),
+    Check("SF16", "seven in ten residents do not know the committee's director",
+          "baseline: awareness, months 0-59", 0.20, 0.45,
+          lambda r: _mean(r, "baseline", "awareness", 0, 59),
+          months=(0, 59)),
+    Check("SF17", "a decade after the cut to '5+1', Nanjing committees kept 30 and more ledgers again (one 243)",
+          "burden_reduction: ledgers practised, months 108-119", 30.0, 243.0,
+          lambda r: _mean(r, "burden_reduction", "ledgers", 108, 119),
+          months=(108, 119)),
 )
 
 
