@@ -14,8 +14,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 run: $(VENV)/.installed
 	$(PY) run.py
 
+# The fast tier runs on every core (pytest-xdist); every test (SHEQU_ALL_TESTS=1, as CI) in one process.
 test: $(VENV)/.installed
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(if $(filter 1,$(SHEQU_ALL_TESTS)),,-n auto)
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py

@@ -59,11 +59,17 @@ def install() -> None:
     STAMP.touch()
 
 
+def test_workers() -> list[str]:
+    """The fast tier runs on every core (pytest-xdist); every test (SHEQU_ALL_TESTS=1, as CI) runs in one
+    process, since the slow tier starts its own pools, servers and browsers."""
+    return [] if os.environ.get("SHEQU_ALL_TESTS") == "1" else ["-n", "auto"]
+
+
 def command(args: list[str]) -> list[str]:
     """What to run in .venv for ``args``: the test suite, or the Shequ command line."""
     py = str(venv_python())
     if args[:1] == ["test"]:
-        return [py, "-m", "pytest", "-q", *args[1:]]
+        return [py, "-m", "pytest", "-q", *test_workers(), *args[1:]]
     if (ROOT / "model" / "cli" / "__init__.py").exists():
         return [py, "-m", "model.cli", *args]
     return [py, str(ROOT / "run.py"), *args]

@@ -55,12 +55,15 @@ def test_chinese_scenario_file_names(tmp_path):
         load_scenario(bad)
 
 
-def test_bootstrap_paths_and_steps():
+def test_bootstrap_paths_and_steps(monkeypatch):
     assert bootstrap.venv_python(Path("v"), windows=True) == Path("v") / "Scripts" / "python.exe"
     assert bootstrap.venv_python(Path("v"), windows=False) == Path("v") / "bin" / "python"
     steps = bootstrap.install_steps()
     assert steps[0][1:3] == ["-m", "venv"] and steps[-1][-4:] == ["-c", "constraints.txt", "-e", ".[test]"]
+    monkeypatch.setenv("SHEQU_ALL_TESTS", "1")      # every test: one process
     assert bootstrap.command(["test", "-x"])[1:] == ["-m", "pytest", "-q", "-x"]
+    monkeypatch.delenv("SHEQU_ALL_TESTS")            # the fast tier: every core
+    assert bootstrap.command(["test", "-x"])[1:] == ["-m", "pytest", "-q", "-n", "auto", "-x"]
 
 
 @pytest.mark.parametrize("readme", ["README.md", "README.zh.md"])

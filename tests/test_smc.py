@@ -53,6 +53,10 @@ def test_smc_recovers_a_parameter_and_resumes(tmp_path):
     assert row["identified"] and row["shrinkage"] >= 0.5
     assert fit.posterior.set_index("parameter").loc["vote_habit_weight", "shrinkage"] < 0.5
     assert list(fit.accepted.columns) == [name, "vote_habit_weight"] and len(fit.accepted) == 12
+    ident = fit.identification.set_index("parameter")
+    assert ident.loc[name, "informs"] and ident.loc[name, "spearman"] > 0.5     # the target carries the volume
+    assert not ident.loc["vote_habit_weight", "informs"]
+    assert ident.loc[name, "identified"] and not ident.loc["vote_habit_weight", "identified"]
 
 
 @pytest.mark.slow      # a population of 6 through the six scenarios the checks read, 120 months, tiny district
@@ -74,6 +78,10 @@ def test_calibrate_fit_smc_writes_the_posterior_and_resumes(tmp_path, monkeypatc
     posterior = pd.read_csv(out / "posterior.csv")
     assert {"parameter", "q05", "median", "q95", "shrinkage", "identified"} <= set(posterior.columns)
     assert (out / "smc.db").is_file() and "ABC-SMC" in (out / "fit_report.md").read_text()
+    identification = pd.read_csv(out / "identification.csv")
+    assert {"pattern", "parameter", "passing", "ks", "ks_p_adjusted", "median_shift", "spearman", "informs",
+            "identifies", "shrinkage", "identified"} <= set(identification.columns)
+    assert len(identification) == 2 * identification["pattern"].nunique() and identification["pattern"].nunique() >= 7
     populations = (out / "populations.csv").read_text()
     assert cli.main(command) == 0                      # the same command again: the stored population is read
     assert (out / "populations.csv").read_text() == populations

@@ -114,6 +114,7 @@ def cmd_calibrate_smc(args) -> Path:
         store.write("accepted.csv", lambda path: fit.accepted.to_csv(path, **csv))
         store.write("posterior.csv", lambda path: fit.posterior.to_csv(path, **csv))
         store.write("populations.csv", lambda path: fit.populations.to_csv(path, **csv))
+        store.write("identification.csv", lambda path: fit.identification.to_csv(path, **csv))
         store.write_text("fit_report.md", report(fit, args.population, args.generations, args.steps))
         identified = list(fit.posterior.loc[fit.posterior["identified"], "parameter"])
         store.mark("complete", wall_seconds=round(time.time() - started, 2), identified=identified)

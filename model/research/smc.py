@@ -35,7 +35,7 @@ from ..governance import GovernanceModel
 from ..scenario import Scenario, used_values
 from ..study.design import Factor
 from ..study.seeds import replication_seeds, stream, stream_seed
-from .fitting import Pattern, pattern_names
+from .fitting import ALPHA, MIN_RANK_POINTS, Pattern, _adjust, pattern_names
 
 DB = "smc.db"
 QUANTILES = (0.05, 0.5, 0.95)
@@ -104,12 +104,14 @@ class Distance:
 @dataclass
 class SmcFit:
     """The last population, resampled to equal weights (``accepted``), the per-parameter table
-    (``posterior``), and the tolerance and acceptance of each population (``populations``)."""
+    (``posterior``), the tolerance and acceptance of each population (``populations``), and which
+    pattern tells about which parameter (``identification``)."""
 
     accepted: pd.DataFrame
     posterior: pd.DataFrame
     populations: pd.DataFrame
     names: list[str]
+    identification: pd.DataFrame
 
 
 def check_population(population: int, factors: Sequence[Factor], source: str = "run_smc",
@@ -149,10 +151,11 @@ def run_smc(factors: Sequence[Factor], scenarios: Sequence[Scenario], patterns: 
         history = abc.run(minimum_epsilon=0.0, max_nr_populations=generations - done)
     else:
         history = abc.history
-    return summarise(history, factors, master_seed, population, names)
+    return summarise(history, factors, master_seed, population, names, patterns)
 
 
-def summarise(history, factors: Sequence[Factor], master_seed: int, population: int, names: list[str]) -> SmcFit:
+def summarise(history, factors: Sequence[Factor], master_seed: int, population: int, names: list[str],
+              patterns: Sequence[Pattern]) -> SmcFit:
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     frame = frame[[f.name for f in factors]]
     weights = np.asarray(weights, dtype=float) / float(np.sum(weights))
@@ -174,7 +177,49 @@ def summarise(history, factors: Sequence[Factor], master_seed: int, population: 
     populations = history.get_all_populations()
     populations = populations[populations["t"] >= 0][["t", "epsilon", "samples"]].reset_index(drop=True)
     posterior = pd.DataFrame(table).sort_values("shrinkage", ascending=False, kind="stable").reset_index(drop=True)
-    return SmcFit(accepted, posterior, populations, names)
+    particles = pd.concat([history.get_population_extended(m=0, t=t).assign(t=t) for t in range(history.max_t + 1)],
+                          ignore_index=True)
+    return SmcFit(accepted, posterior, populations, names,
+                  identification_table(particles, history.max_t, factors, patterns, names, posterior))
+
+
+def identification_table(particles: pd.DataFrame, last: int, factors: Sequence[Factor], patterns: Sequence[Pattern],
+                         names: Sequence[str], posterior: pd.DataFrame) -> pd.DataFrame:
+    """Pattern x parameter, the columns of the rejection fit's identification.csv (model.research.fitting):
+    ``passing`` particles of the last population inside the pattern's range; ``ks`` the last population's
+    distance from the uniform prior (the same for every pattern: the fit moves on all patterns at once);
+    ``median_shift`` its median from the prior's, over the prior's width; ``spearman`` the rank correlation of
+    the parameter with the pattern's value over every particle of every population (``informs``: adjusted p
+    below ALPHA) — which pattern carries the information; and the posterior's ``shrinkage`` and
+    ``identified``."""
+    from scipy.stats import kstest, spearmanr
+    final = particles[particles["t"] == last]
+    shrink = posterior.set_index("parameter")
+    rows = []
+    for n, pattern in zip(names, patterns, strict=True):
+        values = particles[f"sumstat_{n}"].to_numpy(dtype=float)
+        inside = final[f"sumstat_{n}"].between(pattern.low, pattern.high)
+        for f in factors:
+            x = particles[f"par_{f.name}"].to_numpy(dtype=float)
+            kept = final[f"par_{f.name}"].to_numpy(dtype=float)
+            test = kstest(kept, "uniform", args=(f.low, f.high - f.low))
+            finite = np.isfinite(values)
+            rho, rho_p = math.nan, math.nan
+            if finite.sum() >= MIN_RANK_POINTS and np.ptp(values[finite]) > 0 and np.ptp(x[finite]) > 0:
+                rank = spearmanr(x[finite], values[finite])
+                rho, rho_p = float(rank.statistic), float(rank.pvalue)
+            rows.append({"pattern": n, "parameter": f.name, "passing": int(inside.sum()),
+                         "ks": float(test.statistic), "ks_p": float(test.pvalue),
+                         "median_shift": (float(np.median(kept)) - 0.5 * (f.low + f.high)) / (f.high - f.low),
+                         "spearman": rho, "spearman_p": rho_p,
+                         "shrinkage": float(shrink.loc[f.name, "shrinkage"]),
+                         "identified": bool(shrink.loc[f.name, "identified"])})
+    out = pd.DataFrame(rows)
+    out.insert(out.columns.get_loc("ks_p") + 1, "ks_p_adjusted", _adjust(out["ks_p"]))
+    out.insert(out.columns.get_loc("spearman_p") + 1, "spearman_p_adjusted", _adjust(out["spearman_p"]))
+    out["identifies"] = out["ks_p_adjusted"] < ALPHA
+    out["informs"] = out["spearman_p_adjusted"] < ALPHA
+    return out
 
 
 def report(fit: SmcFit, population: int, generations: int, steps: int) -> str:
@@ -190,7 +235,13 @@ def report(fit: SmcFit, population: int, generations: int, steps: int) -> str:
     lines += ["", f"A parameter counts as identified when its posterior 90% range is at most "
               f"{1 - IDENTIFIED_SHRINKAGE:.0%} of its plausible range (shrinkage at least {IDENTIFIED_SHRINKAGE:.0%}). "
               f"Identified: {len(ident)} of {len(fit.posterior)}.", "",
-              "| parameter | prior | posterior median [90% range] | shrinkage |", "|---|---|---|---|"]
+              "The last column names the patterns whose value moves with the parameter over every particle of every "
+              "population (Spearman, Benjamini-Hochberg adjusted p below 0.05; identification.csv): the patterns that "
+              "carry what the fit learned about it.", "",
+              "| parameter | prior | posterior median [90% range] | shrinkage | patterns that inform it |",
+              "|---|---|---|---|---|"]
+    informing = (fit.identification[fit.identification["informs"]].groupby("parameter")["pattern"]
+                 .agg(lambda p: ", ".join(p)))
     lines += [f"| `{r.parameter}` | [{r.prior_low:g}, {r.prior_high:g}] | {r.median:.4g} [{r.q05:.4g}, {r.q95:.4g}] "
-              f"| {r.shrinkage:.0%} |" for r in fit.posterior.itertuples()]
+              f"| {r.shrinkage:.0%} | {informing.get(r.parameter, 'none')} |" for r in fit.posterior.itertuples()]
     return "\n".join(lines) + "\n"
