@@ -161,3 +161,21 @@ def test_bad_calibrate_options_exit_2_with_one_line(args, needle, capsys):
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and needle in err, err
+
+
+def test_leave_out_drops_the_named_patterns_and_refuses_an_unknown_name_in_one_line(capsys):
+    """A fact the model's structure cannot meet (SF15, SF16) would dominate the fit's distance: --leave-out
+    takes it out of the fit, by the name `calibrate` prints, and nothing else."""
+    from argparse import Namespace
+
+    from model.cli.research import fitted_patterns
+    from model.errors import InputError
+    scenarios = {n: load_scenario(n) for n in scenarios_read(CHECKS)}
+    kept = fitted_patterns(Namespace(leave_out=["SF15", "SF16"], steps=120), scenarios)
+    assert pattern_names(kept) == ["SF6", "SF7", "SF9", "SF4a", "SF4b", "SF10a", "SF10b", "SF14", "SF17"]
+    assert fitted_patterns(Namespace(leave_out=None, steps=120), scenarios) == list(CHECKS)
+    with pytest.raises(InputError, match="SF99"):
+        fitted_patterns(Namespace(leave_out=["SF99"], steps=120), scenarios)
+    assert cli.main(["calibrate", "--fit", "--leave-out", "SF4"]) == 2      # SF4 has two patterns: SF4a, SF4b
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--leave-out" in err[0] and "SF4a" in err[0]

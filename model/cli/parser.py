@@ -32,7 +32,7 @@ DEFAULT_REPLICATIONS = 5
 DEFAULT_STEPS = 120
 FIT_SAMPLES = 100        # calibrate --fit's prior sample: 100 points x 6 scenarios = 600 runs, minutes on a laptop
 FIT_ONLY = ("samples", "vary", "steps", "out", "workers", "scheduler", "scale", "overwrite", "accept", "method",
-            "population", "generations")
+            "population", "generations", "leave_out")
 SMC_POPULATION, SMC_GENERATIONS = 40, 4   # --method smc: 3 particles for each of the 12 default parameters, and more
 # A library error names the function argument at fault (``samples=``); the command line names the
 # option that sets it: ``--`` and the argument's name, unless it is one of these.
@@ -250,6 +250,10 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
                      help=f"with --method smc: particles per population (default {SMC_POPULATION})")
     cal.add_argument("--generations", type=bounded(int, "--generations", 1, 100), default=SMC_GENERATIONS,
                      help=f"with --method smc: populations at most (default {SMC_GENERATIONS})")
+    cal.add_argument("--leave-out", action="append", default=None, metavar="PATTERN",
+                     help="with --fit: a pattern the fit does not target, by the name `calibrate` prints with its "
+                          "letter (SF4a, SF10b, SF15, ...; repeat the option): for a fact the model's structure "
+                          "cannot meet, which would otherwise dominate the distance")
     status = sub.add_parser("status", help="say whether a results folder is complete, interrupted or failed")
     status.add_argument("folder", type=Path, help="a results folder")
     app = sub.add_parser("app", help="start the workshop app in the browser (offline; Chinese first)",

@@ -80,15 +80,30 @@ def influential(path: Path = MORRIS_INDICES, top: int = SMC_TOP) -> list[str] | 
     return list(ranked.index[:top])
 
 
+def fitted_patterns(args, every: dict) -> list:
+    """The checks a fit targets: those its --steps can read, less the ones --leave-out names."""
+    from model.errors import InputError
+    from model.research.calibration import CHECKS
+    from model.research.fitting import pattern_names, patterns_within
+    names = pattern_names(CHECKS)
+    for name in args.leave_out or []:
+        if name not in names:
+            raise InputError("command line", "--leave-out", f"a pattern name: {', '.join(names)}", name)
+    kept = [c for c, n in zip(CHECKS, names, strict=True) if n not in (args.leave_out or [])]
+    if not kept:
+        raise InputError("command line", "--leave-out", "at least one pattern left to fit", ", ".join(args.leave_out))
+    return patterns_within(args.steps, kept, every)
+
+
 def cmd_calibrate_smc(args) -> Path:
     """calibrate --fit --method smc: ABC-SMC (pyabc) over the influential parameters, resumable."""
     from model.research.calibration import CHECKS
-    from model.research.fitting import patterns_within, scenarios_read
+    from model.research.fitting import scenarios_read
     from model.research.folder import results_folder
     from model.research.smc import check_population, report, run_smc
     from model.study.design import factors_from
     every = {s.name: s for s in research_scenarios(scenarios_read(CHECKS), [], args)}
-    patterns = patterns_within(args.steps, CHECKS, every)
+    patterns = fitted_patterns(args, every)
     scenarios = [every[name] for name in scenarios_read(patterns)]
     names = args.vary or influential()
     if not args.vary:
@@ -130,11 +145,11 @@ def cmd_calibrate_fit(args) -> Path:
     if getattr(args, "method", "rejection") == "smc":
         return cmd_calibrate_smc(args)
     from model.research.calibration import CHECKS
-    from model.research.fitting import analyse, patterns_within, scenarios_read, write_fit
+    from model.research.fitting import analyse, scenarios_read, write_fit
     from model.research.folder import finish
     from model.study.design import factors_from, make_design
     every = {s.name: s for s in research_scenarios(scenarios_read(CHECKS), [], args)}
-    patterns = patterns_within(args.steps, CHECKS, every)
+    patterns = fitted_patterns(args, every)
     scenarios = [every[name] for name in scenarios_read(patterns)]
     design = make_design("lhs", factors_from(args.vary), args.samples, args.seed)
     with swept("calibrate", "fit", design, scenarios, args, describe_as="calibrate --fit", accept=args.accept,
