@@ -246,3 +246,26 @@ def test_parameter_sets_table_lines_up_with_the_seeds():
     table = sets.table([11, 12])
     assert table.to_dict("list") == {"replication": [0, 1], "seed": [11, 12], "parameter_set": [4, 2],
                                      "mean_ties": [2.0, 3.0]}
+
+
+def test_a_posterior_of_a_few_parameters_leaves_the_others_at_their_plausible_ranges(tmp_path):
+    """A fit that varied two parameters says nothing about the others: findings draw those from their
+    plausible ranges (a Latin hypercube from the master seed), keeping the fitted values as they are."""
+    from model.parameters import PARAMETERS
+    from model.study.design import default_factors
+    from model.study.uncertainty import completed_with_plausible, posterior_sets
+    path = tmp_path / "accepted.csv"
+    path.write_text("exit_intercept,vote_intercept\n-3.9,1.5\n-3.8,1.6\n-3.7,1.7\n-4.0,1.4\n", encoding="utf-8")
+    fitted = posterior_sets(path, 8, 7)
+    sets = completed_with_plausible(fitted, 7)
+    assert [(s["exit_intercept"], s["vote_intercept"]) for s in sets.sets] == \
+        [(s["exit_intercept"], s["vote_intercept"]) for s in fitted.sets]
+    others = [f for f in default_factors() if f.name not in ("exit_intercept", "vote_intercept")]
+    assert len(others) > 100 and all(f.name in sets.sets[0] for f in others)
+    for f in others[:40]:
+        values = [s[f.name] for s in sets.sets]
+        assert all(f.low <= v <= f.high for v in values), f.name
+        assert len(set(values)) > 1, f.name                      # drawn, not left at the default
+        assert PARAMETERS[f.name].role == "uncertainty"
+    assert completed_with_plausible(posterior_sets(path, 8, 7), 7).sets == sets.sets      # the seed fixes it
+    assert "plausible" in sets.source and sets.draws == fitted.draws

@@ -312,7 +312,7 @@ def cmd_findings(args) -> Path:
     from model.study.comparison import csv_encoding
     from model.study.experiment import check_study, replication_keys, run_study
     from model.study.store import resolve_out
-    from model.study.uncertainty import posterior_path, posterior_sets, read_posterior
+    from model.study.uncertainty import completed_with_plausible, posterior_path, posterior_sets, read_posterior
 
     fd.check_findings()
     fd.check_steps(args.steps, source="command line", field="--steps")
@@ -321,7 +321,7 @@ def cmd_findings(args) -> Path:
         raise InputError("command line", "--docs", "an existing folder for findings.md and findings.zh.md", docs)
     file = posterior_path(args.posterior if args.posterior is not None else fd.DEFAULT_POSTERIOR)
     replications = args.replications or len(read_posterior(file))
-    sets = posterior_sets(file, replications, args.seed)
+    sets = completed_with_plausible(posterior_sets(file, replications, args.seed), args.seed)
     scenarios = fd.scenarios_for()
     overrides = check_scale(scenarios, args.scale)
     check_study(scenarios, replications, args.steps, args.workers or 1, overrides, source="command line",

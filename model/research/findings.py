@@ -263,14 +263,16 @@ WORDS = {
     "intro": (
         "本文件由 `{command}` 生成，请勿手工编辑。每条结论在 `model/research/findings.py` 中定义一次："
         "两个情景（或一个情景与改变了一个改革参数的变体）在一个指标、一段月份上的比较，以及结论所声称的方向。"
-        "参数集取自校准后验（`calibrate --fit` 接受的参数集 `{posterior}`，不是先验），共 {draws} 次抽取；"
+        "校准拟合过的参数取自其后验（`calibrate --fit` 接受的参数集 `{posterior}`），其余每个不确定参数取自其合理范围"
+        "（拉丁超立方抽样：拟合对它们没有提供信息），共 {draws} 次抽取；"
         "每次抽取在各情景中使用相同的随机种子和相同的参数集，因此每次抽取给出每条结论的一个配对效应。",
         "This file is written by `{command}`; do not edit it by hand. Each conclusion is defined once, in "
         "`model/research/findings.py`: a comparison of two scenarios (or a scenario and a variant of it with one "
         "reform parameter changed) on one metric over a window of months, and the sign the conclusion claims. The "
-        "parameter sets are drawn from the calibration's posterior (the sets accepted by `calibrate --fit`, "
-        "`{posterior}`; not the prior), {draws} draw(s); each draw runs every scenario with the same seed and the "
-        "same parameter set, so it gives one paired effect per conclusion."),
+        "parameters the calibration fitted are drawn from its posterior (the sets accepted by `calibrate --fit`, "
+        "`{posterior}`), every other uncertainty parameter from its plausible range (a Latin hypercube: the fit "
+        "says nothing about them), {draws} draw(s); each draw runs every scenario with the same seed and the same "
+        "parameter set, so it gives one paired effect per conclusion."),
     "verdicts": (
         "判定：至少 {pairs} 次抽取且其中至少 {robust:.0%} 方向成立为**稳健**；"
         "少于一半为**相反**（模型更常给出相反结论）；其余为**脆弱**（包括抽取不足 {pairs} 次的情形）。"

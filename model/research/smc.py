@@ -176,31 +176,39 @@ def summarise(history, factors: Sequence[Factor], master_seed: int, population: 
                       "q95": q[2], "shrinkage": shrink, "identified": bool(shrink >= IDENTIFIED_SHRINKAGE)})
     populations = history.get_all_populations()
     populations = populations[populations["t"] >= 0][["t", "epsilon", "samples"]].reset_index(drop=True)
+    populations["effective_sample_size"] = [effective_sample_size(history.get_distribution(m=0, t=int(t))[1])
+                                            for t in populations["t"]]
     posterior = pd.DataFrame(table).sort_values("shrinkage", ascending=False, kind="stable").reset_index(drop=True)
-    particles = pd.concat([history.get_population_extended(m=0, t=t).assign(t=t) for t in range(history.max_t + 1)],
-                          ignore_index=True)
+    first = history.get_population_extended(m=0, t=0)
+    final = history.get_population_extended(m=0, t=history.max_t)
     return SmcFit(accepted, posterior, populations, names,
-                  identification_table(particles, history.max_t, factors, patterns, names, posterior))
+                  identification_table(first, final, factors, patterns, names, posterior))
 
 
-def identification_table(particles: pd.DataFrame, last: int, factors: Sequence[Factor], patterns: Sequence[Pattern],
-                         names: Sequence[str], posterior: pd.DataFrame) -> pd.DataFrame:
+def effective_sample_size(weights) -> float:
+    """Kish's effective sample size of a weighted population: (sum w)^2 / sum w^2."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.square(w).sum())
+
+
+def identification_table(first: pd.DataFrame, final: pd.DataFrame, factors: Sequence[Factor],
+                         patterns: Sequence[Pattern], names: Sequence[str], posterior: pd.DataFrame) -> pd.DataFrame:
     """Pattern x parameter, the columns of the rejection fit's identification.csv (model.research.fitting):
     ``passing`` particles of the last population inside the pattern's range; ``ks`` the last population's
     distance from the uniform prior (the same for every pattern: the fit moves on all patterns at once);
     ``median_shift`` its median from the prior's, over the prior's width; ``spearman`` the rank correlation of
-    the parameter with the pattern's value over every particle of every population (``informs``: adjusted p
-    below ALPHA) — which pattern carries the information; and the posterior's ``shrinkage`` and
+    the parameter with the pattern's value over the first population, drawn from the prior (``informs``:
+    adjusted p below ALPHA) — which pattern carries the information; later populations are not used for it,
+    since the fit's own selection correlates their parameters; and the posterior's ``shrinkage`` and
     ``identified``."""
     from scipy.stats import kstest, spearmanr
-    final = particles[particles["t"] == last]
     shrink = posterior.set_index("parameter")
     rows = []
     for n, pattern in zip(names, patterns, strict=True):
-        values = particles[f"sumstat_{n}"].to_numpy(dtype=float)
+        values = first[f"sumstat_{n}"].to_numpy(dtype=float)
         inside = final[f"sumstat_{n}"].between(pattern.low, pattern.high)
         for f in factors:
-            x = particles[f"par_{f.name}"].to_numpy(dtype=float)
+            x = first[f"par_{f.name}"].to_numpy(dtype=float)
             kept = final[f"par_{f.name}"].to_numpy(dtype=float)
             test = kstest(kept, "uniform", args=(f.low, f.high - f.low))
             finite = np.isfinite(values)
@@ -229,15 +237,21 @@ def report(fit: SmcFit, population: int, generations: int, steps: int) -> str:
              f"{steps} months. Distance: per pattern 0 inside its target range, else the distance to the nearest "
              "bound over the range's width; Euclidean over the patterns "
              f"({', '.join(fit.names)}). The tolerance of each population is the median distance of the one before.",
-             "", "| population | tolerance | simulations |", "|---|---|---|"]
-    lines += [f"| {int(r.t)} | {r.epsilon:.4g} | {int(r.samples)} |" for r in fit.populations.itertuples()]
+             "", "| population | tolerance | simulations | effective sample size |", "|---|---|---|---|"]
+    lines += [f"| {int(r.t)} | {r.epsilon:.4g} | {int(r.samples)} | {r.effective_sample_size:.1f} |"
+              for r in fit.populations.itertuples()]
     ident = fit.posterior[fit.posterior["identified"]]
+    ess = float(fit.populations["effective_sample_size"].iloc[-1])
     lines += ["", f"A parameter counts as identified when its posterior 90% range is at most "
               f"{1 - IDENTIFIED_SHRINKAGE:.0%} of its plausible range (shrinkage at least {IDENTIFIED_SHRINKAGE:.0%}). "
-              f"Identified: {len(ident)} of {len(fit.posterior)}.", "",
-              "The last column names the patterns whose value moves with the parameter over every particle of every "
-              "population (Spearman, Benjamini-Hochberg adjusted p below 0.05; identification.csv): the patterns that "
-              "carry what the fit learned about it.", "",
+              f"Identified: {len(ident)} of {len(fit.posterior)}."]
+    if ess < len(fit.posterior):
+        lines += ["", f"**Caution:** the last population's weights leave an effective sample size of {ess:.1f}, fewer "
+                  "than the parameters varied: its weighted quantiles rest on a handful of particles, so a narrow "
+                  "range here is not yet an identification. A larger population, or more populations, is needed."]
+    lines += ["", "The last column names the patterns whose value moves with the parameter over the first population, "
+              "drawn from the prior (Spearman, Benjamini-Hochberg adjusted p below 0.05; identification.csv): the "
+              "patterns that carry the information about it.", "",
               "| parameter | prior | posterior median [90% range] | shrinkage | patterns that inform it |",
               "|---|---|---|---|---|"]
     informing = (fit.identification[fit.identification["informs"]].groupby("parameter")["pattern"]

@@ -132,6 +132,18 @@ def posterior_sets(path: str | Path | None, replications: int, master_seed: int)
     return ParameterSets("posterior", tuple(int(i) for i in rows), sets, str(file.resolve()))
 
 
+def completed_with_plausible(sets: ParameterSets, master_seed: int) -> ParameterSets:
+    """Each set of ``sets`` (a posterior) completed with a Latin-hypercube draw over every ``uncertainty``
+    parameter it does not hold, at its plausible range: a fit that varied some parameters says nothing
+    about the others, so their uncertainty stays their prior's. Without this, a conclusion over a
+    posterior of a few parameters would be stated as if every other assumption were known."""
+    rest = plausible_sets(len(sets), master_seed)
+    fitted = set(sets.names)
+    merged = tuple({**{k: v for k, v in other.items() if k not in fitted}, **own}
+                   for own, other in zip(sets.sets, rest.sets, strict=True))
+    return ParameterSets(f"{sets.source}, the rest plausible", sets.draws, merged, sets.file)
+
+
 def parameter_sets(source: str | None, replications: int, master_seed: int,
                    posterior: str | Path | None = None) -> ParameterSets | None:
     """The study's parameter sets for ``--parameter-uncertainty SOURCE``; None without it."""
