@@ -156,6 +156,11 @@ ZH: dict[str, str] = {
         "与 --method smc 一起使用：每代粒子数（默认 {default}）",
     "with --method smc: populations at most (default {default})":
         "与 --method smc 一起使用：最多代数（默认 {default}）",
+    "with --fit: a pattern the fit does not target, by the name `calibrate` prints with its letter (SF4a, SF10b, "
+    "SF15, ...; repeat the option): for a fact the model's structure cannot meet, which would otherwise dominate "
+    "the distance":
+        "与 --fit 一起使用：拟合不以之为目标的模式，用 `calibrate` 打印的带字母的名称（SF4a、SF10b、SF15 等；可重复）："
+        "用于模型结构无法满足的事实，否则它会主导距离",
     "with --fit: keep the fraction Q of points nearest the targets (rejection ABC) instead "
     "of the points inside every target range (default; the nearest 10%% if fewer pass)":
         "与 --fit 一起使用：保留最接近目标的比例 Q 的点（拒绝式 ABC），而不是落在每个目标范围内的点"
