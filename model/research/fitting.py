@@ -221,6 +221,17 @@ def posterior_table(points: pd.DataFrame, accepted: pd.Series, factors) -> pd.Da
     return table.sort_values("ks", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
 
 
+def rank_correlation(x: np.ndarray, values: np.ndarray) -> tuple[float, float]:
+    """Spearman's rho and its p-value of a parameter against a pattern's values, over the finite values;
+    NaN where fewer than MIN_RANK_POINTS remain or either side is constant."""
+    from scipy.stats import spearmanr
+    finite = np.isfinite(values)
+    if finite.sum() < MIN_RANK_POINTS or np.ptp(values[finite]) == 0 or np.ptp(x[finite]) == 0:
+        return math.nan, math.nan
+    test = spearmanr(x[finite], values[finite])
+    return float(test.statistic), float(test.pvalue)
+
+
 def identification_table(points: pd.DataFrame, values: pd.DataFrame, passed: pd.DataFrame, factors,
                          names: list[str]) -> pd.DataFrame:
     """Pattern x parameter: how strongly passing that pattern alone constrains the parameter (KS
@@ -230,7 +241,6 @@ def identification_table(points: pd.DataFrame, values: pd.DataFrame, passed: pd.
     ALPHA). A pattern that informs a parameter carries information about it, and constrains it
     where the target range cuts into the pattern's spread; the rank test sees this with far fewer
     points than the KS test of the passing points, which is why both are given."""
-    from scipy.stats import spearmanr
     rows = []
     for n in names:
         ok = passed[n].to_numpy()
@@ -239,12 +249,7 @@ def identification_table(points: pd.DataFrame, values: pd.DataFrame, passed: pd.
             kept = prior[ok]
             ks, ks_p = _ks(kept, prior)
             shift = ((np.median(kept) - np.median(prior)) / (f.high - f.low)) if len(kept) else math.nan
-            v = values[n].to_numpy(dtype=float)
-            finite = np.isfinite(v)
-            rho, rho_p = math.nan, math.nan
-            if finite.sum() >= MIN_RANK_POINTS and np.ptp(v[finite]) > 0 and np.ptp(prior[finite]) > 0:
-                test = spearmanr(prior[finite], v[finite])
-                rho, rho_p = float(test.statistic), float(test.pvalue)
+            rho, rho_p = rank_correlation(prior, values[n].to_numpy(dtype=float))
             rows.append({"pattern": n, "parameter": f.name, "passing": int(ok.sum()), "ks": ks, "ks_p": ks_p,
                          "median_shift": shift, "spearman": rho, "spearman_p": rho_p})
     table = pd.DataFrame(rows)

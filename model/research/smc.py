@@ -35,7 +35,7 @@ from ..governance import GovernanceModel
 from ..scenario import Scenario, used_values
 from ..study.design import Factor
 from ..study.seeds import replication_seeds, stream, stream_seed
-from .fitting import ALPHA, MIN_RANK_POINTS, Pattern, _adjust, pattern_names
+from .fitting import ALPHA, Pattern, _adjust, pattern_names, rank_correlation
 
 DB = "smc.db"
 QUANTILES = (0.05, 0.5, 0.95)
@@ -201,23 +201,19 @@ def identification_table(first: pd.DataFrame, final: pd.DataFrame, factors: Sequ
     adjusted p below ALPHA) — which pattern carries the information; later populations are not used for it,
     since the fit's own selection correlates their parameters; and the posterior's ``shrinkage`` and
     ``identified``."""
-    from scipy.stats import kstest, spearmanr
+    from scipy.stats import kstest
     shrink = posterior.set_index("parameter")
+    moved = {f.name: kstest(final[f"par_{f.name}"].to_numpy(dtype=float), "uniform", args=(f.low, f.high - f.low))
+             for f in factors}     # the same for every pattern: the fit moves on all patterns at once
     rows = []
     for n, pattern in zip(names, patterns, strict=True):
         values = first[f"sumstat_{n}"].to_numpy(dtype=float)
         inside = final[f"sumstat_{n}"].between(pattern.low, pattern.high)
         for f in factors:
-            x = first[f"par_{f.name}"].to_numpy(dtype=float)
             kept = final[f"par_{f.name}"].to_numpy(dtype=float)
-            test = kstest(kept, "uniform", args=(f.low, f.high - f.low))
-            finite = np.isfinite(values)
-            rho, rho_p = math.nan, math.nan
-            if finite.sum() >= MIN_RANK_POINTS and np.ptp(values[finite]) > 0 and np.ptp(x[finite]) > 0:
-                rank = spearmanr(x[finite], values[finite])
-                rho, rho_p = float(rank.statistic), float(rank.pvalue)
+            rho, rho_p = rank_correlation(first[f"par_{f.name}"].to_numpy(dtype=float), values)
             rows.append({"pattern": n, "parameter": f.name, "passing": int(inside.sum()),
-                         "ks": float(test.statistic), "ks_p": float(test.pvalue),
+                         "ks": float(moved[f.name].statistic), "ks_p": float(moved[f.name].pvalue),
                          "median_shift": (float(np.median(kept)) - 0.5 * (f.low + f.high)) / (f.high - f.low),
                          "spearman": rho, "spearman_p": rho_p,
                          "shrinkage": float(shrink.loc[f.name, "shrinkage"]),
