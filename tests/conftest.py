@@ -57,6 +57,22 @@ def ledger():
     return lambda scenario, seed: _run(scenario, seed)[1]
 
 
+@pytest.fixture
+def command(capsys, monkeypatch):
+    """command(*args, cwd=ROOT) -> (exit code, stderr): the command line run through model.cli.main
+    in this process, for error paths and quick commands (no interpreter start per test)."""
+    from model import cli as cli_module
+
+    def run(*args, cwd=ROOT) -> tuple[int, str]:
+        monkeypatch.chdir(cwd)
+        try:
+            code = cli_module.main([str(a) for a in args])
+        except SystemExit as stop:                      # argparse's own errors
+            code = stop.code
+        return code, capsys.readouterr().err
+    return run
+
+
 def window_mean(frames: list[pd.DataFrame], metric: str, first: int, last: int) -> list[float]:
     """Per seed: mean of ``metric`` over months first..last (inclusive)."""
     return [float(f.loc[(f["step"] >= first) & (f["step"] <= last), metric].mean()) for f in frames]

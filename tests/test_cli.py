@@ -21,17 +21,6 @@ def cli(*args, cwd=ROOT):
                           capture_output=True, text=True, timeout=300)
 
 
-def in_process(*args, capsys, monkeypatch, cwd=ROOT) -> tuple[int, str]:
-    """The command line run through model.cli.main in this process (no process start): exit code and stderr."""
-    from model import cli as cli_module
-    monkeypatch.chdir(cwd)
-    try:
-        code = cli_module.main([str(a) for a in args])
-    except SystemExit as stop:                      # argparse's own errors
-        code = stop.code
-    return code, capsys.readouterr().err
-
-
 def test_help_and_list_and_params():
     h = cli("--help")
     assert h.returncode == 0 and "run.py run baseline" in h.stdout and h.stderr == ""
@@ -51,6 +40,7 @@ def test_the_module_entry_starts_and_lists_the_scenarios():
     assert "burden_reduction" in r.stdout
 
 
+@pytest.mark.slow      # a whole study in a new process: the command's contract, run in CI
 def test_run_writes_every_output_and_is_reproducible(tmp_path):
     outs = []
     for i in range(2):
@@ -103,6 +93,7 @@ def test_calibration_lands_in_every_stylized_fact_range_but_the_known_misses():
         assert near_sf4 or key in {"SF15", "SF16"}, r.stdout
 
 
+@pytest.mark.slow      # a whole study in a new process: the command's contract, run in CI
 def test_options_before_the_command_are_not_reset(tmp_path):
     r = cli("--steps", "3", "--replications", "1", "--scale", "0.002", "run", "baseline", "--out", tmp_path)
     assert r.returncode == 0, r.stderr
@@ -110,6 +101,7 @@ def test_options_before_the_command_are_not_reset(tmp_path):
     assert ts["step"].max() == 2 and ts["replication"].nunique() == 1
 
 
+@pytest.mark.slow      # a whole study in a new process: the command's contract, run in CI
 def test_run_accepts_a_path_and_writes_under_the_working_folder(tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text("name = 'mine'\n", encoding="utf-8")
@@ -137,8 +129,8 @@ def test_run_accepts_a_path_and_writes_under_the_working_folder(tmp_path):
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["run"], "the following arguments are required: SCENARIO"),
 ])
-def test_bad_command_lines_exit_2_with_one_line(args, needle, capsys, monkeypatch):
-    code, stderr = in_process(*args, capsys=capsys, monkeypatch=monkeypatch)
+def test_bad_command_lines_exit_2_with_one_line(args, needle, command):
+    code, stderr = command(*args)
     assert code == 2, (code, stderr)
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
@@ -183,16 +175,15 @@ def test_lang_zh_puts_every_help_text_into_chinese():
      "start_month：应为 运行期内的月份（12 步时为 0 到 11）"),
     (["--lang", "zh", "run", "baseline", "--at-month", "3", "--window", "1:2"], "--at-month 与 --window 只能选一个"),
 ])
-def test_lang_zh_errors_are_one_chinese_line(args, needle, capsys, monkeypatch):
-    code, stderr = in_process(*args, capsys=capsys, monkeypatch=monkeypatch)
+def test_lang_zh_errors_are_one_chinese_line(args, needle, command):
+    code, stderr = command(*args)
     assert code == 2 and len(stderr.strip().splitlines()) == 1, stderr
     assert needle in stderr, stderr
 
 
-def test_lang_zh_progress_and_last_line_point_to_report_html(tmp_path, capsys, monkeypatch):
-    code, stderr = in_process("--lang", "zh", "run", "baseline", "--steps", "2", "--replications", "1",
-                              "--scale", "0.005", "--workers", "1", "--out", tmp_path / "out",
-                              capsys=capsys, monkeypatch=monkeypatch)
+def test_lang_zh_progress_and_last_line_point_to_report_html(tmp_path, command):
+    code, stderr = command("--lang", "zh", "run", "baseline", "--steps", "2", "--replications", "1",
+                           "--scale", "0.005", "--workers", "1", "--out", tmp_path / "out")
     assert code == 0, stderr
     assert "运行 1 个情景 × 1 次重复，2 个月" in stderr and "Running" not in stderr
     assert f"请打开 {tmp_path / 'out' / 'report.html'}" in stderr
@@ -219,11 +210,10 @@ def test_the_language_is_read_before_argparse_reads_the_line():
     assert chosen_lang(["--lang", "zh", "params", "--lang", "en"]) == "en"
 
 
-def test_unwritable_output_folder_fails_before_running(tmp_path, capsys, monkeypatch):
+def test_unwritable_output_folder_fails_before_running(tmp_path, command):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    code, stderr = in_process("run", "baseline", *QUICK, "--out", blocker / "out", capsys=capsys,
-                              monkeypatch=monkeypatch)
+    code, stderr = command("run", "baseline", *QUICK, "--out", blocker / "out")
     assert code == 2 and len(stderr.strip().splitlines()) == 1, stderr
     assert "--out: expected a folder that can be written" in stderr
     assert "Running" not in stderr
@@ -239,16 +229,17 @@ def test_unwritable_output_folder_fails_before_running(tmp_path, capsys, monkeyp
     ("[[reforms]]\nkind = 'deliberation'\nstart_month = 1\n[[reforms]]\nkind = 'deliberation'\nstart_month = 1\n",
      "bad.toml: reforms[1]: expected at most one deliberation reform in month 1"),
 ])
-def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle, capsys, monkeypatch):
+def test_bad_scenario_files_exit_2_with_one_line(tmp_path, text, needle, command):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
-    code, stderr = in_process("run", path, *QUICK, "--out", tmp_path / "out", capsys=capsys, monkeypatch=monkeypatch)
+    code, stderr = command("run", path, *QUICK, "--out", tmp_path / "out")
     assert code == 2, stderr
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], stderr
     assert not (tmp_path / "out").exists()          # nothing half-written
 
 
+@pytest.mark.slow      # a whole study in a new process: the command's contract, run in CI
 def test_replications_are_pruned_after_completion_unless_kept(tmp_path):
     common = ["run", "baseline", "--steps", "2", "--replications", "1", "--scale", "0.005", "--workers", "1"]
     done = cli(*common, "--out", tmp_path / "pruned")
@@ -259,6 +250,7 @@ def test_replications_are_pruned_after_completion_unless_kept(tmp_path):
     assert (tmp_path / "kept" / "replications" / "baseline-r0000").is_dir()
 
 
+@pytest.mark.slow      # a whole study in a new process: the command's contract, run in CI
 def test_csvs_write_no_election_as_empty_and_chinese_with_a_bom(tmp_path):
     import pandas as pd
     (tmp_path / "我的情景.toml").write_text('title_zh = "我的"\ntitle_en = "mine"\n', encoding="utf-8")

@@ -241,6 +241,7 @@ def complete_sweep(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow      # a whole study in a new process: the command's contract, run in CI
 @pytest.mark.parametrize("edit", ["rows_removed", "value_edited", "truncated"])
 def test_v7_v8_an_edited_final_table_is_not_reanalysed_but_run_again(tmp_path, complete_sweep, edit):
     import shutil
@@ -699,6 +700,8 @@ if __name__ == "__main__":
 HOLD_AT_NUMPY = """import atexit, os, signal, sys, time
 
 HOW = {how!r}
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:     # started in the background, where the shell
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # ignores Ctrl-C: as from a terminal
 
 
 def ctrl_c_while_shutting_down():
@@ -986,12 +989,13 @@ def test_v5_mesa_batch_run_on_two_processes_reports_bad_input_instead_of_hanging
     assert "InputError:" in done.stdout and "need_rate: expected" in done.stdout, done.stdout + done.stderr
 
 
-def test_v12_a_posterior_column_community_sizes_is_one_line(tmp_path):
+def test_v12_a_posterior_column_community_sizes_is_one_line(tmp_path, command):
     post = tmp_path / "accepted.csv"
     post.write_text("community_sizes\n1\n2\n")
-    done = cli("run", "baseline", "--steps", "36", "--replications", "2", "--workers", "1", "--scale", "0.005",
-               "--parameter-uncertainty", "posterior", "--posterior", post, "--out", tmp_path / "x")
-    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    code, stderr = command("run", "baseline", "--steps", "36", "--replications", "2", "--workers", "1",
+                           "--scale", "0.005", "--parameter-uncertainty", "posterior", "--posterior", post,
+                           "--out", tmp_path / "x")
+    assert code == 2 and stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
 
 
 # ---------------------------------------------------------------- the review's harness, re-run

@@ -308,12 +308,12 @@ def test_library_errors_name_the_argument_and_the_command_line_names_its_option(
     (["--steps", "12"], "start_month: expected a month within the run"),
     (["--scheduler", "tcp://127.0.0.1:1"], "command line: --scheduler: expected the address of a running Dask"),
 ])
-def test_bad_sweep_input_is_one_line_and_exit_2(tmp_path, args, message):
-    done = cli("sweep", "baseline", "burden_reduction", "--samples", "2", "--steps", "26", "--scale", "0.005",
-               "--out", tmp_path / "x", *args)
-    assert done.returncode == 2, done.stderr
-    lines = [line for line in done.stderr.strip().splitlines() if not line.startswith(("Sweep", "sweep"))]
-    assert len(lines) == 1 and "Traceback" not in done.stderr and message in lines[0], done.stderr
+def test_bad_sweep_input_is_one_line_and_exit_2(tmp_path, args, message, command):
+    code, stderr = command("sweep", "baseline", "burden_reduction", "--samples", "2", "--steps", "26",
+                           "--scale", "0.005", "--out", tmp_path / "x", *args)
+    assert code == 2, stderr
+    lines = [line for line in stderr.strip().splitlines() if not line.startswith(("Sweep", "sweep"))]
+    assert len(lines) == 1 and "Traceback" not in stderr and message in lines[0], stderr
 
 
 def test_sweep_figures_of_many_parameters_warn_of_nothing(serial):

@@ -112,6 +112,7 @@ def test_posterior_draws_only_rows_of_accepted_csv(accepted):
     assert posterior_sets(accepted, 7, 3).draws == many.draws
 
 
+@pytest.mark.slow      # a whole study in a new process: the command's contract, run in CI
 def test_run_with_posterior_writes_paired_bands_and_robustness(tmp_path, accepted):
     toml = tmp_path / "cut.toml"
     toml.write_text('name = "cut"\n[[reforms]]\nkind = "burden_reduction"\nstart_month = 2\n', encoding="utf-8")
@@ -178,10 +179,9 @@ def test_bad_posterior_inputs_are_one_line_exit_2(tmp_path, capsys, case):
     assert not out.exists()                    # refused before any folder is made
 
 
-def test_bad_posterior_from_the_shell_is_one_line():
-    r = subprocess.run([sys.executable, str(ROOT / "run.py"), "run", "baseline", "--parameter-uncertainty",
-                        "posterior"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "calibrate --fit" in r.stderr
+def test_a_missing_posterior_on_the_command_line_is_one_line(command):
+    code, stderr = command("run", "baseline", "--parameter-uncertainty", "posterior")
+    assert code == 2 and stderr.count("\n") == 1 and "calibrate --fit" in stderr, stderr
 
 
 @pytest.mark.slow
