@@ -308,7 +308,9 @@ def test_library_errors_name_the_argument_and_the_command_line_names_its_option(
     (["--steps", "12"], "start_month: expected a month within the run"),
     (["--scheduler", "tcp://127.0.0.1:1"], "command line: --scheduler: expected the address of a running Dask"),
 ])
-def test_bad_sweep_input_is_one_line_and_exit_2(tmp_path, args, message, command):
+def test_bad_sweep_input_is_one_line_and_exit_2(tmp_path, args, message, command, monkeypatch):
+    from model.research import sweep as sweep_module
+    monkeypatch.setattr(sweep_module, "CONNECT_SECONDS", 3.0)      # a refused address is retried until then
     code, stderr = command("sweep", "baseline", "burden_reduction", "--samples", "2", "--steps", "26",
                            "--scale", "0.005", "--out", tmp_path / "x", *args)
     assert code == 2, stderr
