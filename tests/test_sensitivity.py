@@ -204,3 +204,16 @@ def test_the_benchmark_keeps_the_whole_morris_screen(tmp_path):
     assert table[["mu_star", "sigma"]].notna().all().all() and (table["mu_star"] >= 0).all()
     record = json.loads((tmp_path / "b.json").read_text())["morris_screen"]
     assert record["trajectories"] == 2 and record["runs"] == 2 * (len(uncertain) + 1)
+
+
+def test_the_kept_morris_screen_covers_the_registry():
+    """benchmarks/morris_indices.csv is the whole screen of the registry as it stands: every
+    uncertainty parameter for every headline outcome, from 10 trajectories. A parameter added or
+    removed without regenerating it (`python benchmarks/run.py --only morris_screen`) fails here."""
+    from model.parameters import PARAMETERS
+    from model.research.sensitivity import HEADLINE
+    table = pd.read_csv(ROOT / "benchmarks" / "morris_indices.csv")
+    uncertain = {n for n, p in PARAMETERS.items() if p.role == "uncertainty"}
+    assert set(table["parameter"]) == uncertain, sorted(set(table["parameter"]) ^ uncertain)
+    assert set(table["outcome"]) == set(HEADLINE) and len(table) == len(uncertain) * len(HEADLINE)
+    assert (table["trajectories"] == 10).all() and (table["mu_star"] >= 0).all()
