@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from .agents import (
-    DEPARTMENT_CATALOGUE,
     AcceptanceCentre,
     Committee,
     Department,
@@ -30,6 +29,7 @@ from .elections import ElectionMode, Elections
 from .government import DistrictGovernment
 from .metrics import METRIC_NAMES, MetricsRecorder
 from .order import PropertyManagement, PublicSecurity
+from .owners import DEPARTMENT_CATALOGUE, OwnerArrays, running_total
 from .population import RESIDENT_FIELDS, Population
 from .record import MonthRecord
 from .scenario import Scenario, checked_model_parameters, load_scenario, with_reform_values
@@ -95,9 +95,11 @@ class GovernanceModel(mesa.Model):
         cps = base["communities_per_street"]
         self.committee_arrays = CommitteeArrays(self)     # the committees' state; rules run on all at once
         self.committees = [Committee(self, c, c // cps) for c in range(self.n_communities)]
-        self.streets = [StreetOffice(self, self.committees[s * cps:(s + 1) * cps])
+        # the owners' state, departments then street offices; rules run on all at once
+        self.owner_arrays = OwnerArrays(self, np.arange(self.n_communities).reshape(base["n_streets"], cps))
+        self.streets = [StreetOffice(self, s, self.committees[s * cps:(s + 1) * cps])
                         for s in range(base["n_streets"])]
-        self.departments = [Department(self, key, zh) for key, zh in DEPARTMENT_CATALOGUE]
+        self.departments = [Department(self, d) for d in range(len(DEPARTMENT_CATALOGUE))]
         self.elections = Elections(self)
         self.public_security = PublicSecurity(self)          # owner of safety work
         self.property_management = PropertyManagement(self)  # owner of property work, guided by committees
@@ -156,9 +158,9 @@ class GovernanceModel(mesa.Model):
         # (2) owners act on tasks overdue in committees; departments generate tasks, decide
         # what to push down and what task money to pay
         self.settle_overdue()
-        self.agents_by_type[Department].do("step")
+        self.owner_arrays.step_departments()
         # (3) street offices work their own functions, pass tasks on, inspect, rank and fund
-        self.agents_by_type[StreetOffice].do("step")
+        self.owner_arrays.step_streets()
         # (4) needs arise; residents choose where to take them (channels with room this month)
         volunteers = pop.per_community(pop.last_volunteer == self.month - 1)
         cs, every = self.committee_arrays, self.committee_arrays.all
@@ -199,9 +201,9 @@ class GovernanceModel(mesa.Model):
         """Owners act on tasks left undone in committees beyond ``escalation_limit_months``:
         veto items (一票否决) are taken back by the veto departments, in proportion to their
         weight, and done before their own queues; ordinary tasks are given up (dropped). The
-        street office's next inspection sees both (StreetOffice.rank_and_fund), and owners
+        street office's next inspection sees both (OwnerArrays.rank_and_fund), and owners
         remember each committee's overdue rate (overdue tasks per task pushed down, smoothed
-        over the limit) when they decide how much to push there (TaskOwner.work). The month's
+        over the limit) when they decide how much to push there (OwnerArrays). The month's
         task money is reset before owners pay it."""
         limit = int(self.values["escalation_limit_months"])
         cs = self.committee_arrays
@@ -217,10 +219,7 @@ class GovernanceModel(mesa.Model):
         cs.overdue_rate += (np.minimum(1.0, late) - cs.overdue_rate) / limit
         cs.overdue += veto + ordinary
         cs.overdue_veto += veto
-        owners = [d for d in self.departments if d.veto]
-        weight = sum(d.weight for d in owners)
-        for d in owners:
-            d.reclaimed += float(veto.sum()) * d.weight / weight
+        self.owner_arrays.reclaim(float(veto.sum()))
 
     def committee_backlog(self) -> np.ndarray:
         """Tasks pending per committee: pushed down (veto items included) and the social and mass
@@ -248,7 +247,9 @@ class GovernanceModel(mesa.Model):
     def spending_by_payer(self) -> dict[str, np.ndarray]:
         """Public spending this month per community, yuan, by who pays it
         (DistrictGovernment.spending_by_payer)."""
-        return self.government.spending_by_payer(self.departments, self.streets, self.centre is not None,
+        owners = self.owner_arrays
+        return self.government.spending_by_payer(owners.spending[owners.departments], owners.spending[owners.streets],
+                                                 owners.serves, self.centre is not None,
                                                  self.committee_values("funding"), self.committee_arrays.trained)
 
     def government_work_due(self) -> tuple[np.ndarray, np.ndarray]:
@@ -256,12 +257,13 @@ class GovernanceModel(mesa.Model):
         were done by then, whoever held them; tasks the centre took count as done on time."""
         deadline = self.values["task_deadline_months"]
         due, on_time = np.zeros(self.n_communities), np.zeros(self.n_communities)
-        owners = (*self.departments, *self.streets)
-        for queue in (self.committee_tasks, self.committee_veto, *(o.queue for o in owners)):
+        for queue in (self.committee_tasks, self.committee_veto):
             arrived, done = queue.take_due(self.month, deadline)
             due += arrived
             on_time += done
-        centre = sum(o.to_centre for o in (*self.departments, *self.streets))
+        arrived, done = self.owner_arrays.due(self.month, deadline)    # every owner's, in order
+        due, on_time = running_total(due, arrived), running_total(on_time, done)
+        centre = running_total(0.0, self.owner_arrays.to_centre)
         return due + centre, on_time + centre
 
     def _record(self, outcome) -> MonthRecord:
@@ -284,14 +286,15 @@ class GovernanceModel(mesa.Model):
             ledgers=overhead["ledgers"], plaques=overhead["plaques"],
             inspections_per_year=overhead["inspections_per_year"],
             meetings_per_month=overhead["meetings_per_month"],
-            department_spending=self.government.department_spending(self.departments, self.centre is not None),
+            department_spending=self.government.department_spending(
+                self.owner_arrays.spending[self.owner_arrays.departments], self.centre is not None),
             real_sizes=self.real_sizes, public_spending=sum(accounts.values()),
             government_due=due, government_on_time=on_time,
             workers_per_committee=p["workers_per_committee"], scale=p["scale"],
             committee_backlog=self.committee_backlog(),
             money_paid=self.committee_arrays.money.copy(), money_due=self.committee_arrays.money_due.copy(),
             elected_members=self.committee_arrays.elected_share(self.committee_arrays.all),
-            displaced_tasks=sum(d.displaced for d in self.departments),
+            displaced_tasks=running_total(0.0, self.owner_arrays.displaced[self.owner_arrays.departments]),
             incidents=self.public_security.incidents.copy(),
             disputes=self.property_management.disputes.copy(),
             disputes_unresolved=self.property_management.unresolved.copy(),

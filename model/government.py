@@ -11,7 +11,6 @@ actually practise are ``practiced``, the formal rule is the lever in force.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -20,7 +19,7 @@ import numpy as np
 from .constants import NEVER
 
 if TYPE_CHECKING:
-    from .types import Model, Payer, StreetPayer
+    from .types import Model
 
 OVERHEAD = ("ledgers", "plaques", "meetings_per_month", "inspections_per_year")
 
@@ -79,25 +78,27 @@ class DistrictGovernment(mesa.Agent):
                       + p["facilities_level"] * p["facility_upkeep_month"])
         return pay + pensions + trained * p["training_cost_per_worker"] + facilities
 
-    def department_spending(self, departments: Iterable[Payer], centre_open: bool) -> float:
-        """Departments' spending this month, with the centre and service points they run."""
+    def department_spending(self, spending: np.ndarray, centre_open: bool) -> float:
+        """Departments' spending this month (``spending``: each department's, added in catalogue
+        order), with the centre and service points they run."""
         p = self.model.values
-        total = sum(d.spending for d in departments)
+        total = np.add.accumulate(spending)[-1]
         if centre_open:
             total += p["centre_cost_per_month"]
         total += p["service_point_cost"] * int(p["service_points"].astype(bool).sum())
         return float(total)
 
-    def spending_by_payer(self, departments: Iterable[Payer], streets: Iterable[StreetPayer], centre_open: bool,
+    def spending_by_payer(self, departments: np.ndarray, streets: np.ndarray, serves: np.ndarray, centre_open: bool,
                           funding: np.ndarray, trained: np.ndarray) -> dict[str, np.ndarray]:
         """Public spending this month per community, yuan, by who pays it: the district
         government (workers' pay and pensions, training, facilities), the street offices
         (committee ``funding``, their own staff and their transfer payments, shared over their
         communities) and the departments (their staff, transfer payments, the acceptance centre
-        and service points, shared by residents)."""
+        and service points, shared by residents). ``departments`` and ``streets``: each one's
+        spending; ``serves``: each street office's communities."""
         real = self.model.real_sizes
         street = np.array(funding, dtype=float)
-        for s in streets:   # their staff and what they pay for tasks they push down
-            street[s.serves] += s.spending / s.serves.sum()
+        for spending, where in zip(streets, serves, strict=True):   # their staff and what they pay for tasks
+            street[where] += spending / where.sum()
         return {"district_government": self.spending(trained), "street_offices": street,
                 "departments": self.department_spending(departments, centre_open) * real / real.sum()}

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .values import ValuesInForce
-from .work import Function, TaskQueue
+from .work import TaskQueue
 
 
 class Model(Protocol):
@@ -98,32 +98,10 @@ class Ranked(Protocol):
     def adapt(self, idx: np.ndarray, stake: float, overdue: np.ndarray | float = 0.0) -> None: ...
 
 
-class Pusher(Protocol):
-    """A task owner as a street office sees it when it hands pushed-down work to its committees."""
-
-    pushed: np.ndarray
-    refused: np.ndarray
-    money_paid: np.ndarray
-    money_due: np.ndarray
-
-    def pushed_functions(self) -> dict[Function, float]: ...
-
-
-class Payer(Protocol):
-    """A department as the district's accounts see it (government.py)."""
-
-    spending: float       # this month, yuan
-
-
-class StreetPayer(Payer, Protocol):
-    """A street office as the district's accounts see it: its spending is shared over the
-    communities it serves."""
-
-    serves: np.ndarray
-
-
 class Centre(Protocol):
     """The acceptance centre as the task owners see it."""
+
+    turned_away_share: float
 
     def take(self, wanted: np.ndarray) -> np.ndarray: ...
 
@@ -147,8 +125,8 @@ class ElectionModel(Model, Protocol):
 
 
 class OwnerModel(Model, Protocol):
-    """What departments, street offices, the acceptance centre and the committee and resident
-    views read (agents.py)."""
+    """What the owners' rules (owners.py), the acceptance centre and the owner, committee and
+    resident views (agents.py) read."""
 
     government: Overhead
     committee_arrays: Ranked
@@ -156,7 +134,7 @@ class OwnerModel(Model, Protocol):
     committee_veto: TaskQueue
     community_work: TaskQueue
     community_generated_total: float
-    departments: Sequence[Pusher]
+    owner_arrays: Any    # the owners' state (owners.OwnerArrays), which the owner views read
     centre: Centre | None
     population: Any      # the Resident view reads any resident field by name
     street_functions: tuple[Any, ...]    # the street offices' functions (work.StreetFunction), in list order

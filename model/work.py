@@ -69,16 +69,25 @@ class TaskQueue:
 
     Counts are floats so that a department's capacity can be shared across communities.
     Each batch remembers how many tasks arrived and how many were dropped, so that when its
-    deadline comes the share done on time can be counted."""
+    deadline comes the share done on time can be counted. ``shape`` is the number of
+    communities, or (owners, communities) for one queue per owner held as one (owners.py):
+    ``rows`` then picks the owners a call is about, and pooling is over each owner's communities;
+    ``held`` says, per batch and owner, whether the owner's own queue would still hold the batch
+    (take_due forgets it once it is empty and past its deadline)."""
 
-    n_communities: int
+    shape: int | tuple[int, ...]
     arrived: list[int] = field(default_factory=list)
     initial: list[np.ndarray] = field(default_factory=list)
     remaining: list[np.ndarray] = field(default_factory=list)
     dropped: list[np.ndarray] = field(default_factory=list)
+    held: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, month: int, tasks) -> None:
+    def add(self, month: int, tasks, rows: slice | None = None) -> None:
         tasks = np.asarray(tasks, dtype=float)
+        if rows is not None:
+            full = np.zeros(self.shape)
+            full[rows] = tasks
+            tasks = full
         if self.arrived and self.arrived[-1] == month:
             self.initial[-1] = self.initial[-1] + tasks
             self.remaining[-1] = self.remaining[-1] + tasks
@@ -86,11 +95,22 @@ class TaskQueue:
             self.arrived.append(month)
             self.initial.append(tasks.copy())
             self.remaining.append(tasks.copy())
-            self.dropped.append(np.zeros(self.n_communities))
+            self.dropped.append(np.zeros(self.shape))
+            self.held.append(np.ones(np.shape(tasks)[:-1], dtype=bool))
 
     @property
     def backlog(self) -> np.ndarray:
-        return np.sum(self.remaining, axis=0) if self.remaining else np.zeros(self.n_communities)
+        """Undone tasks. Each owner's batches add up as its own queue's would: batch by batch, and
+        with a single community (where NumPy sums the batches pairwise) only those it still holds."""
+        if not self.remaining:
+            return np.zeros(self.shape)
+        stacked = np.stack(self.remaining, axis=-2)
+        total = stacked.sum(axis=-2)
+        if total.ndim > 1 and total.shape[-1] == 1:
+            held = np.stack(self.held, axis=-1)
+            for row in np.flatnonzero(~held.all(axis=-1)):
+                total[row] = stacked[row][held[row]].sum(axis=0)
+        return total
 
     def complete(self, done) -> None:
         """Each community completes ``done`` of its own tasks, oldest first."""
@@ -102,31 +122,36 @@ class TaskQueue:
             batch -= take
             left -= take
 
-    def complete_pooled(self, done: float) -> np.ndarray:
-        """Complete ``done`` tasks across all communities, oldest batch first, each batch shared
-        in proportion to what every community has left in it; return what each community got."""
-        got = np.zeros(self.n_communities)
+    def complete_pooled(self, done, rows: slice = slice(None)) -> np.ndarray:
+        """Complete ``done`` tasks (per owner of ``rows``) across all communities, oldest batch
+        first, each batch shared in proportion to what every community has left in it; return
+        what each community got."""
+        done = np.array(done, dtype=float)
+        got = np.zeros(self.remaining[0][rows].shape if self.remaining else self.shape)
         for batch in self.remaining:
-            if done <= 0:
+            part = batch[rows]
+            if not (done > 0).any():
                 break
-            total = batch.sum()
-            if total <= 0:
+            total = part.sum(axis=-1)
+            acting = (done > 0) & (total > 0)
+            if not acting.any():
                 continue
-            take = batch * min(1.0, done / total)
-            batch -= take
+            share = np.minimum(1.0, np.divide(done, total, out=np.zeros_like(total), where=acting))
+            take = part * share[..., None]
+            part -= take
             got += take
-            done -= take.sum()
+            done = np.where(acting, done - take.sum(axis=-1), done)
         return got
 
-    def drop(self, share: float) -> np.ndarray:
-        """Give up ``share`` of every batch; return how many tasks per community."""
-        total = np.zeros(self.n_communities)
+    def drop(self, share: float, rows: slice = slice(None)) -> np.ndarray:
+        """Give up ``share`` of every batch (of the owners ``rows``); return how many tasks per community."""
+        total = np.zeros(self.remaining[0][rows].shape if self.remaining else self.shape)
         if share <= 0:
             return total
         for left, gone in zip(self.remaining, self.dropped, strict=True):
-            take = left * share
-            left -= take
-            gone += take
+            take = left[rows] * share
+            left[rows] -= take
+            gone[rows] += take
             total += take
         return total
 
@@ -134,7 +159,7 @@ class TaskQueue:
         """Take out every task still undone that arrived ``limit`` or more months ago (the
         owner acts on them: does them itself or gives them up); return how many per community.
         They count as not done by their deadline, which passed before the limit."""
-        total = np.zeros(self.n_communities)
+        total = np.zeros(self.shape)
         for when, left, gone in zip(self.arrived, self.remaining, self.dropped, strict=True):
             if when > month - limit:
                 break
@@ -148,14 +173,16 @@ class TaskQueue:
 
         Late work stays in the queue and is still done later; batches that are empty and
         past their deadline are forgotten."""
-        arrived = done = np.zeros(self.n_communities)
+        arrived = done = np.zeros(self.shape)
         i = bisect.bisect_left(self.arrived, month - deadline)
         if i < len(self.arrived) and self.arrived[i] == month - deadline:
             arrived = self.initial[i]
             done = self.initial[i] - self.remaining[i] - self.dropped[i]
-        keep = [j for j, (when, left) in enumerate(zip(self.arrived, self.remaining, strict=True))
-                if when + deadline > month or left.any()]
+        for j, (when, left) in enumerate(zip(self.arrived, self.remaining, strict=True)):
+            if when + deadline <= month:
+                self.held[j] = self.held[j] & left.any(axis=-1)
+        keep = [j for j, held in enumerate(self.held) if held.any()]
         if len(keep) < len(self.arrived):
-            for name in ("arrived", "initial", "remaining", "dropped"):
+            for name in ("arrived", "initial", "remaining", "dropped", "held"):
                 setattr(self, name, [getattr(self, name)[j] for j in keep])
         return arrived, done

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("base", frozenset({"model.errors", "model.constants", "model.states", "model.parameters",
                         "model.scenario", "model.district", "model.values", "model.work", "model.types"})),
-    ("actors", frozenset({"model.services", "model.population", "model.committees", "model.agents",
+    ("actors", frozenset({"model.services", "model.population", "model.committees", "model.owners", "model.agents",
                           "model.elections", "model.government", "model.order"})),
     ("schedule and metrics", frozenset({"model", "model.record", "model.metrics", "model.governance"})),
     ("study", frozenset({"model.study"})),
