@@ -49,6 +49,7 @@ def window(model: GovernanceModel, metric: str, first: int, last: int) -> float:
 
 
 # ------------------------------------------------------------------ the hour split
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_a_smaller_backlog_pull_keeps_a_residents_leaning_committees_hours_for_residents():
     """Deliberation (residents' appraisal and agenda) raises the committee's weight on residents.
     With ``backlog_pull`` 0 the weight is a share of the month: admin share falls about 10 points
@@ -138,6 +139,7 @@ def test_committees_let_slide_what_they_do_not_expect_to_be_inspected():
 
 
 # ------------------------------------------------------------------ 费随事转 as money
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_relief_comes_from_the_money_and_not_from_late_government_work():
     for s in SEEDS:
         unfunded = window(run(UNFUNDED, s), "admin_share", 84, 119)
@@ -158,6 +160,7 @@ def test_bought_hours_are_the_money_over_the_wage():
     assert arrays.hours["bought"] == pytest.approx(expected)
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_compliance_is_the_owners_decision_between_enforcement_and_shortfall():
     ranked, unranked, short = [], [], []
     for s in SEEDS:
@@ -177,6 +180,7 @@ def test_compliance_is_the_owners_decision_between_enforcement_and_shortfall():
 
 
 # ------------------------------------------------------------------ elections
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_worse_service_loses_more_seats_and_moves_the_members_further():
     # Worse service: no counter hours (routine matters wait as casework). More hours per admin
     # task (5 against 3) no longer worsens service enough to move voters, since the counter keeps
@@ -191,6 +195,7 @@ def test_worse_service_loses_more_seats_and_moves_the_members_further():
     assert min(shift) > 0.02, shift
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_voters_judge_the_committees_casework_not_only_their_satisfaction():
     """Slow casework (9 hours a request against 2) resolves less: residents learn that the
     committee's casework fails them, and back the incumbents less at the election. With

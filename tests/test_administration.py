@@ -41,6 +41,7 @@ def rebound(model: GovernanceModel) -> float:
             - window(model, "offloaded_tasks_per_worker", 25, 30))
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_burden_reduction_rebounds_beyond_the_baseline_when_monitoring_fades():
     fading = [rebound(run("burden_reduction", s)) - rebound(run(None, s)) for s in SEEDS]
     kept = [rebound(run("burden_reduction", s, overrides=(("monitoring_fade_rate", 0.0),)))
@@ -76,6 +77,7 @@ def test_committees_refuse_only_with_an_access_list():
                 < 0.8 * window(open_door, "offloaded_tasks_per_worker", 60, 119))
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_the_price_of_pushing_down_alone_lowers_offloading():
     """Departments that pay all they owe, no capacity gift: the price of a pushed-down task is
     left (and the hours committees buy with it, which do not change what departments push)."""
@@ -93,6 +95,7 @@ def test_the_price_of_pushing_down_alone_lowers_offloading():
     assert all(d > 1.0 for d in diffs), diffs
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_what_departments_pay_decides_the_relief_and_no_money_gives_none():
     """Compliance is the departments' decision (ODD §7.1): departments that pay all they owe
     bring more relief than departments that pay nothing; a transfer that pays nothing per task

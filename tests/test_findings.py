@@ -82,6 +82,7 @@ def test_every_finding_is_well_formed_and_its_scenarios_load():
     assert [r.params.get("campaign_renewal_months") for r in renewed.reforms] == [12]
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_findings_command_writes_every_conclusion_with_its_sign_share(tmp_path, monkeypatch):
     """A tiny budget (a district of 2 small communities, 2 posterior draws): findings.md, findings.zh.md and
     findings.csv name every finding with its sign share and verdict, in --out and in --docs."""

@@ -104,6 +104,7 @@ def test_abc_recovers_a_parameter_the_model_generated_the_data_with():
     assert result.identification.set_index("parameter").loc[name, "ks"] > 0.5
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_calibrate_fit_writes_the_posterior(tmp_path, monkeypatch, capsys):
     """The command at the smallest size the checks allow: 3 points x 6 scenarios x 120 months, in a
     tiny district (the contract, not the district, is under test)."""

@@ -19,6 +19,7 @@ def frames(district, scenario):
     return [district(scenario, s) for s in SEEDS]
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_burden_reduction_lowers_admin_share_and_unmet_need(district):
     """Hours freed from upward work go to casework: residents bring more of their needs and
     fewer go unmet. (The 30-day resolution share does not rise: the extra requests are casework
@@ -44,6 +45,7 @@ def test_burden_reduction_paradox_emerges_when_funding_does_not_follow(district)
         assert later > dip + 0.5, (dip, later)
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_funded_transfer_keeps_admin_share_below_unfunded_five_years_on(district):
     funded = window_mean(frames(district, "function_transfer_funded"), "admin_share", 80, 88)
     unfunded = window_mean(frames(district, "function_transfer_unfunded"), "admin_share", 80, 88)
@@ -74,6 +76,7 @@ def test_resident_direct_election_turnout_near_sf4(district):
     assert 0.70 <= np.mean(turnout) <= 0.90, turnout      # SF4: 855 / 1,071 = 80%
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_deliberation_raises_participation_and_resident_agenda(district):
     base, delib = frames(district, "baseline"), frames(district, "deliberation")
     for metric, size in (("deliberation_participation", 0.05), ("resident_agenda_share", 0.1)):
@@ -81,6 +84,7 @@ def test_deliberation_raises_participation_and_resident_agenda(district):
         assert (diffs > size).all(), (metric, diffs)
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_workforce_reform_lowers_turnover():
     from model import GovernanceModel, Reform, Scenario, load_scenario
     from model.parameters import reform_defaults

@@ -22,6 +22,7 @@ def late(scenario: str | None, seed: int, metric: str, **overrides) -> np.ndarra
     return cf[cf["step"] >= 36].groupby("street")[metric].mean().to_numpy()
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_disputes_rise_when_property_guidance_is_dropped():
     """Guidance resolves property_guidance_gain (0.4) times the share of hours the committee keeps
     from administrative work (about a quarter), so dropping it leaves about 0.1 more unresolved."""
@@ -37,6 +38,7 @@ def test_disputes_rise_when_property_guidance_is_dropped():
         ).all()
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_community_police_lower_incidents():
     metric = "safety_incidents_per_1000_year"
     for s in SEEDS:

@@ -1000,6 +1000,7 @@ def test_v12_a_posterior_column_community_sizes_is_one_line(tmp_path, command):
 
 # ---------------------------------------------------------------- the review's harness, re-run
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_discover_with_integer_parameters_in_the_design():
     """The default discover design holds integer parameters (max_wait_months, ...): PRIM's pasting
     put a limit such as 4.5 into their int64 columns, and pandas refused it (the folder failed)."""

@@ -97,6 +97,7 @@ def study(tmp_path):
     return tmp_path, scenarios, ts, summary
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_reports_in_the_chosen_language(study, lang):
     out, scenarios, ts, summary = study
@@ -175,6 +176,7 @@ def test_window_compares_averages_over_months():
     assert summary.set_index(["scenario", "metric"]).loc[("x", "turnout"), "mean"] == pytest.approx(0.6)
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_the_report_calls_a_fragile_finding_fragile(study, tmp_path, monkeypatch):
     """A conclusion the burden-reduction scenario's notice states, holding in fewer than 90% of the posterior
     draws (docs/findings.csv of `run.py findings`), is called fragile under that scenario in both reports."""

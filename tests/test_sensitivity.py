@@ -111,6 +111,7 @@ def test_sensitivity_command_writes_its_table_and_figure(tmp_path, tiny_toml):
     assert len(pd.read_parquet(out / "runs.parquet")) == 2 * 3
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_discover_command_finds_the_driver(tmp_path, tiny_toml):
     # a threshold halfway between the outcome at the two ends of the driver's range, so some runs miss
     ends = [GovernanceModel(tiny_baseline(), rng=1, overrides={DRIVER: v}).run(12).district_frame()

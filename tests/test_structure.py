@@ -86,6 +86,7 @@ def test_moving_functions_with_staff_lowers_the_streets_load_and_raises_the_depa
         assert unstaffed.streets[0].budget_ceiling == pytest.approx(base.streets[0].budget_ceiling)
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_unfunded_social_work_raises_the_communitys_admin_share_and_money_takes_it_away():
     """The street pushed about 70% of its social and mass work down before the move, so taking
     over the rest (10 tasks a month, 4 hours each) adds about 0.3 x 40 / 1,008 = 0.012 to the
