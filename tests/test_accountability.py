@@ -67,6 +67,7 @@ def test_a_smaller_backlog_pull_keeps_a_residents_leaning_committees_hours_for_r
 
 
 # ------------------------------------------------------------------ overdue tasks
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_owners_act_on_overdue_tasks_and_bound_the_backlog():
     """Under a committee that leans to residents and a heavy task load, tasks left beyond the
     escalation limit are taken back (veto items) or given up: the backlog stays within a few

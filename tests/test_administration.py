@@ -50,6 +50,7 @@ def test_burden_reduction_rebounds_beyond_the_baseline_when_monitoring_fades():
     assert all(k < f - 1.0 for k, f in zip(kept, fading, strict=True)), (kept, fading)
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_overhead_grows_back_as_monitoring_fades_and_not_otherwise():
     cut = PARAMETERS["burden_reduction.ledgers"].value
     for s in SEEDS:
@@ -67,6 +68,7 @@ def test_renewing_the_campaign_keeps_monitoring_up():
     assert renewed.government.monitoring.min() > 0.5 > once.government.monitoring.max()
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_committees_refuse_only_with_an_access_list():
     for s in SEEDS:
         open_door = run("function_transfer", s, values=(("transfer_share", 0.0),))

@@ -53,6 +53,7 @@ def test_funded_transfer_keeps_admin_share_below_unfunded_five_years_on(district
     assert (gaps > 0.15).all(), gaps
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_unfunded_transfer_brings_little_lasting_relief(district):
     """Without funding, a transfer on paper leaves committees almost where the baseline is five
     years on (departments push the work back down: SF10's "unless funding follows")."""
@@ -62,6 +63,7 @@ def test_unfunded_transfer_brings_little_lasting_relief(district):
     assert (np.abs(gaps) < 0.06).all(), gaps
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_household_elections_turnout_exceeds_personal_turnout(district):
     for f in frames(district, "direct_election_household"):
         after = f[f["step"] >= 24]

@@ -52,6 +52,7 @@ def test_community_police_lower_incidents():
         ).all()
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_a_reform_that_sheds_work_onto_pressed_owners_raises_incidents():
     """The street-office reform moves four functions to public security and sends work refused
     under the access list back to it: its safety work falls behind, in street 0 and, through its

@@ -223,6 +223,7 @@ def test_full_disk_leaves_no_cut_file_and_marks_the_folder(tmp_path, monkeypatch
     assert require_complete(out)["status"] == "complete"
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_other_studies_and_foreign_folders_are_refused_unless_overwrite(tmp_path, capsys):
     a, b = tiny_toml(tmp_path, "a"), tiny_toml(tmp_path, "b", "need_rate = 0.05\n")
     out = tmp_path / "out"

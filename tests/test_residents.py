@@ -61,6 +61,7 @@ def test_contested_seats_cost_dissatisfying_incumbents_their_seats():
                 < contested["incumbent_loss_share"].iloc[after].mean() - 0.1)
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_responsiveness_follows_contest_not_mode():
     """Before dissatisfied voters (no counter hours), a contested election moves the committee
     toward residents (its weight on them, and fewer hours on admin work) more than an

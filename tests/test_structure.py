@@ -63,6 +63,7 @@ def test_the_seed_scenarios_move_all_57_functions_of_street_0_and_its_social_wor
     assert sum(len(d.functions) for d in m.departments) == 57
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_moving_functions_with_staff_lowers_the_streets_load_and_raises_the_departments():
     for s in SEEDS:
         base = street_reform(s)
@@ -113,6 +114,7 @@ def displaced(seed: int, **overrides) -> np.ndarray:
     return cf[cf["step"] >= 36].groupby("street")["displaced_tasks_per_worker"].mean().to_numpy()
 
 
+@pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
 def test_displacement_appears_under_pressure_and_vanishes_when_capacity_is_ample():
     """After 淮海路's functions move, departments under pressure push moved work and more of their own
     onto committees, in street 0 and in the other street; with ample staff for the moved work and
