@@ -57,6 +57,47 @@ def ledger():
     return lambda scenario, seed: _run(scenario, seed)[1]
 
 
+# A synthetic calibration for the sequential fits: offloading per worker rises steeply with the task volume.
+VOLUME, VOLUME_TRUE, VOLUME_LOW, VOLUME_HIGH = "tasks_per_community_month", 185.0, 110.0, 200.0
+
+
+def volume_problem():
+    """A target made from a run at a known task volume (another seed), on a tiny baseline of 24 months, and
+    the factors of a fit: the volume and a bystander that does not move the target. Returns (scenario,
+    pattern, factors)."""
+    from dataclasses import replace
+
+    from model.parameters import PARAMETERS
+    from model.research.calibration import Check, _mean
+    from model.study.design import Factor
+    base = load_scenario("baseline")
+    base = replace(base, parameters={**base.parameters, "scale": 0.002, **SMALL})
+    observed = float(GovernanceModel(base, rng=987654, overrides={VOLUME: VOLUME_TRUE}).run(24).district_frame()
+                     ["offloaded_tasks_per_worker"].mean())
+    target = Check("T", "synthetic", "baseline: offloaded tasks per worker, months 0-23", observed - 1.0,
+                   observed + 1.0, lambda r: _mean(r, "baseline", "offloaded_tasks_per_worker", 0, 23),
+                   months=(0, 23))
+    bystander = PARAMETERS["vote_habit_weight"]
+    factors = [Factor(VOLUME, VOLUME_LOW, VOLUME_HIGH),
+               Factor(bystander.name, float(bystander.plausible_low), float(bystander.plausible_high))]
+    return base, target, factors
+
+
+@pytest.fixture
+def research_layout(monkeypatch):
+    """Put every scenario of the research commands (calibrate --fit and its methods) on a given layout:
+    ``research_layout(SMALL)``; a command's contract does not need the whole district."""
+    from dataclasses import replace
+
+    from model.cli import research as cli_research
+    research_scenarios = cli_research.research_scenarios
+
+    def use(layout: dict) -> None:
+        monkeypatch.setattr(cli_research, "research_scenarios", lambda names, default, args: [
+            replace(s, parameters={**s.parameters, **layout}) for s in research_scenarios(names, default, args)])
+    return use
+
+
 @pytest.fixture
 def command(capsys, monkeypatch):
     """command(*args, cwd=ROOT) -> (exit code, stderr): the command line run through model.cli.main

@@ -13,7 +13,6 @@ import pytest
 from conftest import SMALL
 
 from model import cli
-from model.cli import research as cli_research
 from model.governance import GovernanceModel
 from model.metrics import METRIC_NAMES
 from model.parameters import PARAMETERS
@@ -105,12 +104,10 @@ def test_abc_recovers_a_parameter_the_model_generated_the_data_with():
 
 
 @pytest.mark.slow  # one of the costliest tests (about 8 s or more alone): CI runs it, `make test` does not
-def test_calibrate_fit_writes_the_posterior(tmp_path, monkeypatch, capsys):
+def test_calibrate_fit_writes_the_posterior(tmp_path, research_layout, capsys):
     """The command at the smallest size the checks allow: 3 points x 6 scenarios x 120 months, in a
     tiny district (the contract, not the district, is under test)."""
-    research_scenarios = cli_research.research_scenarios
-    monkeypatch.setattr(cli_research, "research_scenarios", lambda names, default, args: [
-        replace(s, parameters={**s.parameters, **TINY}) for s in research_scenarios(names, default, args)])
+    research_layout(TINY)
     out = tmp_path / "fit"
     vary = ["tasks_per_community_month", "exit_intercept"]
     code = cli.main(["calibrate", "--fit", "--samples", "3", "--steps", "120", "--vary", vary[0], "--vary", vary[1],

@@ -3,17 +3,12 @@ continues after an interrupt from the populations it stored."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
-from conftest import SMALL
+from conftest import SMALL, VOLUME, VOLUME_HIGH, VOLUME_LOW, VOLUME_TRUE, volume_problem
 
-from model.governance import GovernanceModel
 from model.parameters import PARAMETERS
-from model.research.calibration import Check, _mean
+from model.research.calibration import Check
 from model.research.smc import distance, run_smc
-from model.scenario import load_scenario
-from model.study.design import Factor
 
 pytest.importorskip("pyabc")
 
@@ -31,18 +26,9 @@ def test_smc_recovers_a_parameter_and_resumes(tmp_path):
     """Offloading per worker rises steeply with the task volume: a target made from a run at a known volume
     (another seed) is found again, the volume narrowed to less than half its range, a bystander not; a second
     call with more populations continues from the stored ones instead of starting again."""
-    name, true, low, high = "tasks_per_community_month", 185.0, 110.0, 200.0
+    name, true, low, high = VOLUME, VOLUME_TRUE, VOLUME_LOW, VOLUME_HIGH
     assert PARAMETERS[name].role == "uncertainty"
-    base = load_scenario("baseline")
-    base = replace(base, parameters={**base.parameters, "scale": 0.002, **SMALL})
-    observed = float(GovernanceModel(base, rng=987654, overrides={name: true}).run(24).district_frame()
-                     ["offloaded_tasks_per_worker"].mean())
-    target = Check("T", "synthetic", "baseline: offloaded tasks per worker, months 0-23", observed - 1.0,
-                   observed + 1.0, lambda r: _mean(r, "baseline", "offloaded_tasks_per_worker", 0, 23),
-                   months=(0, 23))
-    bystander = PARAMETERS["vote_habit_weight"]
-    factors = [Factor(name, low, high),
-               Factor(bystander.name, float(bystander.plausible_low), float(bystander.plausible_high))]
+    base, target, factors = volume_problem()
     first = run_smc(factors, [base], [target], tmp_path, population=12, generations=2, steps=24, master_seed=5)
     assert list(first.populations["t"]) == [0, 1]
     fit = run_smc(factors, [base], [target], tmp_path, population=12, generations=3, steps=24, master_seed=5)
@@ -59,14 +45,11 @@ def test_smc_recovers_a_parameter_and_resumes(tmp_path):
 
 
 @pytest.mark.slow      # a population of 6 through the six scenarios the checks read, 120 months, tiny district
-def test_calibrate_fit_smc_writes_the_posterior_and_resumes(tmp_path, monkeypatch, capsys):
+def test_calibrate_fit_smc_writes_the_posterior_and_resumes(tmp_path, research_layout, capsys):
     import pandas as pd
 
     from model import cli
-    from model.cli import research as cli_research
-    research_scenarios = cli_research.research_scenarios
-    monkeypatch.setattr(cli_research, "research_scenarios", lambda names, default, args: [
-        replace(s, parameters={**s.parameters, **SMALL}) for s in research_scenarios(names, default, args)])
+    research_layout(SMALL)
     out = tmp_path / "smc"
     command = ["calibrate", "--fit", "--method", "smc", "--population", "6", "--generations", "1", "--vary",
                "tasks_per_community_month", "--vary", "exit_intercept", "--scale", "0.002", "--workers", "1",

@@ -32,7 +32,8 @@ DEFAULT_REPLICATIONS = 5
 DEFAULT_STEPS = 120
 FIT_SAMPLES = 100        # calibrate --fit's prior sample: 100 points x 6 scenarios = 600 runs, minutes on a laptop
 FIT_ONLY = ("samples", "vary", "steps", "out", "workers", "scheduler", "scale", "overwrite", "accept", "method",
-            "population", "generations", "leave_out")
+            "population", "generations", "moves", "leave_out")
+SMC_MOVES = 2                              # --method smc-mcmc: each particle's Metropolis steps a population
 SMC_POPULATION, SMC_GENERATIONS = 40, 4   # --method smc: 3 particles for each of the 12 default parameters, and more
 # A library error names the function argument at fault (``samples=``); the command line names the
 # option that sets it: ``--`` and the argument's name, unless it is one of these.
@@ -243,13 +244,17 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
                      help="seeds per scenario (default 5); with --fit seeds per design point and scenario (default 1)")
     cal.add_argument("--seed", type=bounded(int, "--seed", 0, 2**63 - 1), default=DEFAULT_SEED,
                      help=f"master seed (default {DEFAULT_SEED})")
-    cal.add_argument("--method", choices=("rejection", "smc"), default="rejection",
+    cal.add_argument("--method", choices=("rejection", "smc", "smc-mcmc"), default="rejection",
                      help="with --fit: rejection = one Latin-hypercube prior sample, accept the points nearest the "
-                          "targets (default); smc = sequential ABC (pyabc), populations that move toward the targets")
+                          "targets (default); smc = sequential ABC (pyabc), populations that move toward the targets; "
+                          "smc-mcmc = sequential ABC whose particles move by Metropolis steps and keep equal weights")
     cal.add_argument("--population", type=bounded(int, "--population", 2, 10000), default=SMC_POPULATION,
-                     help=f"with --method smc: particles per population (default {SMC_POPULATION})")
+                     help=f"with --method smc or smc-mcmc: particles per population (default {SMC_POPULATION})")
     cal.add_argument("--generations", type=bounded(int, "--generations", 1, 100), default=SMC_GENERATIONS,
-                     help=f"with --method smc: populations at most (default {SMC_GENERATIONS})")
+                     help=f"with --method smc or smc-mcmc: populations at most (default {SMC_GENERATIONS})")
+    cal.add_argument("--moves", type=bounded(int, "--moves", 1, 100), default=SMC_MOVES,
+                     help="with --method smc-mcmc: Metropolis moves of every particle a population "
+                          f"(default {SMC_MOVES})")
     cal.add_argument("--leave-out", action="append", default=None, metavar="PATTERN",
                      help="with --fit: a pattern the fit does not target, by the name `calibrate` prints with its "
                           "letter (SF4a, SF10b, SF15, ...; repeat the option): for a fact the model's structure "

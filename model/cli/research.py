@@ -96,11 +96,19 @@ def fitted_patterns(args, every: dict) -> list:
 
 
 def cmd_calibrate_smc(args) -> Path:
-    """calibrate --fit --method smc: ABC-SMC (pyabc) over the influential parameters, resumable."""
+    """calibrate --fit --method smc or smc-mcmc: ABC-SMC (pyabc, or with Metropolis moves) over the influential
+    parameters, resumable."""
+    from model.errors import InputError
     from model.research.calibration import CHECKS
     from model.research.fitting import scenarios_read
     from model.research.folder import results_folder
     from model.research.smc import check_population, report, run_smc
+    from model.research.smc_mcmc import run_smc_mcmc
+    from model.research.sweep import executor_for
+    moves = args.moves if args.method == "smc-mcmc" else None
+    if moves is None and getattr(args, "scheduler", None):
+        raise InputError("command line", "--scheduler", "--method smc-mcmc or rejection (pyabc's smc runs on this "
+                         "machine's processes only)", args.scheduler)
     from model.study.design import factors_from
     every = {s.name: s for s in research_scenarios(scenarios_read(CHECKS), [], args)}
     patterns = fitted_patterns(args, every)
@@ -112,25 +120,36 @@ def cmd_calibrate_smc(args) -> Path:
         print(f"Varying {what}", file=sys.stderr)
     factors = factors_from(names)
     check_population(args.population, factors, "command line", "--population")
-    folder = f"calibrate_smc_p{args.population}_g{args.generations}"
+    folder = (f"calibrate_smc_p{args.population}_g{args.generations}" if moves is None
+              else f"calibrate_smc_mcmc_p{args.population}_m{moves}")
     out = args.out if args.out is not None else Path.cwd() / "results" / folder
-    description = {"command": "calibrate --fit --method smc", "model": versions().get("shequ"), "steps": args.steps,
-                   "master_seed": args.seed, "population": args.population, "generations": args.generations,
+    description = {"command": f"calibrate --fit --method {args.method}", "model": versions().get("shequ"),
+                   "steps": args.steps, "master_seed": args.seed, "population": args.population,
+                   # population t of smc-mcmc depends only on t-1 and the seed: more --generations continue a fit
+                   **({"generations": args.generations} if moves is None else {"moves": moves}),
                    "factors": [[f.name, f.low, f.high] for f in factors],
                    "patterns": [[c.key, c.measure, c.low, c.high] for c in patterns],
                    "scenarios": [{"name": s.name, "parameters": s.parameters, "reforms": s.as_dict()["reforms"]}
                                  for s in scenarios]}
     started = time.time()
+    kept = "smc.db" if moves is None else "smc_mcmc/"
     with results_folder(Path(out), description, args.overwrite, kept=lambda store: "the finished populations are "
-                        "kept (smc.db)", versions=versions(), git_commit=git_commit()) as store:
-        fit = run_smc(factors, scenarios, patterns, store.folder, args.population, args.generations, args.steps,
-                      args.seed, args.workers or os.cpu_count() or 1)
+                        f"kept ({kept})", versions=versions(), git_commit=git_commit(),
+                        **({} if moves is None else {"generations": args.generations})) as store:
+        workers = args.workers or os.cpu_count() or 1
+        if moves is None:
+            fit = run_smc(factors, scenarios, patterns, store.folder, args.population, args.generations, args.steps,
+                          args.seed, workers)
+        else:
+            with executor_for(getattr(args, "scheduler", None)) as executor:
+                fit = run_smc_mcmc(factors, scenarios, patterns, store.folder, args.population, args.generations,
+                                   args.steps, args.seed, workers, moves, executor)
         csv = {"index": False, "float_format": "%.8g"}
         store.write("accepted.csv", lambda path: fit.accepted.to_csv(path, **csv))
         store.write("posterior.csv", lambda path: fit.posterior.to_csv(path, **csv))
         store.write("populations.csv", lambda path: fit.populations.to_csv(path, **csv))
         store.write("identification.csv", lambda path: fit.identification.to_csv(path, **csv))
-        store.write_text("fit_report.md", report(fit, args.population, args.generations, args.steps))
+        store.write_text("fit_report.md", report(fit, args.population, args.generations, args.steps, moves))
         identified = list(fit.posterior.loc[fit.posterior["identified"], "parameter"])
         store.mark("complete", wall_seconds=round(time.time() - started, 2), identified=identified)
     print(f"ABC-SMC: {len(fit.populations)} population(s), last tolerance {fit.populations['epsilon'].iloc[-1]:.4g}; "
@@ -142,7 +161,7 @@ def cmd_calibrate_smc(args) -> Path:
 
 def cmd_calibrate_fit(args) -> Path:
     """calibrate --fit: the LHS sweep through the scenarios the checks read, then model.research.fitting."""
-    if getattr(args, "method", "rejection") == "smc":
+    if getattr(args, "method", "rejection") in ("smc", "smc-mcmc"):
         return cmd_calibrate_smc(args)
     from model.research.calibration import CHECKS
     from model.research.fitting import analyse, scenarios_read, write_fit

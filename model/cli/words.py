@@ -149,13 +149,17 @@ ZH: dict[str, str] = {
     "with --fit: points of the Latin-hypercube prior sample (default {default})":
         "与 --fit 一起使用：拉丁超立方先验样本的点数（默认 {default}）",
     "with --fit: rejection = one Latin-hypercube prior sample, accept the points nearest the targets (default); "
-    "smc = sequential ABC (pyabc), populations that move toward the targets":
+    "smc = sequential ABC (pyabc), populations that move toward the targets; "
+    "smc-mcmc = sequential ABC whose particles move by Metropolis steps and keep equal weights":
         "与 --fit 一起使用：rejection = 一个拉丁超立方先验样本，接受最接近目标的点（默认）；"
-        "smc = 序贯 ABC（pyabc），逐代向目标靠近的粒子群",
-    "with --method smc: particles per population (default {default})":
-        "与 --method smc 一起使用：每代粒子数（默认 {default}）",
-    "with --method smc: populations at most (default {default})":
-        "与 --method smc 一起使用：最多代数（默认 {default}）",
+        "smc = 序贯 ABC（pyabc），逐代向目标靠近的粒子群；"
+        "smc-mcmc = 粒子以 Metropolis 步移动、权重保持相等的序贯 ABC",
+    "with --method smc or smc-mcmc: particles per population (default {default})":
+        "与 --method smc 或 smc-mcmc 一起使用：每代粒子数（默认 {default}）",
+    "with --method smc or smc-mcmc: populations at most (default {default})":
+        "与 --method smc 或 smc-mcmc 一起使用：最多代数（默认 {default}）",
+    "with --method smc-mcmc: Metropolis moves of every particle a population (default {default})":
+        "与 --method smc-mcmc 一起使用：每代每个粒子的 Metropolis 移动次数（默认 {default}）",
     "with --fit: a pattern the fit does not target, by the name `calibrate` prints with its letter (SF4a, SF10b, "
     "SF15, ...; repeat the option): for a fact the model's structure cannot meet, which would otherwise dominate "
     "the distance":

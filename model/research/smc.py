@@ -16,6 +16,9 @@ every population in a SQLite database (``smc.db`` in the results folder): the sa
 interrupt loads it and continues from the last finished population. Particles run on the local process
 pool (``--workers``; pyabc's multicore sampler) or serially with one worker.
 
+Over ten parameters this importance-weighted proposal lets the weights collapse (docs/fit/README.md);
+``model.research.smc_mcmc`` moves particles by Metropolis steps instead and keeps them equally weighted.
+
 Random numbers: pyabc draws its proposals from NumPy's global generator, which is seeded from the
 master seed's ``smc`` stream (model.study.seeds) before each call; with more than one worker the order in
 which particles finish differs between runs, so a fit is reproducible exactly only with ``--workers 1``.
@@ -62,34 +65,52 @@ def distance(values: dict, patterns: Sequence[Pattern], names: Sequence[str]) ->
 
 
 @dataclass(frozen=True)
-class Simulator:
-    """The model as pyabc calls it: a parameter set -> each pattern's value (picklable: module level)."""
+class ScenarioRuns:
+    """A parameter set -> each scenario's district frame, or None if a run fails (picklable: module level, and
+    without the patterns, whose ``read`` functions are lambdas, so that it can go to a worker process).
+    ``steps``: months of every run, or one number per scenario (a run need not go past the last month read)."""
 
     factors: tuple[Factor, ...]
     scenarios: tuple[Scenario, ...]
-    patterns: tuple
-    names: tuple[str, ...]
-    steps: int
+    steps: int | tuple[int, ...]
     seed: int
 
-    def __call__(self, params) -> dict:
+    def __call__(self, params) -> dict[str, pd.DataFrame] | None:
         values = {f.name: (int(round(float(params[f.name]))) if f.integer else float(params[f.name]))
                   for f in self.factors}
         frames = {}
-        for s in self.scenarios:
+        steps = self.steps if isinstance(self.steps, tuple) else (self.steps,) * len(self.scenarios)
+        for s, months in zip(self.scenarios, steps, strict=True):
             try:
                 model = GovernanceModel(s, rng=self.seed, overrides={**used_values(s, values),
-                                                                     "resident_agents": False}).run(self.steps)
+                                                                     "resident_agents": False}).run(months)
             except Exception:  # noqa: BLE001 - a failed run is a particle infinitely far from the facts
-                return {n: math.nan for n in self.names}
+                return None
             frames[s.name] = model.district_frame()
-        out = {}
-        for n, p in zip(self.names, self.patterns, strict=True):
-            try:
-                out[n] = float(p.read(lambda name: frames[name]))
-            except (KeyError, ZeroDivisionError):
-                out[n] = math.nan
-        return out
+        return frames
+
+
+def read_patterns(frames: dict[str, pd.DataFrame] | None, patterns: Sequence[Pattern], names: Sequence[str]) -> dict:
+    """Each pattern's value off the runs' frames; NaN where it cannot be read or the runs failed."""
+    out = {}
+    for n, p in zip(names, patterns, strict=True):
+        try:
+            out[n] = math.nan if frames is None else float(p.read(lambda name: frames[name]))
+        except (KeyError, ZeroDivisionError):
+            out[n] = math.nan
+    return out
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """The model as pyabc calls it: a parameter set -> each pattern's value (picklable: module level)."""
+
+    runs: ScenarioRuns
+    patterns: tuple
+    names: tuple[str, ...]
+
+    def __call__(self, params) -> dict:
+        return read_patterns(self.runs(params), self.patterns, self.names)
 
 
 @dataclass(frozen=True)
@@ -132,7 +153,7 @@ def run_smc(factors: Sequence[Factor], scenarios: Sequence[Scenario], patterns: 
     check_population(population, factors)
     names = pattern_names(patterns)
     seed = replication_seeds(master_seed, 1)[0]
-    simulate = Simulator(tuple(factors), tuple(scenarios), tuple(patterns), tuple(names), steps, seed)
+    simulate = Simulator(ScenarioRuns(tuple(factors), tuple(scenarios), steps, seed), tuple(patterns), tuple(names))
     prior = pyabc.Distribution(**{f.name: pyabc.RV("uniform", f.low, f.high - f.low) for f in factors})
     sampler = SingleCoreSampler() if workers <= 1 else MulticoreEvalParallelSampler(n_procs=workers)
     abc = pyabc.ABCSMC(simulate, prior, Distance(tuple(patterns), tuple(names)), population_size=population,
@@ -165,6 +186,20 @@ def summarise(history, factors: Sequence[Factor], master_seed: int, population: 
     for f in factors:
         if f.integer:
             accepted[f.name] = np.rint(accepted[f.name]).astype(int)
+    posterior = posterior_table(frame, weights, factors)
+    populations = history.get_all_populations()
+    populations = populations[populations["t"] >= 0][["t", "epsilon", "samples"]].reset_index(drop=True)
+    populations["effective_sample_size"] = [effective_sample_size(history.get_distribution(m=0, t=int(t))[1])
+                                            for t in populations["t"]]
+    first = history.get_population_extended(m=0, t=0)
+    final = history.get_population_extended(m=0, t=history.max_t)
+    return SmcFit(accepted, posterior, populations, names,
+                  identification_table(first, final, factors, patterns, names, posterior))
+
+
+def posterior_table(frame: pd.DataFrame, weights: np.ndarray, factors: Sequence[Factor]) -> pd.DataFrame:
+    """Per parameter: prior range, weighted 5%, 50% and 95% quantiles, shrinkage of the 90% range against the
+    prior's, and whether that makes it identified; most narrowed first."""
     table = []
     for f in factors:
         order = np.argsort(frame[f.name].to_numpy(float))
@@ -174,15 +209,7 @@ def summarise(history, factors: Sequence[Factor], master_seed: int, population: 
         shrink = 1 - (q[2] - q[0]) / (PRIOR_90 * (f.high - f.low))
         table.append({"parameter": f.name, "prior_low": f.low, "prior_high": f.high, "q05": q[0], "median": q[1],
                       "q95": q[2], "shrinkage": shrink, "identified": bool(shrink >= IDENTIFIED_SHRINKAGE)})
-    populations = history.get_all_populations()
-    populations = populations[populations["t"] >= 0][["t", "epsilon", "samples"]].reset_index(drop=True)
-    populations["effective_sample_size"] = [effective_sample_size(history.get_distribution(m=0, t=int(t))[1])
-                                            for t in populations["t"]]
-    posterior = pd.DataFrame(table).sort_values("shrinkage", ascending=False, kind="stable").reset_index(drop=True)
-    first = history.get_population_extended(m=0, t=0)
-    final = history.get_population_extended(m=0, t=history.max_t)
-    return SmcFit(accepted, posterior, populations, names,
-                  identification_table(first, final, factors, patterns, names, posterior))
+    return pd.DataFrame(table).sort_values("shrinkage", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def effective_sample_size(weights) -> float:
@@ -226,24 +253,38 @@ def identification_table(first: pd.DataFrame, final: pd.DataFrame, factors: Sequ
     return out
 
 
-def report(fit: SmcFit, population: int, generations: int, steps: int) -> str:
-    """smc_report.md: populations, tolerances, what is identified."""
-    lines = ["# Sequential calibration (`run.py calibrate --fit --method smc`)", "",
-             f"ABC-SMC (pyabc) with {population} particles a population, up to {generations} populations, runs of "
+def report(fit: SmcFit, population: int, generations: int, steps: int, moves: int | None = None) -> str:
+    """fit_report.md: populations, tolerances, what is identified (``moves``: the fit of model.research.smc_mcmc)."""
+    method = ("smc" if moves is None else "smc-mcmc")
+    how = ("ABC-SMC (pyabc), each population drawn from a kernel density of the last and weighted by prior over "
+           "proposal," if moves is None else
+           f"ABC-SMC with Metropolis moves (Del Moral, Doucet & Jasra 2012; {moves} moves a population), every "
+           "particle weighted alike,")
+    lines = [f"# Sequential calibration (`run.py calibrate --fit --method {method}`)", "",
+             f"{how} {population} particles a population, up to {generations} populations, runs of "
              f"{steps} months. Distance: per pattern 0 inside its target range, else the distance to the nearest "
              "bound over the range's width; Euclidean over the patterns "
-             f"({', '.join(fit.names)}). The tolerance of each population is the median distance of the one before.",
-             "", "| population | tolerance | simulations | effective sample size |", "|---|---|---|---|"]
-    lines += [f"| {int(r.t)} | {r.epsilon:.4g} | {int(r.samples)} | {r.effective_sample_size:.1f} |"
-              for r in fit.populations.itertuples()]
+             f"({', '.join(fit.names)}). The tolerance of each population is the median distance of the one before."]
+    if moves is None:
+        lines += ["", "| population | tolerance | simulations | effective sample size |", "|---|---|---|---|"]
+        lines += [f"| {int(r.t)} | {r.epsilon:.4g} | {int(r.samples)} | {r.effective_sample_size:.1f} |"
+                  for r in fit.populations.itertuples()]
+    else:
+        lines += ["", "| population | tolerance | simulations | distinct particles | steps taken |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {int(r.t)} | {r.epsilon:.4g} | {int(r.samples)} | {int(r.distinct)} | "
+                  + ("" if not math.isfinite(r.steps_taken) else f"{r.steps_taken:.0%}") + " |"
+                  for r in fit.populations.itertuples()]
     ident = fit.posterior[fit.posterior["identified"]]
-    ess = float(fit.populations["effective_sample_size"].iloc[-1])
+    ess = float(fit.populations["effective_sample_size" if moves is None else "distinct"].iloc[-1])
     lines += ["", f"A parameter counts as identified when its posterior 90% range is at most "
               f"{1 - IDENTIFIED_SHRINKAGE:.0%} of its plausible range (shrinkage at least {IDENTIFIED_SHRINKAGE:.0%}). "
               f"Identified: {len(ident)} of {len(fit.posterior)}."]
     if ess < len(fit.posterior):
-        lines += ["", f"**Caution:** the last population's weights leave an effective sample size of {ess:.1f}, fewer "
-                  "than the parameters varied: its weighted quantiles rest on a handful of particles, so a narrow "
+        held = (f"weights leave an effective sample size of {ess:.1f}" if moves is None
+                else f"particles are only {ess:.0f} distinct parameter sets")
+        lines += ["", f"**Caution:** the last population's {held}, fewer "
+                  "than the parameters varied: its quantiles rest on a handful of particles, so a narrow "
                   "range here is not yet an identification. A larger population, or more populations, is needed."]
     lines += ["", "The last column names the patterns whose value moves with the parameter over the first population, "
               "drawn from the prior (Spearman, Benjamini-Hochberg adjusted p below 0.05; identification.csv): the "

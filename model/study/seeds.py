@@ -16,6 +16,8 @@ stream           spawn key     what draws from it
 ``smc``          ``(5, g)``    ABC-SMC (calibrate --fit --method smc): NumPy's global generator, which pyabc
                                draws from, before population g is run; child 0 also resamples the last
                                population to equal weights
+``smc-mcmc``     ``(6, t)``    ABC-SMC with Metropolis moves (--method smc-mcmc): population t's prior draws
+                               (t = 0), resampling and steps
 ``app``          ``()``        the workshop app's one model, seeded with the master seed itself
 ===============  ============  ===============================================================
 
@@ -33,7 +35,7 @@ from ..metrics import METRIC_NAMES
 
 DEFAULT_SEED = 20021          # the master seed of the API, the command line and the app
 MAX_REPLICATIONS = 1000       # the command line's bound; the check covers this many replication keys
-MAX_GENERATIONS = 100         # calibrate --fit --method smc: the most populations --generations allows
+MAX_GENERATIONS = 100         # calibrate --fit --method smc and smc-mcmc: the most populations --generations allows
 
 # stream -> (the spawn key it starts from, how many children it numbers under that key; 0: the key itself)
 STREAMS: dict[str, tuple[tuple[int, ...], int]] = {
@@ -43,6 +45,7 @@ STREAMS: dict[str, tuple[tuple[int, ...], int]] = {
     "sensitivity": ((3,), len(METRIC_NAMES)),
     "discovery": ((4,), 1),
     "smc": ((5,), MAX_GENERATIONS),
+    "smc-mcmc": ((6,), MAX_GENERATIONS),
     "app": ((), 0),
 }
 
