@@ -105,11 +105,11 @@ def cmd_calibrate_smc(args) -> Path:
     from model.research.smc import check_population, report, run_smc
     from model.research.smc_mcmc import run_smc_mcmc
     from model.research.sweep import executor_for
+    from model.study.design import factors_from
     moves = args.moves if args.method == "smc-mcmc" else None
     if moves is None and getattr(args, "scheduler", None):
         raise InputError("command line", "--scheduler", "--method smc-mcmc or rejection (pyabc's smc runs on this "
                          "machine's processes only)", args.scheduler)
-    from model.study.design import factors_from
     every = {s.name: s for s in research_scenarios(scenarios_read(CHECKS), [], args)}
     patterns = fitted_patterns(args, every)
     scenarios = [every[name] for name in scenarios_read(patterns)]

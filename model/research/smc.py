@@ -182,10 +182,7 @@ def summarise(history, factors: Sequence[Factor], master_seed: int, population: 
     weights = np.asarray(weights, dtype=float) / float(np.sum(weights))
     rng = np.random.default_rng(stream(master_seed, "smc", 0))
     rows = rng.choice(len(frame), size=population, replace=True, p=weights)
-    accepted = frame.iloc[rows].reset_index(drop=True)
-    for f in factors:
-        if f.integer:
-            accepted[f.name] = np.rint(accepted[f.name]).astype(int)
+    accepted = integers_rounded(frame.iloc[rows].reset_index(drop=True), factors)
     posterior = posterior_table(frame, weights, factors)
     populations = history.get_all_populations()
     populations = populations[populations["t"] >= 0][["t", "epsilon", "samples"]].reset_index(drop=True)
@@ -195,6 +192,14 @@ def summarise(history, factors: Sequence[Factor], master_seed: int, population: 
     final = history.get_population_extended(m=0, t=history.max_t)
     return SmcFit(accepted, posterior, populations, names,
                   identification_table(first, final, factors, patterns, names, posterior))
+
+
+def integers_rounded(frame: pd.DataFrame, factors: Sequence[Factor]) -> pd.DataFrame:
+    """The accepted sets as a run reads them: an integer parameter's particles rounded to whole numbers."""
+    for f in factors:
+        if f.integer:
+            frame[f.name] = np.rint(frame[f.name]).astype(int)
+    return frame
 
 
 def posterior_table(frame: pd.DataFrame, weights: np.ndarray, factors: Sequence[Factor]) -> pd.DataFrame:

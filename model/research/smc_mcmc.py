@@ -43,7 +43,16 @@ from ..study.design import Factor
 from ..study.runner import run_jobs
 from ..study.seeds import replication_seeds, stream
 from .fitting import Pattern, pattern_names, scenarios_read
-from .smc import ScenarioRuns, SmcFit, check_population, distance, identification_table, posterior_table, read_patterns
+from .smc import (
+    ScenarioRuns,
+    SmcFit,
+    check_population,
+    distance,
+    identification_table,
+    integers_rounded,
+    posterior_table,
+    read_patterns,
+)
 
 FOLDER = "smc_mcmc"
 TOLERANCE_QUANTILE = 0.5     # each tolerance is this quantile of the last population's distances (pyabc's default)
@@ -94,7 +103,12 @@ def _frame(points: np.ndarray, values: list[dict], factors: Sequence[Factor], na
 
 
 def _values(frame: pd.DataFrame, names: Sequence[str]) -> list[dict]:
-    return [{n: float(row[f"sumstat_{n}"]) for n in names} for _, row in frame.iterrows()]
+    """Each particle's pattern values, as ``read_patterns`` gives them."""
+    return frame[[f"sumstat_{n}" for n in names]].set_axis(list(names), axis=1).astype(float).to_dict("records")
+
+
+def _bounds(factors: Sequence[Factor]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array([f.low for f in factors]), np.array([f.high for f in factors])
 
 
 def _move(frame: pd.DataFrame, runs: ScenarioRuns, factors: Sequence[Factor], patterns: Sequence[Pattern],
@@ -102,8 +116,7 @@ def _move(frame: pd.DataFrame, runs: ScenarioRuns, factors: Sequence[Factor], pa
           executor: Executor | None) -> pd.DataFrame:
     """Population t from population t-1: tolerance, resampling, ``moves`` Metropolis steps."""
     rng = np.random.default_rng(stream(master_seed, "smc-mcmc", t))
-    lows = np.array([f.low for f in factors])
-    highs = np.array([f.high for f in factors])
+    lows, highs = _bounds(factors)
     d = frame["distance"].to_numpy(float)
     epsilon = max(float(np.quantile(d[np.isfinite(d)], TOLERANCE_QUANTILE)) if np.isfinite(d).any() else math.inf, 0.0)
     alive = np.flatnonzero(d <= epsilon)
@@ -113,7 +126,6 @@ def _move(frame: pd.DataFrame, runs: ScenarioRuns, factors: Sequence[Factor], pa
     points = frame[[f"par_{f.name}" for f in factors]].to_numpy(float)[rows]
     before = _values(frame, names)
     values = [before[i] for i in rows]
-    dist = d[rows]
     # the step's covariance: the surviving particles', widened by MIN_SPREAD of each range
     spread = np.cov(points, rowvar=False).reshape(len(factors), len(factors))
     spread += np.diag((MIN_SPREAD * (highs - lows)) ** 2)
@@ -127,16 +139,13 @@ def _move(frame: pd.DataFrame, runs: ScenarioRuns, factors: Sequence[Factor], pa
         samples += len(moved)
         taken = 0
         for k, i in enumerate(np.flatnonzero(inside)):
-            new = distance(moved[k], patterns, names)
-            if new <= epsilon:
-                points[i], values[i], dist[i] = proposals[i], moved[k], new
+            if distance(moved[k], patterns, names) <= epsilon:
+                points[i], values[i] = proposals[i], moved[k]
                 taken += 1
         share = taken / population
         taken_total, proposed_total = taken_total + taken, proposed_total + population
         scale = scale * SCALE_CHANGE if share > TAKEN_HIGH else scale / SCALE_CHANGE if share < TAKEN_LOW else scale
-    out = _frame(points, values, factors, names, patterns, t, epsilon, samples, taken_total / proposed_total, scale)
-    out["distance"] = dist
-    return out
+    return _frame(points, values, factors, names, patterns, t, epsilon, samples, taken_total / proposed_total, scale)
 
 
 def months_read(scenarios: Sequence[Scenario], patterns: Sequence[Pattern], steps: int) -> tuple[int, ...]:
@@ -158,19 +167,19 @@ def run_smc_mcmc(factors: Sequence[Factor], scenarios: Sequence[Scenario], patte
     names = pattern_names(patterns)
     runs = ScenarioRuns(tuple(factors), tuple(scenarios), months_read(scenarios, patterns, steps),
                         replication_seeds(master_seed, 1)[0])
-    done = [t for t in range(generations) if _population_path(folder, t).is_file()]
-    done = done[:next((k for k, t in enumerate(done) if t != k), len(done))]     # the unbroken run from 0
+    done = 0                                     # the stored populations, an unbroken run from 0
+    while done < generations and _population_path(folder, done).is_file():
+        done += 1
     if not done:
         rng = np.random.default_rng(stream(master_seed, "smc-mcmc", 0))
-        lows = np.array([f.low for f in factors])
-        highs = np.array([f.high for f in factors])
+        lows, highs = _bounds(factors)
         points = lows + rng.random((population, len(factors))) * (highs - lows)
         values = _simulate(runs, points, factors, patterns, names, workers, executor, "population 0, from the prior")
         first = _frame(points, values, factors, names, patterns, 0, math.inf, population, math.nan,
                        OPTIMAL_SCALE / math.sqrt(len(factors)))
         _write(first, _population_path(folder, 0))
-        done = [0]
-    frames = [pd.read_csv(_population_path(folder, t)) for t in done]
+        done = 1
+    frames = [pd.read_csv(_population_path(folder, t)) for t in range(done)]
     for t in range(len(frames), generations):
         last = frames[-1]
         frame = _move(last, runs, factors, patterns, names, population, moves, float(last["scale"].iloc[0]), t,
@@ -185,10 +194,7 @@ def summarise(frames: list[pd.DataFrame], factors: Sequence[Factor], names: list
     """The fit from its populations: the last, every particle weighted alike."""
     final = frames[-1]
     frame = final[[f"par_{f.name}" for f in factors]].set_axis([f.name for f in factors], axis=1)
-    accepted = frame.copy().reset_index(drop=True)
-    for f in factors:
-        if f.integer:
-            accepted[f.name] = np.rint(accepted[f.name]).astype(int)
+    accepted = integers_rounded(frame.copy().reset_index(drop=True), factors)
     posterior = posterior_table(frame, np.full(len(frame), 1.0 / len(frame)), factors)
     populations = pd.DataFrame([{"t": int(p["t"].iloc[0]), "epsilon": float(p["epsilon"].iloc[0]),
                                  "samples": int(p["samples"].iloc[0]), "effective_sample_size": float(len(p)),
