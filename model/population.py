@@ -171,6 +171,14 @@ class Population:
         # buffer that is always False (see neighbour_share; the network is fixed from here).
         self._nbr_cols = np.ascontiguousarray(np.where(self.tie_mask, self.neighbours, n).T, dtype=np.intp)
         self._flag_buf = np.zeros(n + 1, dtype=bool)
+        # The ties the other way round, for the few residents with news to pass on (see
+        # neighbour_sums): who lists resident i, and in which slot, ordered by i, then slot.
+        knower, slot = np.nonzero(self.tie_mask)
+        known = self.neighbours[knower, slot]
+        order = np.lexsort((knower, slot, known))
+        self._known_by = knower[order].astype(np.int32)
+        self._known_slot = slot[order].astype(np.int8)
+        self._known_start = np.searchsorted(known[order], np.arange(n + 1))
 
     def _attitudes(self, rng: np.random.Generator) -> None:
         p, n = self.p, self.n
@@ -181,10 +189,11 @@ class Population:
         self.satisfaction = np.full(n, p["initial_satisfaction"], dtype=F)
         self.aware = rng.random(n) < p["initial_awareness"]
         # Remembered outcomes per channel and the committee's counter (weights, successes,
-        # days waited): none before any experience, so expectations start at the prior.
-        self.seen_n = np.zeros((n, N_EXPECTATIONS), dtype=F)
-        self.seen_success = np.zeros((n, N_EXPECTATIONS), dtype=F)
-        self.seen_wait = np.zeros((n, N_EXPECTATIONS), dtype=F)
+        # days waited), one row per channel: none before any experience, so expectations
+        # start at the prior.
+        self.seen_n = np.zeros((N_EXPECTATIONS, n), dtype=F)
+        self.seen_success = np.zeros((N_EXPECTATIONS, n), dtype=F)
+        self.seen_wait = np.zeros((N_EXPECTATIONS, n), dtype=F)
 
     def _need_mix(self) -> np.ndarray:
         """Cumulative probabilities of the need types, one row per resident profile
@@ -251,19 +260,34 @@ class Population:
             hits += buf[col]
         return hits.astype(F) / self.ties_safe
 
-    def neighbour_mean(self, flags: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each resident: the share of known neighbours for whom ``flags`` is true, and the
-        mean of ``values`` over those neighbours (0 where there are none)."""
-        n = self.n
-        fbuf = np.zeros(n + 1, dtype=F)
-        fbuf[:-1] = flags
-        vbuf = np.zeros(n + 1, dtype=F)
-        vbuf[:-1] = np.where(flags, values, 0)
-        hits, total = np.zeros(n, dtype=F), np.zeros(n, dtype=F)
-        for col in self._nbr_cols:
-            hits += fbuf[col]
-            total += vbuf[col]
-        return hits / self.ties_safe, np.divide(total, hits, out=np.zeros(n, dtype=F), where=hits > 0)
+    def neighbour_sums(self, told: np.ndarray, values: tuple[np.ndarray, ...]
+                       ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+        """What the residents who know someone in ``told`` (distinct rows, ascending) hear:
+        those residents (ascending), how many of their known neighbours are in ``told``, and
+        the sum over those neighbours of each of ``values`` (aligned with ``told``).
+
+        Walks the ties from the tellers' side, so it costs the tellers' ties, not every
+        resident's. Sums are taken slot by slot in slot order, in single precision, as a
+        pass over every resident's slots would take them."""
+        start = self._known_start[told]
+        count = self._known_start[told + 1] - start
+        ends = np.cumsum(count)
+        pair = np.repeat(start - ends + count, count) + np.arange(ends[-1] if ends.size else 0)
+        teller = np.repeat(np.arange(told.size), count)
+        by_slot = np.argsort(self._known_slot[pair], kind="stable")
+        pair, teller = pair[by_slot], teller[by_slot]
+        listeners, at = np.unique(self._known_by[pair], return_inverse=True)
+        bounds = np.searchsorted(self._known_slot[pair], np.arange(MAX_TIES + 1))
+        hits = np.zeros(listeners.size, dtype=F)
+        sums = tuple(np.zeros(listeners.size, dtype=F) for _ in values)
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            if lo == hi:
+                continue
+            ear = at[lo:hi]                       # distinct within a slot
+            hits[ear] += F(1)
+            for total, value in zip(sums, values, strict=True):
+                total[ear] += value[teller[lo:hi]]
+        return listeners, hits, sums
 
     # ---------------------------------------------------------------- (4) needs
     def visible_waits(self, capacity: np.ndarray, home: np.ndarray) -> np.ndarray:
@@ -556,28 +580,39 @@ class Population:
         self.seen_n *= fade
         self.seen_success *= fade
         self.seen_wait *= fade
-        np.add.at(self.seen_n, (rows, column), F(1))
-        np.add.at(self.seen_success, (rows, column), success)
-        np.add.at(self.seen_wait, (rows, column), wait)
+        np.add.at(self.seen_n, (column, rows), F(1))
+        np.add.at(self.seen_success, (column, rows), success)
+        np.add.at(self.seen_wait, (column, rows), wait)
         social = F(p["neighbour_learning_rate"])
         for col in np.unique(column):
-            here = rows[column == col]
-            flags = np.zeros(self.n, dtype=bool)
-            flags[here] = True
-            s_val, w_val = np.zeros(self.n, dtype=F), np.zeros(self.n, dtype=F)
-            s_val[here], w_val[here] = success[column == col], wait[column == col]
-            share, s_mean = self.neighbour_mean(flags, s_val)
-            _, w_mean = self.neighbour_mean(flags, w_val)
-            heard = share * self.ties_safe * social          # neighbours' outcomes, weighted
-            self.seen_n[:, col] += heard
-            self.seen_success[:, col] += heard * s_mean
-            self.seen_wait[:, col] += heard * w_mean
+            mine = column == col
+            here = rows[mine]
+            # a resident who finished twice here this month tells of the later outcome
+            told, first_from_end = np.unique(here[::-1], return_index=True)
+            last = here.size - 1 - first_from_end
+            s_told, w_told = success[mine][last], wait[mine][last]
+            ears, hits, (s_sum, w_sum) = self.neighbour_sums(told, (s_told, w_told))
+            ties = self.ties_safe[ears]
+            heard = hits / ties * ties * social                 # neighbours' outcomes, weighted
+            self.seen_n[col, ears] += heard
+            self.seen_success[col, ears] += heard * (s_sum / hits)
+            self.seen_wait[col, ears] += heard * (w_sum / hits)
             # what the compound says: the mean outcome there this month, for everyone
             count = self.counts(here)
             said = (count > 0) * F(p["hearsay_weight"])
-            self.seen_n[:, col] += self.expand(said.astype(F))
-            self.seen_success[:, col] += self.expand((said * _share(self.per_community(s_val), count)).astype(F))
-            self.seen_wait[:, col] += self.expand((said * _share(self.per_community(w_val), count)).astype(F))
+            where = self.community[told]
+            s_mean = _share(np.bincount(where, weights=s_told, minlength=self.C), count)
+            w_mean = _share(np.bincount(where, weights=w_told, minlength=self.C), count)
+            self._add_per_community(self.seen_n[col], said.astype(F))
+            self._add_per_community(self.seen_success[col], (said * s_mean).astype(F))
+            self._add_per_community(self.seen_wait[col], (said * w_mean).astype(F))
+
+    def _add_per_community(self, target: np.ndarray, values: np.ndarray) -> None:
+        """Add a per-community value to every resident's entry of ``target`` (in place)."""
+        if self.equal_sizes:
+            target.reshape(self.C, -1)[...] += values[:, None]
+        else:
+            target += self.expand(values)
 
     def expected(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Expected success and wait (days) of each channel and the counter for ``rows``: the
@@ -587,9 +622,9 @@ class Population:
         n0 = F(p["prior_weight"])
         prior = np.full((rows.size, N_EXPECTATIONS), F(p["channel_prior_success"]), dtype=F)
         prior[:, Channel.COMMITTEE] = prior[:, COUNTER] = self.trust[rows]
-        weight = n0 + self.seen_n[rows]
-        return ((n0 * prior + self.seen_success[rows]) / weight,
-                (n0 * F(p["prior_wait_days"]) + self.seen_wait[rows]) / weight)
+        weight = n0 + self.seen_n[:, rows].T
+        return ((n0 * prior + self.seen_success[:, rows].T) / weight,
+                (n0 * F(p["prior_wait_days"]) + self.seen_wait[:, rows].T) / weight)
 
     def visit_vulnerable(self, month: int, visits: np.ndarray) -> None:
         """Committees visit vulnerable households; ``visits`` per community (simulated)."""
