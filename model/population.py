@@ -167,12 +167,10 @@ class Population:
         self.neighbours = (first[:, None] + (local[:, None] + offset) % size[:, None]).astype(np.int32)
         self.tie_mask = np.arange(MAX_TIES)[None, :] < self.ties[:, None]
         self.ties_safe = np.maximum(self.ties, 1).astype(F)
-        # The same slots column by column, unknown slots pointing at row n of a scratch flag
-        # buffer that is always False (see neighbour_share; the network is fixed from here).
-        self._nbr_cols = np.ascontiguousarray(np.where(self.tie_mask, self.neighbours, n).T, dtype=np.intp)
-        self._flag_buf = np.zeros(n + 1, dtype=bool)
-        # The ties the other way round, for the few residents with news to pass on (see
-        # neighbour_sums): who lists resident i, and in which slot, ordered by i, then slot.
+        # The ties the other way round (the network is fixed from here), so that what a few
+        # residents did reaches those who know them without a pass over every resident's
+        # slots (neighbour_share, neighbour_sums): who lists resident i, and in which slot,
+        # ordered by i, then slot.
         knower, slot = np.nonzero(self.tie_mask)
         known = self.neighbours[knower, slot]
         order = np.lexsort((knower, slot, known))
@@ -246,19 +244,29 @@ class Population:
         """Per-community values, one per resident (``values[self.community]``, faster)."""
         return np.repeat(values, self.sizes)
 
+    def among(self, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """Which of the resident rows ``rows`` are also in ``others`` (``np.isin`` for rows,
+        through a mask over residents instead of a sort)."""
+        mask = np.zeros(self.n, dtype=bool)
+        mask[others] = True
+        return mask[rows]
+
     def rows_of(self, held: np.ndarray) -> np.ndarray:
         """The rows of the residents of communities ``held`` (ascending), block by block."""
         return np.flatnonzero(self.expand(np.isin(np.arange(self.C), held)))
 
     def neighbour_share(self, flags: np.ndarray) -> np.ndarray:
         """Share of each resident's known neighbours for whom ``flags`` is true."""
-        buf = self._flag_buf
-        buf[:-1] = flags
-        buf = buf.view(np.uint8)
-        hits = buf[self._nbr_cols[0]]
-        for col in self._nbr_cols[1:]:
-            hits += buf[col]
+        hits = np.bincount(self._known_by[self._ties_of(np.flatnonzero(flags))], minlength=self.n)
         return hits.astype(F) / self.ties_safe
+
+    def _ties_of(self, told: np.ndarray) -> np.ndarray:
+        """Where the ties to the residents ``told`` are in the network kept the other way round
+        (``_known_by``, ``_known_slot``), teller by teller."""
+        start = self._known_start[told]
+        count = self._known_start[told + 1] - start
+        ends = np.cumsum(count)
+        return np.repeat(start - ends + count, count) + np.arange(ends[-1] if ends.size else 0)
 
     def neighbour_sums(self, told: np.ndarray, values: tuple[np.ndarray, ...]
                        ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
@@ -269,11 +277,8 @@ class Population:
         Walks the ties from the tellers' side, so it costs the tellers' ties, not every
         resident's. Sums are taken slot by slot in slot order, in single precision, as a
         pass over every resident's slots would take them."""
-        start = self._known_start[told]
-        count = self._known_start[told + 1] - start
-        ends = np.cumsum(count)
-        pair = np.repeat(start - ends + count, count) + np.arange(ends[-1] if ends.size else 0)
-        teller = np.repeat(np.arange(told.size), count)
+        pair = self._ties_of(told)
+        teller = np.repeat(np.arange(told.size), self._known_start[told + 1] - self._known_start[told])
         by_slot = np.argsort(self._known_slot[pair], kind="stable")
         pair, teller = pair[by_slot], teller[by_slot]
         listeners, at = np.unique(self._known_by[pair], return_inverse=True)
@@ -428,7 +433,7 @@ class Population:
         self.new_requests = requests
         self.req_age[requests] = 0
         self.req_channel[requests] = channels
-        fresh = np.isin(requests, new)
+        fresh = self.among(requests, new)
         self.req_day[requests] = np.where(fresh, start + rng.random(requests.size) * DAYS_PER_MONTH, start)
 
         went_out = np.concatenate([new[outside], out_rows])
@@ -476,7 +481,7 @@ class Population:
         # over the month: a pending case's turn comes after an exponential number of days with
         # rate capacity / (cases in the queue x 30), counted from its arrival or the month's start
         pending = np.flatnonzero(self.req_age >= 0)
-        pending = pending[~np.isin(pending, same_day)]
+        pending = pending[~self.among(pending, same_day)]
         ch = self.req_channel[pending].astype(np.int64)
         comm = self.community[pending].astype(np.int64)
         key = ch * C + home[ch, comm]
@@ -556,7 +561,7 @@ class Population:
         # Satisfaction: drift toward the community's service level, or toward experience.
         rate = np.full(self.n, p["satisfaction_drift"], dtype=F)
         target = self.expand(quality.astype(F))
-        late = all_served[~np.isin(all_served, good)]
+        late = all_served[~self.among(all_served, good)]
         for idx, value in ((still, p["satisfaction_waiting"]), (self.unmet, p["satisfaction_unmet"]),
                            (dropped, p["satisfaction_abandoned"]), (failed, p["satisfaction_abandoned"]),
                            (late[success[late]], p["satisfaction_served_late"]),
@@ -620,11 +625,11 @@ class Population:
         committee, channel_prior_success elsewhere; prior_wait_days)."""
         p = self.p
         n0 = F(p["prior_weight"])
-        prior = np.full((rows.size, N_EXPECTATIONS), F(p["channel_prior_success"]), dtype=F)
-        prior[:, Channel.COMMITTEE] = prior[:, COUNTER] = self.trust[rows]
-        weight = n0 + self.seen_n[:, rows].T
-        return ((n0 * prior + self.seen_success[:, rows].T) / weight,
-                (n0 * F(p["prior_wait_days"]) + self.seen_wait[:, rows].T) / weight)
+        prior = np.full((N_EXPECTATIONS, rows.size), F(p["channel_prior_success"]), dtype=F)
+        prior[Channel.COMMITTEE] = prior[COUNTER] = self.trust[rows]
+        weight = n0 + self.seen_n[:, rows]
+        return (((n0 * prior + self.seen_success[:, rows]) / weight).T,
+                ((n0 * F(p["prior_wait_days"]) + self.seen_wait[:, rows]) / weight).T)
 
     def visit_vulnerable(self, month: int, visits: np.ndarray) -> None:
         """Committees visit vulnerable households; ``visits`` per community (simulated)."""
@@ -678,7 +683,7 @@ class Population:
             # Attendees raise items: those with a need of their own (pending, or brought
             # nowhere this month) more often; what they raise is their need.
             has_need = self.req_age[went] >= 0
-            has_need |= np.isin(went, self.unmet)
+            has_need |= self.among(went, self.unmet)
             raise_p = np.where(has_need, p["agenda_raise_with_need"], p["agenda_raise_without_need"])
             raising = rng.random(went.size) < raise_p
             raisers = went[raising]
