@@ -66,6 +66,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("resident_agenda_share", "Agenda items raised by residents", "居民提出的议题占比", "share", "autonomy"),
     Metric("trust", "Trust in the committee (mean)", "对居委会的信任（均值）", "index 0-1", "trust"),
     Metric("awareness", "Residents who know the committee", "知晓居委会的居民比例", "share", "trust"),
+    Metric("isolated_share", "Residents who know no neighbour", "不认识任何邻居的居民比例", "share", "participation"),
     Metric("service_equity_gap", "Resolution rate, others minus vulnerable (12 months)", "解决率差距：其他减困难群体（12 个月）", "share", "equity"),
     Metric("participation_age_gap", "Participation, oldest minus youngest group", "参与率差距：老年减青年", "share", "equity"),
     Metric("unmet_need_share", "Needs resolved neither by a channel nor outside (12 months)", "既未经渠道也未在外部解决的需求比例（12 个月）", "share", "service"),
@@ -112,6 +113,7 @@ MIN_EFFECTS: dict[str, tuple[float, str]] = {
     "resident_agenda_share": (0.02, "two agenda items in a hundred"),
     "trust": (0.02, "two points on the 0-1 index, as satisfaction"),
     "awareness": (0.02, "two residents in a hundred who know the committee"),
+    "isolated_share": (0.02, "two residents in a hundred with no neighbour they know"),
     "service_equity_gap": (0.01, "one point of resolution rate between groups"),
     "participation_age_gap": (0.01, "one point of participation between age groups"),
     "unmet_need_share": (0.01, "one need in a hundred left unmet"),
@@ -206,6 +208,7 @@ class MetricsRecorder:
             "satisfaction": pop.per_community(pop.satisfaction),
             "trust": pop.per_community(pop.trust),
             "awareness": pop.per_community(pop.aware),
+            "isolated_share": pop.per_community(pop.ties == 0),
         }
         comm = {name: value / size for name, value in counts.items()} | {
             "turnout": r.turnout,

@@ -80,17 +80,19 @@ def test_calibration_lands_in_every_stylized_fact_range_but_the_known_misses():
     r = cli("calibrate", "--replications", "3")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
-    assert len(lines) == 11
-    assert {line.split()[1] for line in lines} == {"SF4", "SF6", "SF7", "SF9", "SF10", "SF14", "SF15", "SF16", "SF17"}
+    assert len(lines) == 12
+    assert {line.split()[1] for line in lines} == {"SF4", "SF6", "SF7", "SF9", "SF10", "SF14", "SF15", "SF16", "SF17",
+                                                   "SF18"}
     missed = [line for line in lines if not line.startswith("ok ")]
     # Known misses (ODD §10): resident turnout may sit just below its range (issue 17: about 0.748 when
     # elected members stopped leaning toward residents); the model's residents vote in person at the same
-    # rate whatever their age (SF15) and nine in ten know the committee (SF16), against the survey's
-    # rise with age and three in ten (issue 19). Any other miss is new.
+    # rate whatever their age (SF15), nine in ten know the committee (SF16) and one in 64 knows no
+    # neighbour (SF18), against the survey's rise with age, three in ten and more than a quarter (issue
+    # 19). Any other miss is new.
     for line in missed:
         key, value = line.split()[1], float(line.split()[2])
         near_sf4 = key == "SF4" and "direct_election_resident: turnout" in line and value > 0.74
-        assert near_sf4 or key in {"SF15", "SF16"}, r.stdout
+        assert near_sf4 or key in {"SF15", "SF16", "SF18"}, r.stdout
 
 
 @pytest.mark.slow      # a whole study in a new process: the command's contract, run in CI

@@ -60,7 +60,7 @@ def test_the_checks_read_six_scenarios_and_need_120_months():
                                     "burden_reduction", "function_transfer_funded", "function_transfer_unfunded"])
     assert min_steps(CHECKS, [load_scenario(n) for n in names]) == 120
     assert pattern_names(CHECKS) == ["SF6", "SF7", "SF9", "SF4a", "SF4b", "SF10a", "SF10b",
-                                     "SF14", "SF15", "SF16", "SF17"]
+                                     "SF14", "SF15", "SF16", "SF17", "SF18"]
 
 
 def test_distance_is_zero_in_range_and_scaled_outside_and_selection_falls_back():
@@ -142,7 +142,7 @@ def test_a_shorter_fit_leaves_out_the_patterns_it_cannot_read():
     scenarios = {n: load_scenario(n) for n in scenarios_read(CHECKS)}
     kept = patterns_within(100, CHECKS, scenarios)
     # the SF4, SF14 and SF15 windows end in month 119, SF17's starts in month 108
-    assert [c.key for c in kept] == ["SF6", "SF7", "SF9", "SF10", "SF10", "SF16"]
+    assert [c.key for c in kept] == ["SF6", "SF7", "SF9", "SF10", "SF10", "SF16", "SF18"]
     assert scenarios_read(kept) == ["baseline", "burden_reduction", "function_transfer_unfunded",
                                     "function_transfer_funded"]
     assert patterns_within(120, CHECKS, scenarios) == list(CHECKS)
@@ -162,14 +162,14 @@ def test_bad_calibrate_options_exit_2_with_one_line(args, needle, capsys):
 
 
 def test_leave_out_drops_the_named_patterns_and_refuses_an_unknown_name_in_one_line(capsys):
-    """A fact the model's structure cannot meet (SF15, SF16) would dominate the fit's distance: --leave-out
+    """A fact the model's structure cannot meet (SF15, SF16, SF18) would dominate the fit's distance: --leave-out
     takes it out of the fit, by the name `calibrate` prints, and nothing else."""
     from argparse import Namespace
 
     from model.cli.research import fitted_patterns
     from model.errors import InputError
     scenarios = {n: load_scenario(n) for n in scenarios_read(CHECKS)}
-    kept = fitted_patterns(Namespace(leave_out=["SF15", "SF16"], steps=120), scenarios)
+    kept = fitted_patterns(Namespace(leave_out=["SF15", "SF16", "SF18"], steps=120), scenarios)
     assert pattern_names(kept) == ["SF6", "SF7", "SF9", "SF4a", "SF4b", "SF10a", "SF10b", "SF14", "SF17"]
     assert fitted_patterns(Namespace(leave_out=None, steps=120), scenarios) == list(CHECKS)
     with pytest.raises(InputError, match="SF99"):

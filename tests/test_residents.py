@@ -318,3 +318,20 @@ def test_open_affairs_and_resident_appraisal_each_give_half_the_procedural_trust
     assert (bonus[False, False] == 0).all()
     assert np.allclose(bonus[True, False], full / 2) and np.allclose(bonus[False, True], full / 2)
     assert np.allclose(bonus[True, True], full)          # both together: the whole bonus, not half
+
+
+# ------------------------------------------------------------------ the neighbour network (SF18)
+@pytest.mark.parametrize("mean_ties", [3.0, 1.5])
+def test_isolated_share_is_the_share_with_no_tie_and_follows_the_binomial_network(mean_ties):
+    """`isolated_share` counts residents who know no neighbour. With ties ~ Binomial(6, mean_ties/6) it
+    is about (1 - mean_ties/6)^6: 0.016 at the default 3, 0.18 at the plausible floor 1.5 (ODD §10, SF18:
+    the survey's 0.28 is out of reach of the binomial network), and none when everyone knows six."""
+    expected = (1 - mean_ties / 6) ** 6
+    for seed in SEEDS:
+        model = run(scenario(), seed, steps=2, mean_ties=mean_ties)
+        share = model.district_frame()["isolated_share"]
+        assert share.nunique() == 1                      # the network is fixed
+        n = model.population.n
+        assert abs(share.iloc[0] - expected) < 4 * np.sqrt(expected * (1 - expected) / n) + 1e-9
+    full = run(scenario(), SEEDS[0], steps=2, mean_ties=6.0).district_frame()["isolated_share"]
+    assert (full == 0).all()

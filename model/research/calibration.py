@@ -72,7 +72,7 @@ CHECKS: tuple[Check, ...] = (
           lambda r: (_mean(r, "function_transfer_unfunded", "admin_share", 80, 88)
                      - _mean(r, "function_transfer_funded", "admin_share", 80, 88)),
           months=(80, 88)),
-    # The resident side and the time path (docs/evidence.md SF14-SF17): no parameter was set from or tuned to them.
+    # The resident side and the time path (docs/evidence.md SF14-SF18): no parameter was set from or tuned to them.
     Check("SF14", "residents who say they voted in the committee election: 47.89% (Shanghai, 2017)",
           "direct_election_household: personal_turnout, months 24-119", 0.35, 0.60,
           lambda r: _mean(r, "direct_election_household", "personal_turnout", 24, 119),
@@ -89,6 +89,10 @@ CHECKS: tuple[Check, ...] = (
           "burden_reduction: ledgers practised, months 108-119", 30.0, 243.0,
           lambda r: _mean(r, "burden_reduction", "ledgers", 108, 119),
           months=(108, 119)),
+    Check("SF18", "27.52% of residents almost never talked with or visited a neighbour in a year (Shanghai, 2017)",
+          "baseline: isolated_share (residents who know no neighbour), months 0-59", 0.20, 0.35,
+          lambda r: _mean(r, "baseline", "isolated_share", 0, 59),
+          months=(0, 59)),
 )
 
 
