@@ -92,7 +92,7 @@ def test_replication_r_has_the_same_seed_and_parameter_set_in_every_scenario(mon
     by = {name: [(rng, o) for n, rng, o in calls if n == name] for name in ("baseline", "cut")}
     for r in range(3):
         assert by["baseline"][r] == by["cut"][r]                       # same seed, same parameter set
-        assert by["baseline"][r][1] == {**TINY, **sets.sets[r]}
+        assert by["baseline"][r][1] == {**TINY, **sets.sets[r], **experiment.NO_VIEWS}   # no views: frames only
     assert len({rng for rng, _ in by["baseline"]}) == 3
     assert by["baseline"][0][1]["initial_trust"] != by["baseline"][1][1]["initial_trust"]
     # the tables say which draw each replication had, the same in both scenarios

@@ -50,6 +50,7 @@ from ..scenario import (
     validate_parameters,
 )
 from ..study.design import Design
+from ..study.experiment import NO_VIEWS
 from ..study.runner import run_jobs
 from ..study.seeds import DEFAULT_SEED, replication_seeds
 from ..study.store import PARTS, Damaged, ResultStore, notice, require_complete
@@ -60,7 +61,6 @@ FLUSH_RUNS = 50            # at most this many runs are buffered before a part i
 FLUSH_SHARE = 20           # ... or a twentieth of the sweep if that is fewer (small sweeps save often),
 FLUSH_SECONDS = 10.0       # ... or this many seconds, whichever comes first
 ID_COLUMNS = ["run_id", "point", "scenario", "replication", "seed"]
-NO_VIEWS = {"resident_agents": False}
 CONNECT_SECONDS = 20.0     # wall-clock time to reach a Dask scheduler
 WATCH_SECONDS = 5.0        # how often the scheduler's workers are counted during a sweep
 NO_WORKERS_SECONDS = 30.0  # with no workers this long, the sweep says so

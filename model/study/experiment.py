@@ -36,6 +36,9 @@ from .uncertainty import ParameterSets
 # The band of the spread across replications (a prediction band): 5th to 95th percentile. Not the
 # interval of the mean, which narrows with more replications; this one does not.
 BAND_QUANTILES = (0.05, 0.95)
+# A study's runs return their frames and nothing else, so no Mesa view agent is built per resident
+# (the setting changes no result; the views are for the app and for inspecting a model in hand).
+NO_VIEWS = {"resident_agents": False}
 
 
 def run_replication(scenario: Scenario, replication: int, seed: int, steps: int,
@@ -43,7 +46,8 @@ def run_replication(scenario: Scenario, replication: int, seed: int, steps: int,
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run one replication; return (district time series, community time series). With a
     ``parameter_set`` (the draw its overrides came from), the frames say which."""
-    model = GovernanceModel(scenario, rng=seed, overrides=used_values(scenario, overrides or {})).run(steps)
+    values = {**used_values(scenario, overrides or {}), **NO_VIEWS}
+    model = GovernanceModel(scenario, rng=seed, overrides=values).run(steps)
     frames = []
     for df in (model.district_frame(), model.community_frame()):
         if parameter_set is not None:
@@ -109,7 +113,7 @@ def check_study(scenarios: list[Scenario], replications: int, steps: int, worker
     copies = max(1, min(workers, len(scenarios) * replications))
     params = [validate_parameters({**s.parameters, **(overrides or {})}, s.path or source, prefix="")
               for s in scenarios]
-    per_model, biggest = max((memory_needed(p), i) for i, p in enumerate(params))
+    per_model, biggest = max((memory_needed({**p, **NO_VIEWS}), i) for i, p in enumerate(params))
     # one model alone too big: the scenario's fault, with its resident count
     check_memory(per_model - BASE_BYTES, scenarios[biggest].path or source, "parameters",
                  f"{simulated_residents(params[biggest]):,} simulated residents")
