@@ -14,7 +14,7 @@ from model import load_scenario
 from model.metrics import METRIC_BY_NAME, METRIC_NAMES
 from model.report.document import write_html_report, write_report, write_reports
 from model.scenario import scenario_from_dict
-from model.study.comparison import COLUMNS, paired_differences
+from model.study.comparison import COLUMNS, differences_over_time, paired_differences
 from model.study.experiment import summarise
 
 
@@ -59,6 +59,29 @@ def test_paired_differences_edge_cases():
     ts["turnout"] = np.where(ts["scenario"] == "baseline", 0.0, 0.9)
     t = paired_differences(ts).set_index("metric").loc["turnout"]
     assert t["replications"] == 0 and np.isnan(t["mean_difference"])
+
+
+def test_differences_over_time_are_the_paired_differences_of_each_month():
+    """The over-time table is computed in one pass; it must be, row for row and to the last digit,
+    paired_differences month by month -- with shuffled rows, a scenario that has no pair with the
+    reference in one month (its rows then say 0 pairs), and an election that starts in month 1."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for step in range(3):
+        for name in ("x", "baseline", "y"):
+            for rep, seed in enumerate((7, 8, 9)):
+                if name == "y" and step == 2:
+                    seed += 100                       # no pair with the reference this month
+                rows.append({"scenario": name, "replication": rep, "seed": seed, "step": step,
+                             **{m: rng.random() for m in METRIC_NAMES},
+                             "turnout": 0.0 if step == 0 or name == "y" else rng.random()})
+    ts = pd.DataFrame(rows).sample(frac=1, random_state=2)
+    over_time = differences_over_time(ts)
+    by_month = pd.concat([paired_differences(ts, step=t) for t in range(3)], ignore_index=True)
+    pd.testing.assert_frame_equal(over_time, by_month, check_exact=True)
+    empty = over_time[(over_time["scenario"] == "y") & (over_time["step"] == 2)]
+    assert len(empty) == len(METRIC_NAMES) and (empty["replications"] == 0).all()
+    assert differences_over_time(ts, reference="z").empty
 
 
 def test_election_results_are_absent_until_turnout_marks_an_election():

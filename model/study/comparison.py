@@ -23,6 +23,8 @@ two-sided p-value (``sign_test_p``, scipy's binomial test on the pairs that diff
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -98,21 +100,34 @@ def paired_differences(timeseries: pd.DataFrame, reference: str = "baseline", *,
     else:
         step = int(timeseries["step"].max()) if step is None else step
         at = timeseries[timeseries["step"] == step]
+    return _differences(at, reference, keys, metrics, level, by=[], step=step)
+
+
+def _differences(at: pd.DataFrame, reference: str, keys: list[str], metrics: list[str], level: float, *,
+                 by: list[str], step: int | None) -> pd.DataFrame:
+    """The rows of `paired_differences` for the values ``at`` (one month, or each replication's
+    window average), or with ``by=["step"]`` for every month of ``at`` at once (ordered by month)."""
     ref = at[at["scenario"] == reference]
+    others = at[at["scenario"] != reference]
+    cols = [*by, "scenario"]
+    pairs = others.merge(ref, on=[*keys, *by], how="inner", suffixes=("", "__ref"))
+    paired = dict(iter(pairs.groupby(cols, sort=False)))
     rows = []
-    for scenario, group in at[at["scenario"] != reference].groupby("scenario", sort=False):
-        pairs = group.merge(ref, on=keys, how="inner", suffixes=("", "__ref"))
+    for key, _ in others.groupby(cols, sort=False):       # a scenario with no pair still gets its rows
+        group = paired.get(key, pairs.iloc[:0])
+        scenario, month = key[-1], (int(key[0]) if by else step)
         for metric in metrics:
-            diff = (pairs[metric] - pairs[f"{metric}__ref"]).dropna().to_numpy(float)
+            diff = (group[metric] - group[f"{metric}__ref"]).dropna().to_numpy(float)
             mean, low, high = _t_interval(diff, level)
             share, robust = same_sign(diff)
             smallest = min_effect(metric)
             holds = bool(robust and diff.size >= MIN_PAIRS and abs(mean) >= smallest)
-            rows.append({"scenario": scenario, "metric": metric, "step": step, "mean_difference": mean,
+            rows.append({"scenario": scenario, "metric": metric, "step": month, "mean_difference": mean,
                          "ci_low": low, "ci_high": high, "replications": int(diff.size),
                          "same_sign_share": share, "robust": robust, "sign_test_p": sign_test(diff),
                          "min_effect": smallest, "holds": holds})
-    return pd.DataFrame(rows, columns=COLUMNS)
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    return out.sort_values("step", kind="stable", ignore_index=True) if by else out
 
 
 def sign_test(diff: np.ndarray) -> float:
@@ -121,16 +136,25 @@ def sign_test(diff: np.ndarray) -> float:
     positive, nonzero = int((diff > 0).sum()), int((diff != 0).sum())
     if nonzero == 0:
         return np.nan
+    return _sign_test_p(positive, nonzero)
+
+
+@cache
+def _sign_test_p(positive: int, nonzero: int) -> float:
+    """The sign test's p-value depends on the two counts only: computed once per pair of counts."""
     return float(stats.binomtest(positive, nonzero, 0.5).pvalue)
 
 
 def differences_over_time(timeseries: pd.DataFrame, reference: str = "baseline", *, metrics=METRIC_NAMES,
                           level: float = 0.95) -> pd.DataFrame:
-    """``paired_differences`` at every month: what the paired-difference-over-time figure draws."""
-    steps = sorted(set(timeseries["step"]))
-    parts = [paired_differences(timeseries, reference, step=int(t), metrics=metrics, level=level) for t in steps]
-    parts = [p for p in parts if not p.empty]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    """``paired_differences`` at every month: what the paired-difference-over-time figure draws (the
+    same rows as calling it month by month, ordered by month, computed in one pass)."""
+    timeseries = absent_before_first_event(timeseries)
+    if reference not in set(timeseries["scenario"]):
+        return pd.DataFrame(columns=COLUMNS)
+    keys = [k for k in PAIR_KEYS if k in timeseries.columns]
+    metrics = [m for m in metrics if m in timeseries.columns]
+    return _differences(timeseries, reference, keys, metrics, level, by=["step"], step=None)
 
 
 def same_sign(diff: np.ndarray, threshold: float = ROBUST_SHARE) -> tuple[float, bool]:
@@ -154,5 +178,11 @@ def _t_interval(values: np.ndarray, level: float) -> tuple[float, float, float]:
     mean = float(values.mean())
     if values.size < 2:
         return mean, np.nan, np.nan
-    half = stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+    half = _t_quantile(level, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
     return mean, mean - half, mean + half
+
+
+@cache
+def _t_quantile(level: float, dof: int) -> float:
+    """Student's t quantile of a two-sided ``level`` interval: computed once per level and sample size."""
+    return float(stats.t.ppf(0.5 + level / 2, dof))
