@@ -87,6 +87,9 @@ def check_scale(scenarios, scale: float | None) -> dict | None:
 
 # communities.csv above this many rows (about 30 MB) is written compressed, as communities.csv.gz
 COMMUNITY_ROWS_PLAIN = 100_000
+# gzip's level for it: 6 compresses the default study's 197 MB of text to 54 MB in about 10 s; the
+# default, 9, saves 2 MB more in 40 s
+GZIP_LEVEL = 6
 
 
 def prune_replications(out: Path) -> None:
@@ -163,8 +166,9 @@ def run_and_write(scenarios, name: str, args) -> Path:
         summary = summarise(timeseries, step=at_month, window=window)
         store.write("timeseries.csv", lambda path: timeseries.to_csv(path, encoding=csv_encoding(timeseries), **csv))
         if len(communities) > COMMUNITY_ROWS_PLAIN:      # gzip: about a tenth of the size, read by pandas as is
+            gzip = {"method": "gzip", "mtime": 0, "compresslevel": GZIP_LEVEL}
             store.write("communities.csv.gz", lambda path: communities.to_csv(
-                path, encoding=csv_encoding(communities), compression={"method": "gzip", "mtime": 0}, **csv))
+                path, encoding=csv_encoding(communities), compression=gzip, **csv))
         else:
             store.write("communities.csv",
                         lambda path: communities.to_csv(path, encoding=csv_encoding(communities), **csv))
