@@ -215,6 +215,8 @@ def default_study() -> dict:
     out = {"case": "default_study", "available": True, "command": "python run.py", "wall_s": round(wall, 2),
            "cores": os.cpu_count(), "peak_rss_mib": round(int(lines[-1]) / 1024.0, 1),
            "note": "peak RSS of the largest single process"}
+    from model.study.experiment import NO_VIEWS
+
     try:   # what the study ran, from its manifest
         manifest = json.loads((ROOT / "results" / "default_study" / "manifest.json").read_text(encoding="utf-8"))
         sizes = {round(s["parameters"]["residents_per_community"] * s["parameters"]["scale"])
@@ -223,7 +225,10 @@ def default_study() -> dict:
         runs = len(manifest["scenarios"]) * manifest["replications"]
         residents = sizes.pop() if len(sizes) == 1 else None
         out.update(runs=runs, residents=residents, steps=manifest["steps"],
-                   resident_agents=all(s["parameters"].get("resident_agents", True) for s in manifest["scenarios"]),
+                   # a study's runs build no view agents whatever the scenarios say (model.study.experiment)
+                   resident_agents=NO_VIEWS.get("resident_agents",
+                                                all(s["parameters"].get("resident_agents", True)
+                                                    for s in manifest["scenarios"])),
                    resident_steps_per_s=round(runs * residents * manifest["steps"] / wall) if residents else None)
     except (OSError, ValueError, KeyError, TypeError):
         pass
