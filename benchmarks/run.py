@@ -226,9 +226,7 @@ def default_study() -> dict:
         residents = sizes.pop() if len(sizes) == 1 else None
         out.update(runs=runs, residents=residents, steps=manifest["steps"],
                    # a study's runs build no view agents whatever the scenarios say (model.study.experiment)
-                   resident_agents=NO_VIEWS.get("resident_agents",
-                                                all(s["parameters"].get("resident_agents", True)
-                                                    for s in manifest["scenarios"])),
+                   resident_agents=NO_VIEWS["resident_agents"],
                    resident_steps_per_s=round(runs * residents * manifest["steps"] / wall) if residents else None)
     except (OSError, ValueError, KeyError, TypeError):
         pass

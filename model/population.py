@@ -257,16 +257,18 @@ class Population:
 
     def neighbour_share(self, flags: np.ndarray) -> np.ndarray:
         """Share of each resident's known neighbours for whom ``flags`` is true."""
-        hits = np.bincount(self._known_by[self._ties_of(np.flatnonzero(flags))], minlength=self.n)
+        hits = np.bincount(self._known_by[self._ties_of(np.flatnonzero(flags))[0]], minlength=self.n)
         return hits.astype(F) / self.ties_safe
 
-    def _ties_of(self, told: np.ndarray) -> np.ndarray:
+    def _ties_of(self, told: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where the ties to the residents ``told`` are in the network kept the other way round
-        (``_known_by``, ``_known_slot``), teller by teller."""
+        (``_known_by``, ``_known_slot``), teller by teller, and for each tie its teller's place
+        in ``told``."""
         start = self._known_start[told]
         count = self._known_start[told + 1] - start
         ends = np.cumsum(count)
-        return np.repeat(start - ends + count, count) + np.arange(ends[-1] if ends.size else 0)
+        pair = np.repeat(start - ends + count, count) + np.arange(ends[-1] if ends.size else 0)
+        return pair, np.repeat(np.arange(told.size), count)
 
     def neighbour_sums(self, told: np.ndarray, values: tuple[np.ndarray, ...]
                        ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
@@ -277,12 +279,12 @@ class Population:
         Walks the ties from the tellers' side, so it costs the tellers' ties, not every
         resident's. Sums are taken slot by slot in slot order, in single precision, as a
         pass over every resident's slots would take them."""
-        pair = self._ties_of(told)
-        teller = np.repeat(np.arange(told.size), self._known_start[told + 1] - self._known_start[told])
-        by_slot = np.argsort(self._known_slot[pair], kind="stable")
+        pair, teller = self._ties_of(told)
+        slot = self._known_slot[pair]
+        by_slot = np.argsort(slot, kind="stable")
         pair, teller = pair[by_slot], teller[by_slot]
         listeners, at = np.unique(self._known_by[pair], return_inverse=True)
-        bounds = np.searchsorted(self._known_slot[pair], np.arange(MAX_TIES + 1))
+        bounds = np.searchsorted(slot[by_slot], np.arange(MAX_TIES + 1))
         hits = np.zeros(listeners.size, dtype=F)
         sums = tuple(np.zeros(listeners.size, dtype=F) for _ in values)
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):

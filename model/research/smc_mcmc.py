@@ -66,6 +66,11 @@ TAKEN_LOW, TAKEN_HIGH, SCALE_CHANGE = 0.15, 0.35, 1.5
 MIN_SPREAD = 1e-3
 
 
+def _par_columns(factors: Sequence[Factor]) -> list[str]:
+    """The columns of a population file that hold the particles' parameter values."""
+    return [f"par_{f.name}" for f in factors]
+
+
 def _population_path(folder: Path, t: int) -> Path:
     return Path(folder) / FOLDER / f"population_{t:03d}.csv"
 
@@ -123,7 +128,7 @@ def _move(frame: pd.DataFrame, runs: ScenarioRuns, factors: Sequence[Factor], pa
     # each surviving particle once, the rest drawn among them: every survivor's expected count is the same, as
     # in multinomial resampling, with fewer copies (none when all survive)
     rows = np.concatenate([alive, rng.choice(alive, size=population - len(alive), replace=True)])
-    points = frame[[f"par_{f.name}" for f in factors]].to_numpy(float)[rows]
+    points = frame[_par_columns(factors)].to_numpy(float)[rows]
     before = _values(frame, names)
     values = [before[i] for i in rows]
     # the step's covariance: the surviving particles', widened by MIN_SPREAD of each range
@@ -193,12 +198,12 @@ def summarise(frames: list[pd.DataFrame], factors: Sequence[Factor], names: list
               patterns: Sequence[Pattern]) -> SmcFit:
     """The fit from its populations: the last, every particle weighted alike."""
     final = frames[-1]
-    frame = final[[f"par_{f.name}" for f in factors]].set_axis([f.name for f in factors], axis=1)
+    frame = final[_par_columns(factors)].set_axis([f.name for f in factors], axis=1)
     accepted = integers_rounded(frame.copy().reset_index(drop=True), factors)
     posterior = posterior_table(frame, np.full(len(frame), 1.0 / len(frame)), factors)
     populations = pd.DataFrame([{"t": int(p["t"].iloc[0]), "epsilon": float(p["epsilon"].iloc[0]),
                                  "samples": int(p["samples"].iloc[0]), "effective_sample_size": float(len(p)),
-                                 "distinct": int(p[[f"par_{f.name}" for f in factors]].drop_duplicates().shape[0]),
+                                 "distinct": int(p[_par_columns(factors)].drop_duplicates().shape[0]),
                                  "steps_taken": float(p["taken"].iloc[0])} for p in frames])
     return SmcFit(accepted, posterior, populations, names,
                   identification_table(frames[0], final, factors, patterns, names, posterior))
