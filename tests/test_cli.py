@@ -284,3 +284,6 @@ def test_large_community_output_is_compressed(tmp_path, monkeypatch):
     out = study.run_and_write([load_scenario("baseline")], "baseline", args)
     assert not (out / "communities.csv").exists()
     assert len(pd.read_csv(out / "communities.csv.gz")) > 10
+    # the same rows give the same bytes: no time in the gzip header, and the name is not the temporary file's
+    head = (out / "communities.csv.gz").read_bytes()[:32]
+    assert head[4:8] == bytes(4) and head[10:].startswith(b"communities.csv\0")

@@ -84,6 +84,24 @@ def test_differences_over_time_are_the_paired_differences_of_each_month():
     assert differences_over_time(ts, reference="z").empty
 
 
+def test_floats_as_text_writes_the_bytes_pandas_float_format_writes():
+    """communities.csv is written from floats formatted once per distinct value; the file must be the
+    one ``to_csv(float_format="%.6g")`` writes, byte for byte, for every kind of value a metric takes
+    (NaN, both zeros in either order, infinities, tiny and huge values, repeats) beside integer and text
+    columns -- and a column whose negative zero is not told apart must make it fail."""
+    from model.study.comparison import floats_as_text
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.random(200), rng.integers(0, 5, 100).astype(float),
+                             [np.nan, -0.0, 0.0, -0.0, np.inf, -np.inf, 1e-300, 1.5e17, -2.5, 1 / 3, np.nan]])
+    frame = pd.DataFrame({"scenario": ["a,b", 'say "x"', "社区"] * (len(values) // 3) + ["a"] * (len(values) % 3),
+                          "step": np.arange(len(values)), "value": values, "zero_first": values[::-1]})
+    expected = frame.to_csv(index=False, float_format="%.6g")
+    assert floats_as_text(frame, "%.6g").to_csv(index=False) == expected
+    assert ",-0," in expected or ",-0\n" in expected        # the case the negative-zero rule is there for
+    positive = frame.assign(value=frame["value"] + 0.0)      # every -0.0 made 0.0: must differ
+    assert floats_as_text(positive, "%.6g").to_csv(index=False) != expected
+
+
 def test_election_results_are_absent_until_turnout_marks_an_election():
     from model.study.comparison import absent_before_first_event
     ts = pd.DataFrame({"scenario": "x", "replication": 0, "step": range(4),

@@ -92,6 +92,14 @@ COMMUNITY_ROWS_PLAIN = 100_000
 GZIP_LEVEL = 6
 
 
+def write_communities_gz(frame, path: Path, encoding: str) -> None:
+    """``frame`` as gzip-compressed CSV whose bytes depend on the rows alone: the header carries no
+    time and the name communities.csv, not the name of the temporary file it is written to."""
+    import gzip
+    with open(path, "wb") as raw, gzip.GzipFile("communities.csv", "wb", GZIP_LEVEL, raw, mtime=0) as packed:
+        frame.to_csv(packed, index=False, encoding=encoding)
+
+
 def prune_replications(out: Path) -> None:
     """Remove the per-replication units of a complete study (the CSV files hold everything in them;
     a rerun recomputes them); files of the user's own in replications/ stay, and so does the folder then."""
@@ -113,7 +121,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
     from model.report.document import write_reports
     from model.research.folder import results_folder
     from model.scenario import check_unique_names
-    from model.study.comparison import absent_before_first_event, csv_encoding
+    from model.study.comparison import absent_before_first_event, csv_encoding, floats_as_text
     from model.study.experiment import check_study, replication_keys, run_study, summarise
     from model.study.store import resolve_out
     from model.study.uncertainty import parameter_sets
@@ -165,13 +173,14 @@ def run_and_write(scenarios, name: str, args) -> Path:
                                    absent_before_first_event(result.communities))
         summary = summarise(timeseries, step=at_month, window=window)
         store.write("timeseries.csv", lambda path: timeseries.to_csv(path, encoding=csv_encoding(timeseries), **csv))
+        # the community rows are many (720,000 in the default study): their floats are formatted as text
+        # first, each distinct value once, which writes the same bytes in less than half the time
+        encoding = csv_encoding(communities)
+        community_text = floats_as_text(communities, csv["float_format"])
         if len(communities) > COMMUNITY_ROWS_PLAIN:      # gzip: about a tenth of the size, read by pandas as is
-            gzip = {"method": "gzip", "mtime": 0, "compresslevel": GZIP_LEVEL}
-            store.write("communities.csv.gz", lambda path: communities.to_csv(
-                path, encoding=csv_encoding(communities), compression=gzip, **csv))
+            store.write("communities.csv.gz", lambda path: write_communities_gz(community_text, path, encoding))
         else:
-            store.write("communities.csv",
-                        lambda path: communities.to_csv(path, encoding=csv_encoding(communities), **csv))
+            store.write("communities.csv", lambda path: community_text.to_csv(path, index=False, encoding=encoding))
         store.write("summary.csv", lambda path: summary.to_csv(path, encoding=csv_encoding(summary), **csv))
         if sets is not None:
             table = sets.table(result.seeds)

@@ -51,6 +51,27 @@ def csv_encoding(frame: pd.DataFrame) -> str:
     return "utf-8"
 
 
+def floats_as_text(frame: pd.DataFrame, float_format: str) -> pd.DataFrame:
+    """A copy of ``frame`` whose float columns hold their text in ``float_format`` (NaN as ""), so that
+    ``to_csv`` without a float_format writes the bytes ``to_csv(float_format=...)`` would, in about a
+    third of the time: each distinct value is formatted once (the default study's communities have
+    about one distinct value in eight), where pandas formats every cell."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column].to_numpy()
+        if values.dtype.kind != "f":
+            out[column] = frame[column]
+            continue
+        codes, distinct = pd.factorize(values)      # NaN gets code -1, the last entry below
+        # factorize takes 0.0 and -0.0 for one value: format it as 0.0 and mark the negative zeros apart
+        text = np.array([float_format % v for v in (distinct + 0.0).tolist()] + [""], dtype=object)[codes]
+        negative_zero = (values == 0) & np.signbit(values)
+        if negative_zero.any():
+            text[negative_zero] = float_format % -0.0
+        out[column] = text
+    return pd.DataFrame(out, index=frame.index)
+
+
 def absent_before_first_event(timeseries: pd.DataFrame, metrics=NOT_YET_HELD,
                               marker: str | None = ELECTION_MARKER) -> pd.DataFrame:
     """A copy in which metrics that do not exist before their first event (turnout, contested and
