@@ -31,6 +31,9 @@ class Metric:
     group: str
     # The smallest difference worth reporting (see MIN_EFFECTS); None: the default for the unit.
     min_effect: float | None = None
+    # A net quantity that may be negative though its unit is a count (displacement: fewer tasks pushed
+    # down than before the move); its intervals are then not bounded below.
+    signed: bool = False
 
     def label(self, lang: str) -> str:
         """The label in ``lang`` ("zh" or "en"): the one way every page, table and figure names it."""
@@ -85,7 +88,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("committee_request_share", "Requests brought to the committee (of all requests to a channel)", "向居委会提出的诉求占比（占各渠道诉求）", "share", "service"),
     Metric("outside_resolved_share", "Needs resolved outside the channels (12 months)", "在服务渠道之外解决的需求比例（12 个月）", "share", "service"),
     Metric("referral_dead_end_share", "Committee referrals that reached no one (推诿)", "居委会转介无人受理的比例（推诿）", "share", "service"),
-    Metric("displaced_tasks_per_worker", "Tasks pushed onto committees that a function move meant to take away, per worker this month", "职能移交后仍被转嫁给居委会的任务（每名工作者，本月）", "tasks", "burden"),
+    Metric("displaced_tasks_per_worker", "Tasks pushed onto committees that a function move meant to take away, per worker this month", "职能移交后仍被转嫁给居委会的任务（每名工作者，本月）", "tasks", "burden", signed=True),
     Metric("disputes_unresolved_share", "Property disputes left unresolved (expected, this month)", "未解决的物业纠纷比例（期望值，本月）", "share", "service"),
     Metric("safety_incidents_per_1000_year", "Safety incidents per 1,000 residents a year (expected, at this month's rate)", "每千居民每年治安事件数（期望值，按本月速率）", "per 1000 per year", "service"),
     Metric("routine_same_day_share", "Routine walk-ins done the same day at the committee's counter", "居委会窗口当天办结的常规事务比例", "share", "service"),

@@ -166,6 +166,16 @@ def test_intervals_stay_in_range_and_one_replication_gives_none():
     assert low == pytest.approx(0.30 - 4.303 * 0.01 / math.sqrt(3), rel=1e-3)
 
 
+def test_a_net_count_that_can_be_negative_gets_an_interval_around_its_mean():
+    """Displacement is net: where a function move relieved a department it is negative (the
+    seed_timeline study's mean is about -0.42). Bounded below by 0 like other counts, its interval
+    was [0, inf] around a negative mean, with an overflow warning; it must hold the mean."""
+    values = [-0.46, -0.40, -0.44, -0.42, -0.39]
+    mean, low, high = confidence_interval(values, bounds=metric_bounds("displaced_tasks_per_worker"))
+    assert low < mean < high < 0
+    assert metric_bounds("offloaded_tasks_per_worker") == (0.0, math.inf)    # other counts stay bounded
+
+
 def test_report_escapes_texts_and_says_why_there_is_no_interval(tmp_path):
     s = Scenario("inject", parameters=dict(TINY), title_en="Fine\n## Injected heading\n<script>x</script>",
                  about={"notice_en": "line\n# also injected"})

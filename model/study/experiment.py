@@ -179,9 +179,9 @@ def run_study(scenarios: list[Scenario], replications: int = 5, steps: int = 120
 def metric_bounds(metric: str) -> tuple[float, float]:
     """The range a metric's values can take, from its unit: shares and 0-1 indices lie in [0, 1],
     the equity gaps (a share minus a share) in [-1, 1], everything else (counts, days, yuan,
-    rates) is non-negative. Unknown columns are unbounded."""
+    rates) is non-negative but for a net (signed) count. Unknown columns are unbounded."""
     m = METRIC_BY_NAME.get(metric)
-    if m is None:
+    if m is None or m.signed:
         return -np.inf, np.inf
     if m.group == "equity":
         return -1.0, 1.0
