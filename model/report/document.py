@@ -121,7 +121,8 @@ def _robust_rows(differences: pd.DataFrame, names: list[str], lang: str, uncerta
     depends = word("depends_seeds" if uncertainty == "seeds" else "depends_parameters", lang)
     index = differences.set_index(["scenario", "metric"])
     rows, held, total = [], 0, 0
-    for metric in [m for m in KEY_METRICS if m in set(differences["metric"])]:
+    present = set(differences["metric"].unique())
+    for metric in [m for m in KEY_METRICS if m in present]:
         cells = []
         for name in names:
             r = index.loc[(name, metric)]
@@ -237,7 +238,8 @@ def write_report(out: Path, scenarios: list[Scenario], summary: pd.DataFrame, *,
     if differences is not None and differences.empty:
         lines += [word("no_reference", lang, ref=reference), ""]
     elif differences is not None:
-        others = [n for n in names if n in set(differences["scenario"])]
+        compared = set(differences["scenario"].unique())
+        others = [n for n in names if n in compared]
         lines += [word("differences_intro", lang, ref=_ref_title(by_name, reference, lang)), ""]
         drows, dmissing = _difference_rows(differences, others, lang)
         missing |= dmissing
@@ -368,7 +370,8 @@ def write_html_report(out: Path, scenarios: list[Scenario], summary: pd.DataFram
     if differences is not None and differences.empty:
         body.append(f"<p>{e(word('no_reference', lang, ref=reference))}</p>")
     elif differences is not None:
-        others = [n for n in names if n in set(differences["scenario"])]
+        compared = set(differences["scenario"].unique())
+        others = [n for n in names if n in compared]
         drows, dmissing = _difference_rows(differences, others, lang)
         missing |= dmissing
         intro = word("differences_intro", lang, ref=_ref_title(by_name, reference, lang))

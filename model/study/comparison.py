@@ -109,7 +109,7 @@ def paired_differences(timeseries: pd.DataFrame, reference: str = "baseline", *,
     out; in a window, months without a value are left out of a replication's average. The ``step``
     column is the month compared (the window's last month for a window)."""
     timeseries = absent_before_first_event(timeseries)
-    if reference not in set(timeseries["scenario"]):
+    if reference not in set(timeseries["scenario"].unique()):
         return pd.DataFrame(columns=COLUMNS)
     keys = [k for k in PAIR_KEYS if k in timeseries.columns]
     metrics = [m for m in metrics if m in timeseries.columns]
@@ -132,13 +132,17 @@ def _differences(at: pd.DataFrame, reference: str, keys: list[str], metrics: lis
     others = at[at["scenario"] != reference]
     cols = [*by, "scenario"]
     pairs = others.merge(ref, on=[*keys, *by], how="inner", suffixes=("", "__ref"))
-    paired = dict(iter(pairs.groupby(cols, sort=False)))
+    # every pair's differences at once (pairs x metrics); each group reads its rows by position
+    differences = (pairs[metrics].to_numpy(float) - pairs[[f"{m}__ref" for m in metrics]].to_numpy(float)).T
+    paired = pairs.groupby(cols, sort=False).indices if len(pairs) else {}
+    unpaired = np.zeros(0, dtype=np.intp)
     rows = []
-    for key, _ in others.groupby(cols, sort=False):       # a scenario with no pair still gets its rows
-        group = paired.get(key, pairs.iloc[:0])
-        scenario, month = key[-1], (int(key[0]) if by else step)
-        for metric in metrics:
-            diff = (group[metric] - group[f"{metric}__ref"]).dropna().to_numpy(float)
+    for key in others.groupby(cols, sort=False).indices:       # a scenario with no pair still gets its rows
+        at_rows = paired.get(key, unpaired)
+        scenario, month = (key[-1], int(key[0])) if by else (key, step)     # indices' key of one column: a scalar
+        for metric, of_metric in zip(metrics, differences, strict=True):
+            diff = of_metric[at_rows]
+            diff = diff[~np.isnan(diff)]
             mean, low, high = _t_interval(diff, level)
             share, robust = same_sign(diff)
             smallest = min_effect(metric)
@@ -171,7 +175,7 @@ def differences_over_time(timeseries: pd.DataFrame, reference: str = "baseline",
     """``paired_differences`` at every month: what the paired-difference-over-time figure draws (the
     same rows as calling it month by month, ordered by month, computed in one pass)."""
     timeseries = absent_before_first_event(timeseries)
-    if reference not in set(timeseries["scenario"]):
+    if reference not in set(timeseries["scenario"].unique()):
         return pd.DataFrame(columns=COLUMNS)
     keys = [k for k in PAIR_KEYS if k in timeseries.columns]
     metrics = [m for m in metrics if m in timeseries.columns]
