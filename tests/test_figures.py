@@ -96,6 +96,28 @@ def test_reference_stands_out_reforms_are_marked_and_absent_turnout_is_a_gap():
     assert np.isnan(y[:10]).all() and np.allclose(y[10:], 90)
 
 
+def test_scaling_once_draws_the_figures_matplotlib_scaling_throughout_draws(monkeypatch):
+    """The panel figures scale their limits once, after every line and band is in (autoscale_once);
+    the PNG must be the one matplotlib draws when it rescales after every artist -- the same limits,
+    to the byte -- and must show every scenario's data (limits not left at matplotlib's 0-1)."""
+    import contextlib
+
+    import model.report.figures as figures
+    from model.study.comparison import differences_over_time
+    scenarios = [load_scenario("baseline"), load_scenario("burden_reduction")]
+    table = synthetic(("baseline", "burden_reduction", "x"))
+    draw = {"timeseries": lambda: timeseries_figure(table, scenarios=scenarios, lang="en"),
+            "differences": lambda: figures.differences_figure(differences_over_time(table), scenarios=scenarios)}
+    once = {}
+    for name, figure in draw.items():
+        fig = figure()
+        assert all(ax.get_xlim()[1] >= STEPS - 1 for ax in fig.axes if ax.get_visible())
+        once[name] = save(fig, io.BytesIO()).getvalue()
+    monkeypatch.setattr(figures, "autoscale_once", lambda axes: contextlib.nullcontext())
+    for name, figure in draw.items():
+        assert save(figure(), io.BytesIO()).getvalue() == once[name], name
+
+
 def test_cost_axis_has_plain_numbers_and_no_offset():
     fig = timeseries_figure(synthetic(), lang="en")
     render(fig)
