@@ -271,6 +271,28 @@ def test_csvs_write_no_election_as_empty_and_chinese_with_a_bom(tmp_path):
     assert (summary.loc["admin_share", "mean"] > 0).all()
 
 
+@pytest.mark.parametrize("text", ["baseline", "减负"])
+def test_communities_gz_holds_the_bytes_of_one_to_csv_whatever_the_chunks(tmp_path, monkeypatch, text):
+    """communities.csv.gz is formatted and written a chunk at a time; decompressed it must be the file
+    one ``to_csv(float_format="%.6g")`` writes -- one header, a BOM only at the start for Chinese text,
+    every row -- for chunks that do and do not divide the rows."""
+    import gzip
+
+    import numpy as np
+
+    import model.cli.study as study
+    from model.study.comparison import csv_encoding
+    frame = pd.DataFrame({"scenario": text, "step": np.arange(10),
+                          "value": [0.1, np.nan, -0.0, 1 / 3, 2.0, 0.1, np.inf, 5e-9, 7.0, 0.25]})
+    encoding = csv_encoding(frame)
+    expected = tmp_path / "one.csv"
+    frame.to_csv(expected, index=False, float_format="%.6g", encoding=encoding)
+    for rows in (3, 5, 10, 100):
+        monkeypatch.setattr(study, "COMMUNITY_CHUNK_ROWS", rows)
+        study.write_communities_gz(frame, tmp_path / "c.csv.gz", encoding, "%.6g")
+        assert gzip.decompress((tmp_path / "c.csv.gz").read_bytes()) == expected.read_bytes(), rows
+
+
 def test_large_community_output_is_compressed(tmp_path, monkeypatch):
     import argparse
 

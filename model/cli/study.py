@@ -90,14 +90,23 @@ COMMUNITY_ROWS_PLAIN = 100_000
 # gzip's level for it: 6 compresses the default study's 197 MB of text to 54 MB in about 10 s; the
 # default, 9, saves 2 MB more in 40 s
 GZIP_LEVEL = 6
+# ... and formatted and written this many rows at a time (each chunk's text takes about 100 MB)
+COMMUNITY_CHUNK_ROWS = 100_000
 
 
-def write_communities_gz(frame, path: Path, encoding: str) -> None:
-    """``frame`` as gzip-compressed CSV whose bytes depend on the rows alone: the header carries no
-    time and the name communities.csv, not the name of the temporary file it is written to."""
+def write_communities_gz(frame, path: Path, encoding: str, float_format: str) -> None:
+    """``frame`` as gzip-compressed CSV, the bytes ``to_csv(float_format=...)`` writes, which depend on
+    the rows alone: the gzip header carries no time and the name communities.csv, not the name of the
+    temporary file it is written to. Written COMMUNITY_CHUNK_ROWS rows at a time, floats formatted as
+    text each distinct value once (``floats_as_text``), so the text of only one chunk is in memory."""
     import gzip
+
+    from model.study.comparison import floats_as_text
     with open(path, "wb") as raw, gzip.GzipFile("communities.csv", "wb", GZIP_LEVEL, raw, mtime=0) as packed:
-        frame.to_csv(packed, index=False, encoding=encoding)
+        for start in range(0, max(len(frame), 1), COMMUNITY_CHUNK_ROWS):
+            chunk = floats_as_text(frame.iloc[start:start + COMMUNITY_CHUNK_ROWS], float_format)
+            # the header, and a BOM if the encoding has one, only before the first rows
+            chunk.to_csv(packed, index=False, header=start == 0, encoding=encoding if start == 0 else "utf-8")
 
 
 def prune_replications(out: Path) -> None:
@@ -121,7 +130,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
     from model.report.document import write_reports
     from model.research.folder import results_folder
     from model.scenario import check_unique_names
-    from model.study.comparison import absent_before_first_event, csv_encoding, floats_as_text
+    from model.study.comparison import absent_before_first_event, csv_encoding
     from model.study.experiment import check_study, replication_keys, run_study, summarise
     from model.study.store import resolve_out
     from model.study.uncertainty import parameter_sets
@@ -173,14 +182,12 @@ def run_and_write(scenarios, name: str, args) -> Path:
                                    absent_before_first_event(result.communities))
         summary = summarise(timeseries, step=at_month, window=window)
         store.write("timeseries.csv", lambda path: timeseries.to_csv(path, encoding=csv_encoding(timeseries), **csv))
-        # the community rows are many (720,000 in the default study): their floats are formatted as text
-        # first, each distinct value once, which writes the same bytes in less than half the time
         encoding = csv_encoding(communities)
-        community_text = floats_as_text(communities, csv["float_format"])
         if len(communities) > COMMUNITY_ROWS_PLAIN:      # gzip: about a tenth of the size, read by pandas as is
-            store.write("communities.csv.gz", lambda path: write_communities_gz(community_text, path, encoding))
+            store.write("communities.csv.gz",
+                        lambda path: write_communities_gz(communities, path, encoding, csv["float_format"]))
         else:
-            store.write("communities.csv", lambda path: community_text.to_csv(path, index=False, encoding=encoding))
+            store.write("communities.csv", lambda path: communities.to_csv(path, encoding=encoding, **csv))
         store.write("summary.csv", lambda path: summary.to_csv(path, encoding=csv_encoding(summary), **csv))
         if sets is not None:
             table = sets.table(result.seeds)
