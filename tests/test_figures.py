@@ -106,8 +106,10 @@ def test_scaling_once_draws_the_figures_matplotlib_scaling_throughout_draws(monk
     from model.study.comparison import differences_over_time
     scenarios = [load_scenario("baseline"), load_scenario("burden_reduction")]
     table = synthetic(("baseline", "burden_reduction", "x"))
-    draw = {"timeseries": lambda: timeseries_figure(table, scenarios=scenarios, lang="en"),
-            "differences": lambda: figures.differences_figure(differences_over_time(table), scenarios=scenarios)}
+    metrics = ("admin_share", "turnout", "department_cost", "trust")     # two rows of panels sharing x
+    draw = {"timeseries": lambda: timeseries_figure(table, scenarios=scenarios, metrics=metrics, lang="en"),
+            "differences": lambda: figures.differences_figure(differences_over_time(table, metrics=metrics),
+                                                              scenarios=scenarios, metrics=metrics)}
     once = {}
     for name, figure in draw.items():
         fig = figure()
