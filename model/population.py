@@ -29,6 +29,18 @@ RESIDENT_FIELDS = ("community", "household", "age_group", "employment", "vulnera
 """The per-resident arrays a reader sees: Resident view properties and snapshots."""
 
 
+def _need_mask(needs) -> np.ndarray:
+    """A lookup by need type: ``_need_mask(needs)[kind]`` is ``np.isin(kind, needs)`` without a sort."""
+    mask = np.zeros(len(Need), dtype=bool)
+    mask[list(needs)] = True
+    return mask
+
+
+# needs family and neighbours meet: the outside option's chance rises with ties for these
+FAMILY_MET = _need_mask((Need.HEALTH, Need.ELDERLY_CARE, Need.MUTUAL_AID))
+COMMITTEE_OWN_NEED = _need_mask(COMMITTEE_OWN)
+
+
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -324,7 +336,7 @@ class Population:
                          p["outside_success_employment"], p["outside_success_elderly_care"],
                          p["outside_success_mutual_aid"]])[kind]
         logit = np.log(np.maximum(base, EPSILON) / np.maximum(1 - base, EPSILON))
-        family = np.isin(kind, (Need.HEALTH, Need.ELDERLY_CARE, Need.MUTUAL_AID))
+        family = FAMILY_MET[kind]
         logit = (logit + p["outside_ties_weight"] * family * (self.ties[rows] / MAX_TIES - MIDPOINT)
                  + p["outside_employer_weight"] * ((kind == Need.EMPLOYMENT)
                                                    & (self.employment[rows] == Employment.EMPLOYED))
@@ -347,16 +359,16 @@ class Population:
         succ, wait = self.expected(rows)
         for ch in Channel:
             ok = TAKES[kind, ch] & is_open[ch, comm]
-            col = np.full(m, int(ch))
             seen_ch = seen[ch, comm]
             effort = p["channel_effort"]
+            succ_ch, wait_ch = succ[:, ch], wait[:, ch]
             if ch == Channel.COMMITTEE:
                 ok &= self.aware[rows]
-                col = np.where(routine, COUNTER, ch)
+                succ_ch, wait_ch = (np.where(routine, x[:, COUNTER], x[:, ch]) for x in (succ, wait))
                 seen_ch = np.where(routine, seen_counter[comm], seen_ch)
                 effort = p["committee_effort"]
-            expected_wait = (1 - v) * wait[np.arange(m), col] + v * seen_ch
-            value = (p["success_value"] * succ[np.arange(m), col]
+            expected_wait = (1 - v) * wait_ch + v * seen_ch
+            value = (p["success_value"] * succ_ch
                      - p["wait_cost"] * expected_wait / DAYS_PER_MONTH - effort)
             u[:, ch] = np.where(ok, value, -np.inf)
         u[:, Elsewhere.OUTSIDE] = p["success_value"] * self.outside_success(rows, kind) - p["outside_effort"]
@@ -507,7 +519,7 @@ class Population:
         # committee casework: own matters resolved, others referred (reaching the owner or not)
         success = np.ones(self.n, dtype=bool)
         at_committee = served[self.req_channel[served] == Channel.COMMITTEE]
-        own = (np.isin(self.need_type[at_committee], COMMITTEE_OWN) | self.req_routine[at_committee])
+        own = (COMMITTEE_OWN_NEED[self.need_type[at_committee]] | self.req_routine[at_committee])
         referred = at_committee[~own]
         route_open = TAKES[self.need_type[referred].astype(np.int64), 1:][:, :] & \
             self._is_open[1:, self.community[referred]].T
