@@ -39,7 +39,8 @@ def cli(*args, cwd=ROOT, **kw):
 
 
 def one_line(stderr: str) -> str:
-    lines = [line for line in stderr.strip().splitlines() if not line.startswith("runs")]
+    """The one line that is not progress (the runs' bar, a stage "Writing the tables ...")."""
+    lines = [line for line in stderr.strip().splitlines() if not line.startswith("runs") and not line.endswith("...")]
     assert len(lines) == 1, stderr
     assert "Traceback" not in stderr
     return lines[0]

@@ -174,6 +174,9 @@ def run_and_write(scenarios, name: str, args) -> Path:
               file=sys.stderr)
         result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
                            store=store, parameter_sets=sets)
+        # what comes after the runs takes the default study about 45 s: say what is being done
+        print(tr("Writing the tables ({rows:,} rows of communities) ...", lang, rows=len(result.communities)),
+              file=sys.stderr)
         csv = {"index": False, "float_format": "%.6g"}
         # "no election yet" is written as an empty cell (NaN), not the model's 0, in every CSV (summary.csv's
         # mean then is NaN too); text that is not ASCII (a scenario named in Chinese) makes the file UTF-8
@@ -194,6 +197,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
             store.write("parameter_sets.csv", lambda path: table.to_csv(path, index=False, float_format="%.10g"))
         scale = overrides["scale"] if overrides else scenarios[0].parameters["scale"]
         # figures, differences.csv, report.md and report.html, drawn aside and moved in one by one
+        print(tr("Drawing the figures and the report ...", lang), file=sys.stderr)
         with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as aside:
             drawn = write_reports(Path(aside), scenarios, result.timeseries, summary, steps=args.steps,
                                   replications=args.replications, master_seed=args.seed, scale=scale,

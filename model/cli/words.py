@@ -243,6 +243,8 @@ ZH: dict[str, str] = {
     "Running {n} scenario(s) x {r} replication(s), {steps} months": "运行 {n} 个情景 × {r} 次重复，{steps} 个月",
     ", each replication with its own {source} parameter set": "，每次重复使用自己的 {source} 参数组",
     " ({k} stored replication(s) reused)": "（重用已保存的 {k} 次重复）",
+    "Writing the tables ({rows:,} rows of communities) ...": "正在写出数据表（社区数据 {rows:,} 行）……",
+    "Drawing the figures and the report ...": "正在绘图并生成报告……",
     "Done in {seconds:.1f} s. Open {path}": "完成，用时 {seconds:.1f} 秒。请打开 {path}",
     "Done in {seconds:.1f} s: {path}": "完成，用时 {seconds:.1f} 秒：{path}",
     "interrupted": "已中断",
