@@ -273,9 +273,9 @@ def test_csvs_write_no_election_as_empty_and_chinese_with_a_bom(tmp_path):
 
 @pytest.mark.parametrize("text", ["baseline", "减负"])
 def test_communities_gz_holds_the_bytes_of_one_to_csv_whatever_the_chunks(tmp_path, monkeypatch, text):
-    """communities.csv.gz is formatted and written a chunk at a time; decompressed it must be the file
-    one ``to_csv(float_format="%.6g")`` writes -- one header, a BOM only at the start for Chinese text,
-    every row -- for chunks that do and do not divide the rows."""
+    """communities.csv.gz is formatted and compressed a chunk at a time, one gzip member each; decompressed
+    it must be the file one ``to_csv(float_format="%.6g")`` writes -- one header, a BOM only at the start
+    for Chinese text, every row -- for chunks that do and do not divide the rows, on one process or two."""
     import gzip
 
     import numpy as np
@@ -291,6 +291,12 @@ def test_communities_gz_holds_the_bytes_of_one_to_csv_whatever_the_chunks(tmp_pa
         monkeypatch.setattr(study, "COMMUNITY_CHUNK_ROWS", rows)
         study.write_communities_gz(frame, tmp_path / "c.csv.gz", encoding, "%.6g")
         assert gzip.decompress((tmp_path / "c.csv.gz").read_bytes()) == expected.read_bytes(), rows
+    # chunks formatted on two processes come back in order: the same bytes as on one
+    monkeypatch.setattr(study, "COMMUNITY_CHUNK_ROWS", 3)
+    study.write_communities_gz(frame, tmp_path / "one.csv.gz", encoding, "%.6g", workers=1)
+    study.write_communities_gz(frame, tmp_path / "two.csv.gz", encoding, "%.6g", workers=2)
+    assert (tmp_path / "two.csv.gz").read_bytes() == (tmp_path / "one.csv.gz").read_bytes()
+    assert (tmp_path / "two.csv.gz").read_bytes().count(b"\x1f\x8b\x08") >= 4       # a member per chunk
 
 
 def test_large_community_output_is_compressed(tmp_path, monkeypatch):
