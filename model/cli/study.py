@@ -116,7 +116,7 @@ def write_communities_gz(frame, path: Path, encoding: str, float_format: str, wo
     """``frame`` as gzip-compressed CSV, the bytes ``to_csv(float_format=...)`` writes once decompressed:
     one gzip member per COMMUNITY_CHUNK_ROWS rows (a file of several members is one gzip file to gzip,
     zcat and pandas), formatted and compressed on ``workers`` processes, written in order. The default
-    study's 720,000 rows take about 28 s on one core: formatting, writing and compressing a third each."""
+    study's 720,000 rows take about 18 s on one process: formatting and writing the text about 16 s."""
     from model.study.runner import run_jobs
     starts = range(0, max(len(frame), 1), COMMUNITY_CHUNK_ROWS)
     jobs = [(frame.iloc[start:start + COMMUNITY_CHUNK_ROWS], start == 0, encoding, float_format) for start in starts]
