@@ -196,7 +196,6 @@ def test_errors_inside_workers_are_one_line():
         assert str(err.value) == "job -1.0: ValueError: math domain error"
 
 
-
 MODELS_BUILT: list = []     # weak references to the models built in this process (in a pool worker, that worker's)
 
 

@@ -196,7 +196,7 @@ def run_and_write(scenarios, name: str, args) -> Path:
               file=sys.stderr)
         result = run_study(scenarios, args.replications, args.steps, args.seed, workers, overrides,
                            store=store, parameter_sets=sets)
-        # what comes after the runs takes the default study about 45 s: say what is being done
+        # what comes after the runs takes the default study about 25-30 s: say what is being done
         print(tr("Writing the tables ({rows:,} rows of communities) ...", lang, rows=len(result.communities)),
               file=sys.stderr)
         csv = {"index": False, "float_format": "%.6g"}

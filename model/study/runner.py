@@ -110,7 +110,7 @@ def _in_worker(func: Callable[[Any], Any], job: Any) -> Any:
     """``func(job)`` in a pool worker, then the garbage it left collected. A finished model's objects
     refer to each other (the model and its agents), so only Python's full collection frees them,
     and by its thresholds that came once in about 70 runs: meanwhile a worker held every finished
-    model's arrays (870 MB in a Morris screen at the default scale; at 1:1 a few models would
+    model's arrays (374 MB against 206 MB after 153 Morris points; at 1:1 a few models would
     exhaust memory). What is alive after the collection (the libraries, their caches) is frozen,
     so the next collection skips it and takes under a millisecond instead of about 50 ms."""
     try:
